@@ -1,0 +1,236 @@
+"""The ``customs-etl`` command line: a stable contract (scripts depend on it).
+
+Every failure a user can cause ends with one line on stderr and a non-zero exit, never a
+traceback. Pipeline commands run as Prefect flows (an ephemeral API when no server is set).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from customs_etl.errors import CustomsEtlError
+
+# Quiet Prefect's per-task INFO chatter on the terminal unless the user asked for it.
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="China customs releases → validated DuckDB warehouse → reports.",
+)
+quarantine_app = typer.Typer(no_args_is_help=True, help="Review quarantined documents.")
+app.add_typer(quarantine_app, name="quarantine")
+out = Console()
+err = Console(stderr=True)
+
+WarehouseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse", help="DuckDB file (default $CUSTOMS_ETL_WAREHOUSE or data/warehouse.duckdb)"
+    ),
+]
+SourceOpt = Annotated[str, typer.Option("--source", help="Where releases come from: sample")]
+
+
+class Format(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _outcome_table(title: str, outcomes: list) -> None:
+    table = Table(title=title)
+    for column in ("period", "file", "status", "rows", "seconds"):
+        table.add_column(column, justify="right" if column in ("rows", "seconds") else "left")
+    for o in outcomes:
+        style = {"loaded": "green", "unchanged": "dim", "quarantined": "red"}.get(o.status)
+        table.add_row(o.period, o.name, o.status, str(o.rows), f"{o.seconds:.2f}", style=style)
+    out.print(table)
+
+
+def _run_flow(kind: str, **params: object) -> None:
+    from flows.pipeline import FLOWS  # Prefect is imported only for pipeline commands
+
+    state = FLOWS[kind](**params, return_state=True)
+    outcomes = state.result(raise_on_failure=False)
+    if isinstance(outcomes, BaseException):
+        if isinstance(outcomes, CustomsEtlError | ValueError):
+            _fail(str(outcomes))
+        raise outcomes
+    outcomes = outcomes or []
+    if outcomes:
+        _outcome_table(f"{kind}: {state.message or state.name}", outcomes)
+    elif state.message:
+        out.print(state.message, highlight=False)
+    failed = [o for o in outcomes if o.status == "quarantined"]
+    for o in failed:
+        err.print(f"quarantined: {o.message}", highlight=False, markup=False, soft_wrap=True)
+    if failed or not state.is_completed():
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Export files or folders of *.csv")],
+    flow: Annotated[str | None, typer.Option(help="export or import, if the name lacks it")] = None,
+    commodity: Annotated[str | None, typer.Option(help="8-digit tariff line, if no column")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="cumulative export: first month YYYY-MM")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="cumulative export: last month YYYY-MM")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Ingest query-platform CSV exports downloaded from stats.customs.gov.cn."""
+    if flow not in (None, "export", "import"):
+        _fail("--flow must be export or import", 2)
+    _run_flow(
+        "ingest",
+        paths=paths,
+        warehouse=warehouse,
+        flow_hint=flow,
+        commodity=commodity,
+        start=start,
+        end=end,
+    )
+
+
+@app.command()
+def run(
+    period: Annotated[str, typer.Option(help="Month YYYY-MM")],
+    source: SourceOpt = "sample",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """One monthly run of a source (what the schedule does)."""
+    _run_flow("monthly", source=source, period=period, warehouse=warehouse)
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option(help="First month YYYY-MM")],
+    end: Annotated[str, typer.Option(help="Last month YYYY-MM")],
+    source: SourceOpt = "sample",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Every month of a range; safe to re-run (loaded documents are no-ops)."""
+    _run_flow("backfill", source=source, start=start, end=end, warehouse=warehouse)
+
+
+@app.command()
+def report(
+    period: Annotated[str, typer.Option(help="Month YYYY-MM")],
+    commodity: Annotated[str, typer.Option(help="Tariff line or friendly name")] = "85051110",
+    fmt: Annotated[Format, typer.Option("--format")] = Format.text,
+    flow: Annotated[str, typer.Option(help="export or import")] = "export",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """The news-desk brief for one month: totals, changes, YTD, partners."""
+    from reports.commodities import resolve_report_commodity
+    from reports.news import build_report, render
+    from transforms.file_names import parse_month
+    from warehouse.db import reader
+
+    month = parse_month(period)
+    code, label = resolve_report_commodity(commodity)
+    with reader(warehouse) as con:
+        data = build_report(con, month, code, flow)
+    out.print(render(data, fmt.value, label), highlight=False, markup=False, soft_wrap=True)
+
+
+@quarantine_app.command("list")
+def quarantine_list(warehouse: WarehouseOpt = None) -> None:
+    """Documents held back by validation, newest first."""
+    from warehouse.db import reader
+
+    with reader(warehouse) as con:
+        rows = con.execute(
+            "SELECT left(release_id, 12), ingested_at, file_name, message FROM raw.releases"
+            " WHERE status = 'quarantined' ORDER BY load_seq DESC"
+        ).fetchall()
+    if not rows:
+        out.print("no quarantined documents")
+        return
+    table = Table(title="quarantined documents")
+    for column in ("id", "ingested (UTC)", "file", "reason"):
+        table.add_column(column, overflow="fold")
+    for rid, at, name, message in rows:
+        table.add_row(rid, f"{at:%Y-%m-%d %H:%M}", name or "", message or "")
+    out.print(table)
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    release_id: Annotated[str, typer.Argument(help="id or its prefix")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """The failing checks and rows of one quarantined document."""
+    from warehouse.db import reader
+
+    with reader(warehouse) as con:
+        rows = con.execute(
+            "SELECT release_id, file_name, status, message, validation_report FROM raw.releases"
+            " WHERE release_id LIKE ? || '%'",
+            [release_id],
+        ).fetchall()
+    if len(rows) != 1:
+        _fail(f"{len(rows)} documents match id {release_id!r}")
+    rid, name, status, message, report_json = rows[0]
+    out.print(f"{name}  [{status}]  {rid}", highlight=False, markup=False)
+    out.print(f"reason: {message}", highlight=False, markup=False, soft_wrap=True)
+    report_data = json.loads(report_json) if report_json else {}
+    for part in ("release", "history"):
+        suite = report_data.get(part)
+        if not suite:
+            continue
+        out.print(
+            f"{suite['suite']}: {suite['expectation_count']} expectations, "
+            f"{suite['critical_failures']} critical failures, {suite['warnings']} warnings",
+            highlight=False,
+            markup=False,
+        )
+        for check in suite["checks"]:
+            if not check["success"]:
+                rows_text = ", ".join(map(str, check["rows"][:20]))
+                out.print(
+                    f"  [{check['severity']}] {check['expectation']}{check['details']} "
+                    f"column={check['column']} failing={check['unexpected_count']}"
+                    + (f" rows={rows_text}" if rows_text else ""),
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
+                )
+
+
+def main() -> None:
+    """Entry point with the one-line error contract for the project's own errors."""
+    try:
+        app(standalone_mode=False)
+    except CustomsEtlError as exc:
+        _fail(str(exc))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors carry their own message
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+
+
+if __name__ == "__main__":
+    main()

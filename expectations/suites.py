@@ -1,0 +1,222 @@
+"""Great Expectations suites, built from code and saved as JSON beside this module.
+
+Validation runs on DataFrames with GX's pandas engine (GX's SQL path cannot read DuckDB). The
+frames carry a few derived columns (floats for sign and band checks, months ahead of today) so
+every rule is a stock expectation: no custom classes, so a saved suite always loads whole.
+Each expectation carries a GX ``severity``: ``critical`` quarantines the batch, ``warning``
+loads and is reported.
+
+Regenerate the JSON after changing a rule: ``python -m expectations.suites``.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import great_expectations as gx
+from great_expectations import expectations as gxe
+
+from transforms.observations import BASES, CURRENCIES, FLOWS, NATURAL_KEY
+from transforms.partners import load_partner_table
+
+QUERY_RELEASE_SUITE = "gacc_query_release"
+YTD_HISTORY_SUITE = "ytd_history"
+
+# HS8 tariff lines of chapters 01-97 (98/99 are national special codes, not goods).
+HS8_PATTERN = r"^(?:0[1-9]|[1-8][0-9]|9[0-7])[0-9]{6}$"
+PLATFORM_MAX_ROWS = 9_999  # an export of exactly 10,000 rows was cut by the platform
+# Plausible unit values, USD per kg, for lines where a kg-vs-tonne slip must not pass.
+UNIT_VALUE_BANDS_USD_PER_KG: dict[str, tuple[float, float]] = {"85051110": (5.0, 1_000.0)}
+UNIT_VALUE_MIN_KG = 1_000  # tiny rows round to whole kg and say nothing about price
+KNOWN_TRADE_MODES = (
+    "10",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "16",
+    "19",
+    "20",
+    "22",
+    "23",
+    "25",
+    "27",
+    "30",
+    "31",
+    "33",
+    "34",
+    "35",
+    "39",
+    "41",
+)
+
+QUERY_VALIDATION_COLUMNS = (
+    "release_id",
+    "source",
+    "reporter",
+    "flow",
+    "commodity_code",
+    "commodity_label",
+    "partner",
+    "source_partner_code",
+    "trade_mode",
+    "region_code",
+    "grain",
+    "period_start",
+    "period_end",
+    "basis",
+    "quantity",
+    "quantity_unit",
+    "quantity_kg",
+    "value",
+    "currency",
+    "value_usd",
+    "value_cny",
+    "flags",
+    "source_row",
+    # derived for validation
+    "quantity_num",
+    "quantity_kg_num",
+    "value_num",
+    "unit_value_usd_per_kg",
+    "months_ahead",
+    "period_span_months",
+    "zero_quantity_with_value",
+)
+
+
+def _critical(expectation: gxe.Expectation) -> gxe.Expectation:
+    expectation.severity = "critical"
+    return expectation
+
+
+def _warning(expectation: gxe.Expectation) -> gxe.Expectation:
+    expectation.severity = "warning"
+    return expectation
+
+
+def build_query_release_suite() -> gx.ExpectationSuite:
+    """Per-export checks run before anything of it reaches the warehouse."""
+    partner_codes = sorted(load_partner_table())
+    rules = [
+        _critical(
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(QUERY_VALIDATION_COLUMNS), exact_match=True
+            )
+        ),
+        _critical(gxe.ExpectTableRowCountToBeBetween(min_value=1, max_value=PLATFORM_MAX_ROWS)),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="commodity_code")),
+        _critical(gxe.ExpectColumnValuesToMatchRegex(column="commodity_code", regex=HS8_PATTERN)),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="period_start")),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="months_ahead", max_value=0)),
+        _critical(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="period_span_months", min_value=0, max_value=11
+            )
+        ),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="flow", value_set=list(FLOWS))),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=list(BASES))),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="currency", value_set=list(CURRENCIES))),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="quantity_num", min_value=0)),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="quantity_kg_num", min_value=0)),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="value_num")),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="value_num", min_value=0)),
+        _critical(
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=list(NATURAL_KEY), ignore_row_if="never"
+            )
+        ),
+        _critical(
+            gxe.ExpectColumnValuesToBeInSet(column="source_partner_code", value_set=partner_codes)
+        ),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="partner")),
+        _critical(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="unit_value_usd_per_kg",
+                min_value=min(lo for lo, _ in UNIT_VALUE_BANDS_USD_PER_KG.values()),
+                max_value=max(hi for _, hi in UNIT_VALUE_BANDS_USD_PER_KG.values()),
+            )
+        ),
+        _warning(
+            gxe.ExpectColumnValuesToBeInSet(column="trade_mode", value_set=list(KNOWN_TRADE_MODES))
+        ),
+        _warning(
+            gxe.ExpectColumnValuesToBeInSet(column="zero_quantity_with_value", value_set=[False])
+        ),
+    ]
+    return gx.ExpectationSuite(name=QUERY_RELEASE_SUITE, expectations=rules)
+
+
+def build_ytd_history_suite() -> gx.ExpectationSuite:
+    """YTD(m) ≈ Σ month(1..m) within max(1 t, 0.1 %), checked on warehouse history + batch."""
+    rules = [
+        _critical(
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=[
+                    "source",
+                    "flow",
+                    "commodity_code",
+                    "partner",
+                    "year",
+                    "through_month",
+                    "ytd_kg",
+                    "months_kg",
+                    "months_used",
+                    "diff_kg",
+                    "tolerance_kg",
+                    "excess_kg",
+                ],
+                exact_match=True,
+            )
+        ),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="excess_kg", max_value=0)),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="ytd_kg", min_value=0)),
+    ]
+    return gx.ExpectationSuite(name=YTD_HISTORY_SUITE, expectations=rules)
+
+
+BUILDERS = {
+    QUERY_RELEASE_SUITE: build_query_release_suite,
+    YTD_HISTORY_SUITE: build_ytd_history_suite,
+}
+
+
+def suite_json(suite: gx.ExpectationSuite) -> dict:
+    """Stable JSON form of a suite (no ids), as saved in the repository."""
+    data = suite.to_json_dict()
+    data.pop("id", None)
+    for expectation in data["expectations"]:
+        expectation.pop("id", None)
+    return data
+
+
+def suite_path(name: str) -> Path:
+    return Path(str(resources.files("expectations") / f"{name}.json"))
+
+
+def load_suite(name: str) -> gx.ExpectationSuite:
+    """Load a saved suite; a suite that comes back empty is an error, never a silent pass."""
+    data = json.loads(suite_path(name).read_text(encoding="utf-8"))
+    suite = gx.ExpectationSuite(**data)
+    if len(suite.expectations) != len(data["expectations"]) or not suite.expectations:
+        raise RuntimeError(f"suite {name} loaded with {len(suite.expectations)} expectations")
+    return suite
+
+
+def write_suites() -> list[Path]:
+    written = []
+    for name, build in BUILDERS.items():
+        path = suite_path(name)
+        path.write_text(
+            json.dumps(suite_json(build()), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in write_suites():
+        print(written_path)

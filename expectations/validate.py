@@ -1,0 +1,194 @@
+"""Run a saved GX suite on a DataFrame and summarise it for people and for the warehouse.
+
+The summary names the failing rows by their line in the source file (``source_row``) so a
+quarantine message reads like "row 7, field quantity: must be >= 0".
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import great_expectations as gx
+import pandas as pd
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from expectations.suites import (
+    UNIT_VALUE_BANDS_USD_PER_KG,
+    UNIT_VALUE_MIN_KG,
+    load_suite,
+)
+
+CNY_PER_USD_FOR_BANDS = 7.0  # only to place CNY exports in a USD plausibility band
+_GX_LOCK = threading.Lock()  # GX contexts are not documented as thread-safe
+_CONTEXT: dict[str, Any] = {}
+MAX_ROWS_NAMED = 20
+
+# Derived validation columns → the field a person sees in the source file.
+FIELD_OF_COLUMN = {
+    "quantity_num": "quantity",
+    "quantity_kg_num": "quantity",
+    "value_num": "value",
+    "unit_value_usd_per_kg": "value/quantity",
+    "months_ahead": "period",
+    "period_span_months": "period",
+    "source_partner_code": "partner_code",
+    "partner": "partner_code",
+    "zero_quantity_with_value": "quantity",
+}
+
+
+@dataclass
+class CheckResult:
+    """One expectation's outcome, in words a person can act on."""
+
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    unexpected_count: int = 0
+    rows: list[int] = field(default_factory=list)
+    observed: Any = None
+    details: str = ""
+
+    def describe(self) -> str:
+        where = ""
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows[:5])
+            more = f" (+{self.unexpected_count - 5} more)" if self.unexpected_count > 5 else ""
+            where = f" at row{'s' if len(self.rows) > 1 else ''} {shown}{more}"
+        column = f", field {FIELD_OF_COLUMN.get(self.column, self.column)}" if self.column else ""
+        return f"{self.expectation}{self.details}{column}{where}"
+
+
+@dataclass
+class SuiteReport:
+    """A suite's run: passed unless a critical expectation failed."""
+
+    suite: str
+    expectation_count: int
+    checks: list[CheckResult]
+
+    @property
+    def critical_failures(self) -> list[CheckResult]:
+        return [c for c in self.checks if not c.success and c.severity == "critical"]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [c for c in self.checks if not c.success and c.severity != "critical"]
+
+    @property
+    def success(self) -> bool:
+        return not self.critical_failures
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite,
+            "success": self.success,
+            "expectation_count": self.expectation_count,
+            "critical_failures": len(self.critical_failures),
+            "warnings": len(self.warnings),
+            "checks": [c.__dict__ for c in self.checks],
+        }
+
+
+def _batch_definition() -> Any:
+    if "definition" not in _CONTEXT:
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = context.data_sources.add_pandas("frames").add_dataframe_asset("frame")
+        _CONTEXT["definition"] = asset.add_batch_definition_whole_dataframe("whole")
+    return _CONTEXT["definition"]
+
+
+def _details(kwargs: dict[str, Any]) -> str:
+    parts = []
+    if kwargs.get("min_value") is not None:
+        parts.append(f">= {kwargs['min_value']:g}")
+    if kwargs.get("max_value") is not None:
+        parts.append(f"<= {kwargs['max_value']:g}")
+    if kwargs.get("regex"):
+        parts.append(f"matching {kwargs['regex']}")
+    if kwargs.get("column_list"):
+        parts.append("unique on " + "/".join(kwargs["column_list"]))
+    return " (" + ", ".join(parts) + ")" if parts else ""
+
+
+def run_suite(
+    frame: pd.DataFrame, suite_name: str, row_labels: pd.Series | None = None
+) -> SuiteReport:
+    """Validate ``frame`` with the saved suite; ``row_labels`` maps index → file row number."""
+    suite = load_suite(suite_name)
+    frame = frame.reset_index(drop=True)
+    with _GX_LOCK:
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    labels = (
+        row_labels.reset_index(drop=True)
+        if row_labels is not None
+        else pd.Series(range(len(frame)))
+    )
+    checks = []
+    for item in result.results:
+        config = item.expectation_config
+        kwargs = dict(config.kwargs)
+        outcome = item.result or {}
+        index = outcome.get("unexpected_index_list") or []
+        if index and isinstance(index[0], dict):
+            index = [next(iter(i.values())) for i in index]
+        rows = sorted({int(labels[i]) for i in index if isinstance(i, int) and i in labels})
+        count = outcome.get("unexpected_count")
+        if count is None:
+            count = 0 if item.success else 1
+        checks.append(
+            CheckResult(
+                expectation=config.type,
+                column=kwargs.get("column"),
+                severity=str(
+                    getattr(config, "severity", None) or config.meta.get("severity", "critical")
+                )
+                .split(".")[-1]
+                .lower(),
+                success=bool(item.success),
+                unexpected_count=int(count),
+                rows=rows[:MAX_ROWS_NAMED],
+                observed=outcome.get("observed_value"),
+                details=_details(kwargs),
+            )
+        )
+    return SuiteReport(suite=suite_name, expectation_count=len(suite.expectations), checks=checks)
+
+
+def _months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def query_validation_frame(observations: pd.DataFrame, today: date) -> pd.DataFrame:
+    """Observations plus the derived columns the release suite checks."""
+    frame = observations.copy()
+    frame["quantity_num"] = pd.to_numeric(frame["quantity"].map(_float), errors="coerce")
+    frame["quantity_kg_num"] = pd.to_numeric(frame["quantity_kg"].map(_float), errors="coerce")
+    frame["value_num"] = pd.to_numeric(frame["value"].map(_float), errors="coerce")
+    usd = pd.to_numeric(frame["value_usd"].map(_float), errors="coerce")
+    cny = pd.to_numeric(frame["value_cny"].map(_float), errors="coerce")
+    usd = usd.fillna(cny / CNY_PER_USD_FOR_BANDS)
+    banded = frame["commodity_code"].isin(list(UNIT_VALUE_BANDS_USD_PER_KG)) & (
+        frame["quantity_kg_num"] >= UNIT_VALUE_MIN_KG
+    )
+    frame["unit_value_usd_per_kg"] = (usd / frame["quantity_kg_num"]).where(banded)
+    this_month = today.replace(day=1)
+    frame["months_ahead"] = frame["period_end"].map(
+        lambda d: _months_between(this_month, d) + 1 if d is not None else None
+    )
+    frame["period_span_months"] = [
+        _months_between(s, e) if s is not None and e is not None else None
+        for s, e in zip(frame["period_start"], frame["period_end"], strict=True)
+    ]
+    frame["zero_quantity_with_value"] = (frame["quantity_num"] == 0) & (frame["value_num"] > 0)
+    return frame
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else float(value)

@@ -1,0 +1,134 @@
+"""Open the DuckDB warehouse: where it lives, migrations on connect, one writer at a time.
+
+DuckDB lets one process hold a file for writing. A writer waits (bounded) for a running load
+to finish; readers open the file read-only and get ``WarehouseBusy`` with a clear message
+instead of DuckDB's lock error when a load holds it too long.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from customs_etl.errors import CustomsEtlError, WarehouseBusy
+
+DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
+ENV_WAREHOUSE = "CUSTOMS_ETL_WAREHOUSE"
+ENV_WAIT = "CUSTOMS_ETL_BUSY_WAIT_SECONDS"
+
+
+def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--warehouse`` beats ``$CUSTOMS_ETL_WAREHOUSE`` beats ``./data/warehouse.duckdb``."""
+    chosen = explicit or os.environ.get(ENV_WAREHOUSE) or DEFAULT_WAREHOUSE
+    return Path(chosen).expanduser()
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("warehouse") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations, each in its own transaction; refuse an edited applied one."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS meta.schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    applied = {
+        v: (n, h)
+        for v, n, h in con.execute(
+            "SELECT version, name, sha256 FROM meta.schema_migrations"
+        ).fetchall()
+    }
+    done = []
+    for version, name, sql in _migrations():
+        digest = hashlib.sha256(sql.encode()).hexdigest()
+        if version in applied:
+            if applied[version][1] != digest:
+                raise CustomsEtlError(
+                    f"migration {name} was edited after it was applied; add a new migration"
+                )
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO meta.schema_migrations (version, name, sha256) VALUES (?, ?, ?)",
+                [version, name, digest],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        done.append(name)
+    return done
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def _open(path: Path, *, read_only: bool, wait_seconds: float | None) -> duckdb.DuckDBPyConnection:
+    wait = float(os.environ.get(ENV_WAIT, "30")) if wait_seconds is None else wait_seconds
+    deadline = time.monotonic() + wait
+    delay = 0.1
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                raise CustomsEtlError(f"cannot open warehouse {path}: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"warehouse busy: a run is loading into {path}; retry in a moment"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+@contextmanager
+def writer(
+    explicit: str | os.PathLike[str] | None = None, *, wait_seconds: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The single writer connection, migrated, held only for the block (one load)."""
+    path = warehouse_path(explicit)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(path, read_only=False, wait_seconds=wait_seconds)
+    try:
+        migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def reader(
+    explicit: str | os.PathLike[str] | None = None, *, wait_seconds: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for reports and exports; never creates or migrates the file."""
+    path = warehouse_path(explicit)
+    if not path.exists():
+        raise CustomsEtlError(
+            f"no warehouse at {path}: run `customs-etl backfill` or `ingest` "
+            "first, or pass --warehouse"
+        )
+    con = _open(path, read_only=True, wait_seconds=wait_seconds)
+    try:
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,153 @@
+"""Loads: each document lands in ONE explicit transaction, or not at all.
+
+DuckDB would otherwise commit a ``;``-separated batch statement by statement, so every write
+here is wrapped in BEGIN/COMMIT with ROLLBACK on any error: the warehouse never holds half a
+load, and the same bytes twice are a no-op because ``release_id`` is their sha256.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from sources.base import RawDocument
+from transforms.observations import OBSERVATION_COLUMNS
+
+PARSER_VERSION = "1"
+_DECIMAL = pa.decimal128(38, 6)
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "period_start": pa.date32(),
+    "period_end": pa.date32(),
+    "quantity": _DECIMAL,
+    "quantity_kg": _DECIMAL,
+    "value": _DECIMAL,
+    "value_usd": _DECIMAL,
+    "value_cny": _DECIMAL,
+    "source_row": pa.int32(),
+}
+
+
+def known_releases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """release_id → status for every document the warehouse has seen."""
+    return dict(con.execute("SELECT release_id, status FROM raw.releases").fetchall())
+
+
+def observations_to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """Exact hand-off to DuckDB: decimals stay decimals, dates stay dates."""
+    arrays = []
+    for column in OBSERVATION_COLUMNS:
+        values = frame[column]
+        kind = _ARROW_TYPES.get(column, pa.string())
+        items = [
+            None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+            for v in values.tolist()
+        ]
+        arrays.append(pa.array(items, type=kind))
+    return pa.Table.from_arrays(arrays, names=list(OBSERVATION_COLUMNS))
+
+
+def _insert_release(
+    con: duckdb.DuckDBPyConnection,
+    doc: RawDocument,
+    *,
+    status: str,
+    row_count: int | None,
+    message: str | None,
+    report: dict[str, Any] | None,
+) -> None:
+    con.execute(
+        "INSERT INTO raw.releases (release_id, source, file_name, url, content, size_bytes,"
+        " fetched_at, published_on, ingested_at, parser_version, flow, commodity_code,"
+        " period_start, period_end, status, row_count, message, validation_report)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            doc.sha256,
+            doc.source,
+            doc.name,
+            doc.url,
+            doc.content,
+            len(doc.content),
+            doc.fetched_at.replace(tzinfo=None),
+            doc.published_on,
+            datetime.now(UTC).replace(tzinfo=None),
+            PARSER_VERSION,
+            doc.flow,
+            doc.commodity_code,
+            doc.period_start,
+            doc.period_end,
+            status,
+            row_count,
+            message,
+            json.dumps(report, default=str) if report is not None else None,
+        ],
+    )
+
+
+def load_release(
+    con: duckdb.DuckDBPyConnection,
+    doc: RawDocument,
+    observations: pd.DataFrame,
+    report: dict[str, Any] | None,
+) -> int:
+    """Insert the document and its observations atomically; returns rows loaded."""
+    table = observations_to_arrow(observations)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert_release(
+            con, doc, status="loaded", row_count=table.num_rows, message=None, report=report
+        )
+        con.register("incoming_observations", table)
+        try:
+            con.execute("INSERT INTO core.observations SELECT * FROM incoming_observations")
+        finally:
+            con.unregister("incoming_observations")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return table.num_rows
+
+
+def quarantine_release(
+    con: duckdb.DuckDBPyConnection,
+    doc: RawDocument,
+    *,
+    message: str,
+    report: dict[str, Any] | None,
+    row_count: int | None = None,
+) -> None:
+    """Keep the bytes and the reason, load no observation."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert_release(
+            con, doc, status="quarantined", row_count=row_count, message=message, report=report
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def latest_for(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    flow: str,
+    commodity_codes: Iterable[str],
+    years: Iterable[int],
+) -> pd.DataFrame:
+    """Latest observations of the given lines and years: the history a new batch joins."""
+    codes, years = list(commodity_codes), list(years)
+    if not codes or not years:
+        return pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
+    relation = con.sql(
+        "SELECT * FROM core.latest WHERE source = $source AND flow = $flow"
+        " AND commodity_code IN $codes AND year(period_end) IN $years",
+        params={"source": source, "flow": flow, "codes": codes, "years": years},
+    )
+    return relation.to_arrow_table().to_pandas()  # Decimals and dates survive, unlike .df()
