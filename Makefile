@@ -1,0 +1,32 @@
+# Two entry points for a fresh clone with only Python 3.11+ and make:
+#   make demo  — set up, backfill the bundled sample, print the July 2025 report
+#   make test  — set up, lint, run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+WAREHOUSE ?= data/warehouse.duckdb
+export PREFECT_HOME ?= $(CURDIR)/data/prefect
+
+.PHONY: setup demo test lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/customs-etl backfill --source sample --start 2024-01 --end 2025-07 --warehouse $(WAREHOUSE)
+	$(BIN)/customs-etl report --period 2025-07 --commodity 85051110 --warehouse $(WAREHOUSE)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

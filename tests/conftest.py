@@ -1,0 +1,57 @@
+"""Shared fixtures: a real Prefect API for the session, real DuckDB files, sample warehouse."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports Prefect: a private PREFECT_HOME and patient start-up on slow machines.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="customs-etl-test-prefect-")
+os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
+os.environ.pop("CUSTOMS_ETL_WAREHOUSE", None)
+
+SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[str]:
+    """A real Prefect API (temporary database) for every flow run in the session."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample backfilled once, through the CLI, into a temporary DuckDB file."""
+    from tests.support.cli import run_cli
+
+    path = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
+    result = run_cli("backfill", "--source", "sample", "--start", "2024-01", "--end", "2025-07",
+                     "--warehouse", str(path))
+    assert result.code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def warehouse_copy(sample_warehouse: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample warehouse a test may write to."""
+    target = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_warehouse, target)
+    return target
+
+
+@pytest.fixture
+def shared_samples() -> Path:
+    if not SHARED_SAMPLES.is_dir():
+        pytest.skip("../shared/samples is not present")
+    return SHARED_SAMPLES
+
