@@ -24,8 +24,12 @@ def _obs(data: bytes, **kwargs: object):
 def test_canonical_columns_and_exact_kilograms() -> None:
     obs = _obs(july_export())
     assert tuple(obs.columns) == OBSERVATION_COLUMNS
-    assert obs["quantity_kg"].tolist() == [Decimal(900_000), Decimal(216_000), Decimal(619_000),
-                                           Decimal(232_000)]
+    assert obs["quantity_kg"].tolist() == [
+        Decimal(900_000),
+        Decimal(216_000),
+        Decimal(619_000),
+        Decimal(232_000),
+    ]
     assert all(isinstance(v, Decimal) for v in obs["value_usd"])
     assert obs["value_cny"].isna().all()
     assert obs["partner"].tolist() == ["DE", "DE", "US", "JP"]
@@ -36,10 +40,20 @@ def test_canonical_columns_and_exact_kilograms() -> None:
 
 
 def test_tonnes_convert_exactly_and_non_mass_units_have_no_kg() -> None:
-    header = ("数据年月", "商品编码", "第一数量", "第一计量单位", "第二数量", "第二计量单位", "美元")
-    rows = [("202507", "85051110", "12.345", "吨", "0", "-", "1,000"),
-            ("202507", "85051190", "7", "个", "3.5", "千克", "10"),
-            ("202507", "85051900", "7", "个", "0", "-", "10")]
+    header = (
+        "数据年月",
+        "商品编码",
+        "第一数量",
+        "第一计量单位",
+        "第二数量",
+        "第二计量单位",
+        "美元",
+    )
+    rows = [
+        ("202507", "85051110", "12.345", "吨", "0", "-", "1,000"),
+        ("202507", "85051190", "7", "个", "3.5", "千克", "10"),
+        ("202507", "85051900", "7", "个", "0", "-", "10"),
+    ]
     obs = _obs(render_export(header, rows))
     assert obs.loc[0, "quantity_kg"] == Decimal("12345.000")
     assert obs.loc[1, "quantity_kg"] == Decimal("3.5")
@@ -77,7 +91,10 @@ def test_file_name_hints() -> None:
     assert (hints.period_start, hints.period_end) == (date(2025, 1, 1), date(2025, 7, 1))
     monthly = hints_from_name("magnets_hs85051110_imports_202406.csv")
     assert (monthly.flow, monthly.commodity_code, monthly.period_end) == (
-        "import", "85051110", date(2024, 6, 1))
+        "import",
+        "85051110",
+        date(2024, 6, 1),
+    )
     assert hints_from_name("downloadQueryData.csv").flow is None
     with pytest.raises(ParseError):
         hints_from_name("export-202513.csv")

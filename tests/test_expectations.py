@@ -1,0 +1,131 @@
+"""GX suites: saved JSON matches the code, expected counts, and every expectation can fail."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from expectations.suites import (
+    BUILDERS,
+    QUERY_RELEASE_SUITE,
+    YTD_HISTORY_SUITE,
+    load_suite,
+    suite_json,
+    suite_path,
+)
+from expectations.validate import query_validation_frame, run_suite
+from tests.support.exports import july_export
+from transforms.normalise import query_observations
+from transforms.query_export import parse_query_export
+from transforms.ytd import RECONCILIATION_COLUMNS
+
+TODAY = date(2026, 11, 26)
+EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 20, YTD_HISTORY_SUITE: 3}
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_saved_suite_matches_code_and_loads_whole(name: str) -> None:
+    saved = json.loads(suite_path(name).read_text(encoding="utf-8"))
+    assert saved == json.loads(json.dumps(suite_json(BUILDERS[name]())))
+    assert len(load_suite(name).expectations) == EXPECTED_COUNTS[name]
+
+
+def _valid_frame() -> pd.DataFrame:
+    export = parse_query_export(july_export(), "x.csv")
+    obs = query_observations(export, release_id="r", flow="export")
+    return query_validation_frame(obs, TODAY)
+
+
+def test_valid_export_passes_every_expectation() -> None:
+    report = run_suite(_valid_frame(), QUERY_RELEASE_SUITE)
+    assert report.expectation_count == EXPECTED_COUNTS[QUERY_RELEASE_SUITE]
+    assert [c.expectation for c in report.checks if not c.success] == []
+
+
+def _set(column: str, value: object, row: int = 1):
+    def mutate(frame: pd.DataFrame) -> pd.DataFrame:
+        frame[column] = frame[column].astype(object)
+        frame.at[row, column] = value
+        return frame
+    return mutate
+
+
+# One mutation per expectation, in suite order: each must fail exactly its own expectation.
+MUTATIONS = [
+    ("expect_table_columns_to_match_set", None, lambda f: f.drop(columns=["flags"])),
+    ("expect_table_row_count_to_be_between", None,
+     lambda f: pd.concat([f] * 2500, ignore_index=True).assign(
+         source_row=lambda x: range(2, len(x) + 2), trade_mode=lambda x: x.index.astype(str),
+         region_code=lambda x: x.index.astype(str))),
+    ("expect_column_values_to_not_be_null", "commodity_code", _set("commodity_code", None)),
+    ("expect_column_values_to_match_regex", "commodity_code", _set("commodity_code", "98010000")),
+    ("expect_column_values_to_not_be_null", "period_start", _set("period_start", None)),
+    ("expect_column_values_to_be_between", "months_ahead", _set("months_ahead", 1)),
+    ("expect_column_values_to_be_between", "period_span_months", _set("period_span_months", 12)),
+    ("expect_column_values_to_be_in_set", "flow", _set("flow", "transit")),
+    ("expect_column_values_to_be_in_set", "basis", _set("basis", "quarter")),
+    ("expect_column_values_to_be_in_set", "currency", _set("currency", "EUR")),
+    ("expect_column_values_to_be_between", "quantity_num", _set("quantity_num", -1.0)),
+    ("expect_column_values_to_be_between", "quantity_kg_num", _set("quantity_kg_num", -1.0)),
+    ("expect_column_values_to_not_be_null", "value_num", _set("value_num", None)),
+    ("expect_column_values_to_be_between", "value_num", _set("value_num", -5.0)),
+    ("expect_compound_columns_to_be_unique", None, _set("trade_mode", "10")),
+    ("expect_column_values_to_be_in_set", "source_partner_code",
+     _set("source_partner_code", "999")),
+    ("expect_column_values_to_not_be_null", "partner", _set("partner", None)),
+    ("expect_column_values_to_be_between", "unit_value_usd_per_kg",
+     _set("unit_value_usd_per_kg", 0.05)),
+    ("expect_column_values_to_be_in_set", "trade_mode", _set("trade_mode", "77")),
+    ("expect_column_values_to_be_in_set", "zero_quantity_with_value",
+     _set("zero_quantity_with_value", True)),
+]
+
+
+def test_every_release_expectation_has_a_failing_case() -> None:
+    suite = load_suite(QUERY_RELEASE_SUITE)
+    configured = [(e.expectation_type, getattr(e, "column", None)) for e in suite.expectations]
+    assert configured == [(name, column) for name, column, _ in MUTATIONS]
+
+
+@pytest.mark.parametrize("name,column,mutate", MUTATIONS,
+                         ids=[f"{n}-{c}" for n, c, _ in MUTATIONS])
+def test_each_release_expectation_can_fail(name: str, column: str | None, mutate) -> None:
+    report = run_suite(mutate(_valid_frame()), QUERY_RELEASE_SUITE)
+    failed = {(c.expectation, c.column) for c in report.checks if not c.success}
+    assert (name, column) in failed
+
+
+def test_failures_name_source_rows() -> None:
+    frame = _set("quantity_num", -1.0, row=2)(_valid_frame())
+    report = run_suite(frame, QUERY_RELEASE_SUITE, row_labels=frame["source_row"])
+    failure = report.critical_failures[0]
+    assert failure.rows == [4] and "row 4" in failure.describe()
+    assert "field quantity" in failure.describe()
+
+
+def _reconciliation(excess: float, ytd: float = 10_000.0) -> pd.DataFrame:
+    row = ["gacc_query", "export", "85051110", "WLD", 2025, 7, ytd, ytd - 1, "months 1-7",
+           1.0, 1000.0, excess]
+    return pd.DataFrame([row], columns=RECONCILIATION_COLUMNS)
+
+
+@pytest.mark.parametrize("frame,failing", [
+    (_reconciliation(-999.0), set()),
+    (_reconciliation(5.0), {"excess_kg"}),
+    (_reconciliation(-999.0, ytd=-1.0), {"ytd_kg"}),
+    (_reconciliation(-999.0).drop(columns=["months_used"]), {None}),
+])
+def test_each_history_expectation_can_fail(frame: pd.DataFrame, failing: set) -> None:
+    report = run_suite(frame, YTD_HISTORY_SUITE)
+    assert {c.column for c in report.checks if not c.success} == failing
+    assert report.success == (not failing)
+
+
+def test_decimal_columns_are_checked_as_numbers() -> None:
+    frame = _valid_frame()
+    assert frame["quantity_kg"].map(type).eq(Decimal).all()
+    assert frame["quantity_kg_num"].dtype.kind == "f"

@@ -1,0 +1,74 @@
+"""YTD reconciliation: consistent history passes, a break is found, Jan–Feb combined counts."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from transforms.observations import OBSERVATION_COLUMNS
+from transforms.ytd import reconcile_ytd, supersede
+
+
+def _obs(start: tuple[int, int], end: tuple[int, int], partner: str, kg: int,
+         release: str = "r") -> dict:
+    row = dict.fromkeys(OBSERVATION_COLUMNS)
+    s, e = date(*start, 1), date(*end, 1)
+    row.update(release_id=release, source="gacc_query", flow="export", commodity_code="85051110",
+               partner=partner, grain="partner", period_start=s, period_end=e,
+               basis="month" if s == e else "ytd", quantity_kg=Decimal(kg))
+    return row
+
+
+def _history(months: dict[int, int], ytd: int, through: int) -> pd.DataFrame:
+    rows = [_obs((2025, m), (2025, m), "US", kg) for m, kg in months.items()]
+    rows.append(_obs((2025, 1), (2025, through), "US", ytd))
+    return pd.DataFrame(rows)
+
+
+def test_consistent_history_is_within_tolerance() -> None:
+    out = reconcile_ytd(_history({1: 1_000_000, 2: 2_000_000, 3: 3_000_000}, 6_000_400, 3))
+    world = out[out["partner"] == "WLD"].iloc[0]
+    assert world["months_kg"] == 6_000_000 and world["diff_kg"] == 400
+    assert world["tolerance_kg"] == pytest.approx(6_000.4)  # 0.1 % beats 1 t here
+    assert (out["excess_kg"] <= 0).all()
+
+
+def test_break_beyond_tolerance_is_named_per_partner() -> None:
+    out = reconcile_ytd(_history({1: 1_000_000, 2: 2_000_000, 3: 3_000_000}, 6_100_000, 3))
+    broken = out[out["excess_kg"] > 0]
+    assert set(broken["partner"]) == {"US", "WLD"}
+    assert broken.iloc[0]["through_month"] == 3
+
+
+def test_incomplete_months_are_not_compared() -> None:
+    assert reconcile_ytd(_history({1: 1, 3: 3}, 999_999, 3)).empty
+
+
+def test_combined_january_february_stands_in_for_the_two_months() -> None:
+    rows = [_obs((2025, 1), (2025, 2), "US", 3_000_000), _obs((2025, 3), (2025, 3), "US",
+                                                              1_000_000),
+            _obs((2025, 1), (2025, 3), "US", 4_000_000)]
+    out = reconcile_ytd(pd.DataFrame(rows))
+    through_march = out[(out["through_month"] == 3) & (out["partner"] == "WLD")].iloc[0]
+    assert through_march["months_used"].startswith("Jan-Feb combined")
+    assert through_march["months_kg"] == 4_000_000
+
+
+def test_a_partner_absent_in_a_month_traded_nothing_then() -> None:
+    rows = [_obs((2025, 1), (2025, 1), "US", 500_000), _obs((2025, 1), (2025, 1), "DE", 10),
+            _obs((2025, 2), (2025, 2), "US", 500_000), _obs((2025, 1), (2025, 2), "DE", 10)]
+    out = reconcile_ytd(pd.DataFrame(rows))
+    de = out[out["partner"] == "DE"].iloc[0]
+    assert de["months_kg"] == 10 and de["excess_kg"] < 0
+
+
+def test_new_batch_supersedes_its_slice_of_history() -> None:
+    history = pd.DataFrame([_obs((2025, 1), (2025, 1), "US", 1, "old"),
+                            _obs((2025, 2), (2025, 2), "US", 2, "old")])
+    batch = pd.DataFrame([_obs((2025, 1), (2025, 1), "DE", 5, "new")])
+    combined = supersede(history, batch)
+    assert sorted(zip(combined["release_id"], combined["partner"], strict=True)) == [
+        ("new", "DE"), ("old", "US")]
