@@ -119,10 +119,15 @@ def _refuse_non_csv(text: str, name: str) -> None:
 
 
 def _read_records(text: str, name: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        for record in reader:
+            records.append(record)
     except csv.Error as exc:
-        raise ParseError(name, f"file cut off or malformed CSV ({exc})") from None
+        raise ParseError(name, f"file cut off mid-row or malformed CSV ({exc})",
+                         row=len(records) + 1) from None
+    return records
 
 
 def _map_header(header: list[str], name: str) -> tuple[list[str], bool]:
