@@ -15,16 +15,19 @@ from typing import Any
 import pandas as pd
 
 from customs_etl.errors import CustomsEtlError
-from expectations.suites import QUERY_RELEASE_SUITE, YTD_HISTORY_SUITE
+from expectations.suites import BULLETIN_RELEASE_SUITE, QUERY_RELEASE_SUITE, YTD_HISTORY_SUITE
 from expectations.validate import SuiteReport, query_validation_frame, run_suite
 from sources.base import RawDocument
+from transforms.bulletin import bulletin_observations, parse_bulletin_table
 from transforms.normalise import query_observations
+from transforms.observations import conform
 from transforms.query_export import parse_query_export
 from transforms.ytd import reconcile_ytd, supersede
 from warehouse import load as loads
 from warehouse.db import writer
 
 QUERY_FORMAT_SOURCES = frozenset({"gacc_query", "sample"})
+SUITE_OF_SOURCE = {"gacc_bulletin": BULLETIN_RELEASE_SUITE}
 
 
 @dataclass
@@ -92,6 +95,9 @@ def observations_for(doc: RawDocument) -> pd.DataFrame:
         return query_observations(
             export, release_id=doc.sha256, flow=doc.flow, commodity_code=doc.commodity_code
         )
+    if doc.source == "gacc_bulletin":
+        table = parse_bulletin_table(doc.content, doc.url or doc.name)
+        return conform(bulletin_observations(table, release_id=doc.sha256))
     raise CustomsEtlError(f"{doc.name}: no parser for source {doc.source!r}")
 
 
@@ -101,9 +107,11 @@ def prepare(doc: RawDocument, *, today: date | None = None) -> PreparedBatch:
     batch = PreparedBatch(doc=doc)
     try:
         observations = observations_for(doc)
+        if observations.empty:
+            raise CustomsEtlError(f"{doc.name}: no observations in the document")
         report = run_suite(
             query_validation_frame(observations, today or date.today()),
-            QUERY_RELEASE_SUITE,
+            SUITE_OF_SOURCE.get(doc.source, QUERY_RELEASE_SUITE),
             row_labels=observations["source_row"],
         )
         batch.report = {"release": report.to_dict()}

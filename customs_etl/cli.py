@@ -37,7 +37,9 @@ WarehouseOpt = Annotated[
         "--warehouse", help="DuckDB file (default $CUSTOMS_ETL_WAREHOUSE or data/warehouse.duckdb)"
     ),
 ]
-SourceOpt = Annotated[str, typer.Option("--source", help="Where releases come from: sample")]
+SourceOpt = Annotated[
+    str, typer.Option("--source", help="Where releases come from: sample or gacc-bulletin")
+]
 
 
 class Format(StrEnum):
@@ -109,11 +111,17 @@ def ingest(
 
 @app.command()
 def run(
-    period: Annotated[str, typer.Option(help="Month YYYY-MM")],
+    period: Annotated[
+        str | None, typer.Option(help="Month YYYY-MM (default: newest that should be out)")
+    ] = None,
     source: SourceOpt = "sample",
     warehouse: WarehouseOpt = None,
 ) -> None:
     """One monthly run of a source (what the schedule does)."""
+    if period is None:
+        from sources.registry import default_period
+
+        period = f"{default_period(source):%Y-%m}"
     _run_flow("monthly", source=source, period=period, warehouse=warehouse)
 
 
@@ -133,7 +141,7 @@ def report(
     period: Annotated[str, typer.Option(help="Month YYYY-MM")],
     commodity: Annotated[str, typer.Option(help="Tariff line or friendly name")] = "85051110",
     fmt: Annotated[Format, typer.Option("--format")] = Format.text,
-    flow: Annotated[str, typer.Option(help="export or import")] = "export",
+    flow: Annotated[str | None, typer.Option(help="export or import (default: export)")] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The news-desk brief for one month: totals, changes, YTD, partners."""
@@ -143,9 +151,9 @@ def report(
     from warehouse.db import reader
 
     month = parse_month(period)
-    code, label = resolve_report_commodity(commodity)
+    code, label, default_flow = resolve_report_commodity(commodity)
     with reader(warehouse) as con:
-        data = build_report(con, month, code, flow)
+        data = build_report(con, month, code, flow or default_flow or "export")
     out.print(render(data, fmt.value, label), highlight=False, markup=False, soft_wrap=True)
 
 

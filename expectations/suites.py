@@ -23,6 +23,8 @@ from transforms.partners import load_partner_table
 
 QUERY_RELEASE_SUITE = "gacc_query_release"
 YTD_HISTORY_SUITE = "ytd_history"
+BULLETIN_RELEASE_SUITE = "gacc_bulletin_release"
+BULLETIN_KEY_PATTERN = r"^bulletin:[a-z0-9/-]+$"
 
 # HS8 tariff lines of chapters 01-97 (98/99 are national special codes, not goods).
 HS8_PATTERN = r"^(?:0[1-9]|[1-8][0-9]|9[0-7])[0-9]{6}$"
@@ -150,6 +152,41 @@ def build_query_release_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(name=QUERY_RELEASE_SUITE, expectations=rules)
 
 
+def build_bulletin_release_suite() -> gx.ExpectationSuite:
+    """Per-page checks for the monthly bulletin (world rows, catalogue keys, no partners)."""
+    rules = [
+        _critical(
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(QUERY_VALIDATION_COLUMNS), exact_match=True
+            )
+        ),
+        _critical(gxe.ExpectTableRowCountToBeBetween(min_value=1)),
+        _critical(
+            gxe.ExpectColumnValuesToMatchRegex(column="commodity_code", regex=BULLETIN_KEY_PATTERN)
+        ),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="period_start")),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="months_ahead", max_value=0)),
+        _critical(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="period_span_months", min_value=0, max_value=11
+            )
+        ),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="flow", value_set=list(FLOWS))),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=list(BASES))),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="currency", value_set=list(CURRENCIES))),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="quantity_num", min_value=0)),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="quantity_kg_num", min_value=0)),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="value_num", min_value=0)),
+        _critical(
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=list(NATURAL_KEY), ignore_row_if="never"
+            )
+        ),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="partner", value_set=["WLD"])),
+    ]
+    return gx.ExpectationSuite(name=BULLETIN_RELEASE_SUITE, expectations=rules)
+
+
 def build_ytd_history_suite() -> gx.ExpectationSuite:
     """YTD(m) ≈ Σ month(1..m) within max(1 t, 0.1 %), checked on warehouse history + batch."""
     rules = [
@@ -180,6 +217,7 @@ def build_ytd_history_suite() -> gx.ExpectationSuite:
 
 BUILDERS = {
     QUERY_RELEASE_SUITE: build_query_release_suite,
+    BULLETIN_RELEASE_SUITE: build_bulletin_release_suite,
     YTD_HISTORY_SUITE: build_ytd_history_suite,
 }
 

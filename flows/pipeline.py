@@ -28,9 +28,11 @@ PREPARE_WORKERS = 2  # the reference machine has 2 cores
 
 
 @task(name="fetch", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def fetch_month(source: str, month: date) -> list[RawDocument]:
+def fetch_month(
+    source: str, month: date, index_cache: dict[int, bytes] | None = None
+) -> list[RawDocument]:
     """List and fetch what ``source`` released for ``month`` (retried: sources are remote)."""
-    return documents_for_month(source, month)
+    return documents_for_month(source, month, index_cache=index_cache)
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -134,8 +136,9 @@ def backfill_flow(source: str, start: str, end: str, warehouse: str | None = Non
     """Every month from ``start`` to ``end`` (YYYY-MM); re-running resumes (loaded = no-op)."""
     outcomes: list[Outcome] = []
     notes: list[str] = []
+    index_cache: dict[int, bytes] = {}  # each year's index fetched once per run
     for month in _month_range(start, end):
-        docs = fetch_month(source, month)
+        docs = fetch_month(source, month, index_cache)
         if not docs:
             notes.append(f"{month:%Y-%m}: nothing published")
             continue

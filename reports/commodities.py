@@ -1,23 +1,12 @@
-"""Commodity names a report accepts: tariff lines and friendly names."""
+"""Commodity names a report accepts, resolved through the shared catalogue."""
 
 from __future__ import annotations
 
-import re
-
-from customs_etl.errors import CustomsEtlError
-
-FRIENDLY = {"rare-earth-magnets": ("85051110", "rare-earth permanent magnets")}
-LABELS = {code: label for code, label in FRIENDLY.values()}
+from transforms.catalogue import resolve_commodity
 
 
-def resolve_report_commodity(name: str) -> tuple[str, str | None]:
-    """(commodity code, label for prose) for a friendly name or an 8-digit line."""
-    key = name.strip().lower()
-    if key in FRIENDLY:
-        return FRIENDLY[key]
-    if re.fullmatch(r"\d{8}", key):
-        return key, LABELS.get(key)
-    raise CustomsEtlError(
-        f"unknown commodity {name!r}; use an 8-digit tariff line or one of "
-        + ", ".join(sorted(FRIENDLY))
-    )
+def resolve_report_commodity(name: str) -> tuple[str, str | None, str | None]:
+    """(commodity code, label for prose, default flow) for a friendly name, line or key."""
+    spec = resolve_commodity(name)
+    label = spec.label[:1].lower() + spec.label[1:] if spec.label else None
+    return spec.code, label, spec.flow

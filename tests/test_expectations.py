@@ -11,6 +11,7 @@ import pytest
 
 from expectations.suites import (
     BUILDERS,
+    BULLETIN_RELEASE_SUITE,
     QUERY_RELEASE_SUITE,
     YTD_HISTORY_SUITE,
     load_suite,
@@ -24,7 +25,7 @@ from transforms.query_export import parse_query_export
 from transforms.ytd import RECONCILIATION_COLUMNS
 
 TODAY = date(2026, 11, 26)
-EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 20, YTD_HISTORY_SUITE: 3}
+EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 20, YTD_HISTORY_SUITE: 3, BULLETIN_RELEASE_SUITE: 14}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))

@@ -9,7 +9,8 @@ SELECT
     sum(value_usd) AS value_usd,
     sum(value_cny) AS value_cny
 FROM core.latest
-WHERE basis = 'month' AND partner IS NOT NULL AND partner <> 'WLD'
+WHERE basis = 'month' AND period_start = period_end
+  AND partner IS NOT NULL AND partner <> 'WLD'
 GROUP BY ALL;
 
 CREATE VIEW marts.world_monthly AS
@@ -20,7 +21,7 @@ WITH months AS (
         sum(value_usd) AS value_usd,
         sum(value_cny) AS value_cny
     FROM core.latest
-    WHERE basis = 'month'
+    WHERE basis = 'month' AND period_start = period_end
     GROUP BY ALL
 ),
 published_ytd AS (

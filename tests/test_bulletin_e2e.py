@@ -1,0 +1,84 @@
+"""The bulletin source end to end: local HTTP site → `customs-etl run` → warehouse → report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.support.cli import run_cli
+from tests.support.http_site import Route, serve_site
+
+FIXTURES = Path(__file__).parent / "fixtures" / "bulletin"
+TABLE14_JAN = "/Statics/14000000-0000-4000-8000-000000000001.html"
+
+
+@pytest.fixture
+def bulletin_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Route]]:
+    routes = {
+        "/statics/report/monthly.html": Route.static(
+            (FIXTURES / "index-monthly-2026.html").read_bytes()
+        ),
+        TABLE14_JAN: Route.static((FIXTURES / "table14-import-2026-01.html").read_bytes()),
+    }
+    with serve_site(routes) as base_url:
+        monkeypatch.setenv("CUSTOMS_ETL_GACC_BULLETIN_URL", base_url)
+        monkeypatch.setenv("CUSTOMS_ETL_HTTP_POLITE_DELAY", "0")
+        yield routes
+
+
+def test_run_loads_a_published_month_and_reports_rare_earths(
+    prefect_api: str, bulletin_site: dict[str, Route], tmp_path: Path
+) -> None:
+    warehouse = str(tmp_path / "w.duckdb")
+    first = run_cli(
+        "run", "--source", "gacc-bulletin", "--period", "2026-01", "--warehouse", warehouse
+    )
+    assert first.code == 0, first.output
+    assert "bulletin-table14-2026-01.html" in first.stdout and "loaded" in first.stdout
+    with duckdb.connect(warehouse, read_only=True) as con:
+        url, source = con.execute("SELECT url, source FROM raw.releases").fetchone()
+    assert url.endswith(TABLE14_JAN) and url.startswith("http://127.0.0.1")
+    assert source == "gacc_bulletin"
+
+    report = run_cli(
+        "report",
+        "--period",
+        "2026-01",
+        "--commodity",
+        "rare-earths",
+        "--flow",
+        "import",
+        "--format",
+        "json",
+        "--warehouse",
+        warehouse,
+    )
+    assert report.code == 0, report.output
+    world = json.loads(report.stdout)["world"]
+    assert world["tonnes"] == 12_939 and world["ytd_tonnes"] == 12_939
+    assert json.loads(report.stdout)["partners"] == []
+
+    again = run_cli(
+        "run", "--source", "gacc-bulletin", "--period", "2026-01", "--warehouse", warehouse
+    )
+    assert again.code == 0 and "unchanged" in again.stdout
+
+
+def test_a_month_not_published_yet_completes_quietly(
+    prefect_api: str, bulletin_site: dict[str, Route], tmp_path: Path
+) -> None:
+    result = run_cli(
+        "run",
+        "--source",
+        "gacc-bulletin",
+        "--period",
+        "2026-09",
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+    )
+    assert result.code == 0, result.output
+    assert "not published yet" in result.stdout
