@@ -125,7 +125,8 @@ def prepare(doc: RawDocument, *, today: date | None = None) -> PreparedBatch:
     return batch
 
 
-def _history_report(con: Any, batch: PreparedBatch) -> SuiteReport | None:
+def _history_report(con: Any, batch: PreparedBatch) -> tuple[SuiteReport | None, str]:
+    """YTD vs months on warehouse history + this batch; the breaks named for people."""
     obs = batch.observations
     assert obs is not None
     first = obs.iloc[0]
@@ -135,8 +136,20 @@ def _history_report(con: Any, batch: PreparedBatch) -> SuiteReport | None:
     )
     reconciliation = reconcile_ytd(supersede(history, obs))
     if reconciliation.empty:
-        return None
-    return run_suite(reconciliation, YTD_HISTORY_SUITE)
+        return None, ""
+    broken = reconciliation[reconciliation["excess_kg"] > 0]
+    named = "; ".join(
+        f"{r.commodity_code} {r.partner} {r.year} Jan-{r.through_month:02d}: YTD {r.ytd_kg:,.0f} kg"
+        f" vs {r.months_used} {r.months_kg:,.0f} kg (off by {r.diff_kg:,.0f} kg)"
+        for r in broken.head(3).itertuples()
+    )
+    more = f" (+{len(broken) - 3} more)" if len(broken) > 3 else ""
+    return run_suite(reconciliation, YTD_HISTORY_SUITE), named + more
+
+
+def _warning_count(report: dict[str, Any]) -> int:
+    checks = report.get("release", {}).get("checks", [])
+    return sum(not c["success"] and c["severity"] != "critical" for c in checks)
 
 
 def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
@@ -169,21 +182,19 @@ def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
         if not batch.ok:
             loads.quarantine_release(con, doc, message=batch.error or "", report=batch.report)
             return outcome("quarantined", 0, batch.error or "")
-        history = _history_report(con, batch)
+        history, breaks = _history_report(con, batch)
         report = dict(batch.report)
         if history is not None:
             report["history"] = history.to_dict()
             if not history.success:
-                message = _first_failure_line(doc, history)
+                message = f"{doc.name}: YTD does not match the sum of months: {breaks}"
                 loads.quarantine_release(con, doc, message=message, report=report)
                 return outcome("quarantined", 0, message)
         rows = loads.load_release(con, doc, batch.observations, report)
-        warnings = len(
-            batch.report.get("release", {}).get("checks", [])
-            and [
-                c
-                for c in batch.report["release"]["checks"]
-                if not c["success"] and c["severity"] != "critical"
-            ]
+        warnings = _warning_count(batch.report)
+        note = (
+            f"{warnings} warning(s); details: customs-etl quarantine show {doc.sha256[:12]}"
+            if warnings
+            else ""
         )
-        return outcome("loaded", rows, "", warnings)
+        return outcome("loaded", rows, note, warnings)

@@ -20,6 +20,8 @@ from customs_etl.errors import CustomsEtlError
 
 # Quiet Prefect's per-task INFO chatter on the terminal unless the user asked for it.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# A first start of Prefect's temporary API migrates its database: give slow machines time.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 app = typer.Typer(
     add_completion=False,
@@ -55,11 +57,21 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _outcome_table(title: str, outcomes: list) -> None:
     table = Table(title=title)
-    for column in ("period", "file", "status", "rows", "seconds"):
-        table.add_column(column, justify="right" if column in ("rows", "seconds") else "left")
+    for column in ("period", "file", "status", "rows", "warnings", "seconds"):
+        table.add_column(
+            column, justify="right" if column in ("rows", "warnings", "seconds") else "left"
+        )
     for o in outcomes:
         style = {"loaded": "green", "unchanged": "dim", "quarantined": "red"}.get(o.status)
-        table.add_row(o.period, o.name, o.status, str(o.rows), f"{o.seconds:.2f}", style=style)
+        table.add_row(
+            o.period,
+            o.name,
+            o.status,
+            str(o.rows),
+            str(o.warnings),
+            f"{o.seconds:.2f}",
+            style=style,
+        )
     out.print(table)
 
 
@@ -77,6 +89,9 @@ def _run_flow(kind: str, **params: object) -> None:
         _outcome_table(f"{kind}: {state.message or state.name}", outcomes)
     elif state.message:
         out.print(state.message, highlight=False)
+    for o in outcomes:
+        if o.status == "loaded" and o.warnings:
+            out.print(f"warning: {o.name}: {o.message}", highlight=False, markup=False)
     failed = [o for o in outcomes if o.status == "quarantined"]
     for o in failed:
         err.print(f"quarantined: {o.message}", highlight=False, markup=False, soft_wrap=True)

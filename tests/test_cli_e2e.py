@@ -14,13 +14,24 @@ from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, re
 
 def _counts(path: Path) -> tuple[int, int]:
     with duckdb.connect(str(path), read_only=True) as con:
-        return (con.execute("SELECT count(*) FROM core.observations").fetchone()[0],
-                con.execute("SELECT count(*) FROM raw.releases").fetchone()[0])
+        return (
+            con.execute("SELECT count(*) FROM core.observations").fetchone()[0],
+            con.execute("SELECT count(*) FROM raw.releases").fetchone()[0],
+        )
 
 
 def _report(path: Path, period: str) -> dict:
-    result = run_cli("report", "--period", period, "--commodity", "85051110", "--format", "json",
-                     "--warehouse", str(path))
+    result = run_cli(
+        "report",
+        "--period",
+        period,
+        "--commodity",
+        "85051110",
+        "--format",
+        "json",
+        "--warehouse",
+        str(path),
+    )
     assert result.code == 0, result.output
     return json.loads(result.stdout)
 
@@ -43,7 +54,10 @@ def test_july_2025_report_numbers(sample_warehouse: Path) -> None:
     partners = {p["partner"]: p for p in data["partners"]}
     us, de = partners["US"], partners["DE"]
     assert (round(us["tonnes"]), round(us["mom_pct"], 1), round(us["yoy_pct"], 1)) == (
-        619, 75.5, 4.8)
+        619,
+        75.5,
+        4.8,
+    )
     assert (de["rank"], round(de["tonnes"]), round(de["mom_pct"])) == (1, 1_116, 46)
     assert [p["rank"] for p in data["partners"]] == sorted(p["rank"] for p in data["partners"])
     assert abs(sum(p["share_pct"] for p in data["partners"]) - 100) < 1e-6
@@ -59,13 +73,19 @@ def test_june_2025_half_year(sample_warehouse: Path) -> None:
 
 def test_text_and_markdown_read_like_a_brief(sample_warehouse: Path) -> None:
     for fmt in ("text", "markdown"):
-        result = run_cli("report", "--period", "2025-07", "--format", fmt, "--warehouse",
-                         str(sample_warehouse))
+        result = run_cli(
+            "report", "--period", "2025-07", "--format", fmt, "--warehouse", str(sample_warehouse)
+        )
         text = result.stdout
         assert result.code == 0
-        for needle in ("5,577 t", "highest since January", "second monthly rise in a row",
-                       "619 t, +75.5 % m/m, +4.8 % y/y", "Germany was the largest buyer at "
-                       "1,116 t (+46 % m/m", "Jan–Jul 2025: 27,897 t, −15 % y/y"):
+        for needle in (
+            "5,577 t",
+            "highest since January",
+            "second monthly rise in a row",
+            "619 t, +75.5 % m/m, +4.8 % y/y",
+            "Germany was the largest buyer at 1,116 t (+46 % m/m",
+            "Jan–Jul 2025: 27,897 t, −15 % y/y",
+        ):
             assert needle in text, (fmt, needle, text)
 
 
@@ -78,8 +98,17 @@ def test_report_for_a_missing_month_is_one_line(sample_warehouse: Path) -> None:
 
 def test_backfill_again_changes_nothing(warehouse_copy: Path) -> None:
     before = _counts(warehouse_copy)
-    result = run_cli("backfill", "--source", "sample", "--start", "2025-06", "--end", "2025-07",
-                     "--warehouse", str(warehouse_copy))
+    result = run_cli(
+        "backfill",
+        "--source",
+        "sample",
+        "--start",
+        "2025-06",
+        "--end",
+        "2025-07",
+        "--warehouse",
+        str(warehouse_copy),
+    )
     assert result.code == 0, result.output
     assert result.stdout.count("unchanged") == 3 and "loaded" not in result.stdout
     assert _counts(warehouse_copy) == before
@@ -93,30 +122,48 @@ def test_run_one_month_into_a_new_warehouse(prefect_api: str, tmp_path: Path) ->
 
 
 def _thousand_rows() -> bytes:
-    rows = [magnet_row("202507", "502", "美国", f"{i % 100}", 1000 + i, 50_000 + i)
-            for i in range(10_000)]
+    rows = [
+        magnet_row("202507", "502", "美国", f"{i % 100}", 1000 + i, 50_000 + i)
+        for i in range(10_000)
+    ]
     rows = [(*r[:5], f"{i:05d}", *r[6:]) for i, r in enumerate(rows)]
     return render_export(ZH_MONTHLY_HEADER, rows)
 
 
 BAD_INPUTS = {
-    "negative-quantity": (render_export(ZH_MONTHLY_HEADER, [
-        magnet_row("202507", "502", "美国", "10", -5, 100)]), "row 2", "field quantity"),
-    "duplicate-rows": (render_export(ZH_MONTHLY_HEADER, [
-        magnet_row("202507", "502", "美国", "10", 5_000, 250_000)] * 2), "unique", "rows 2, 3"),
-    "waf-page": (b"<html><head><script>var _0x2a=['\\x63'];document.cookie='__jsl_clearance"
-                 b"=1';location.reload();</script></head></html>", "HTML page", "WAF"),
+    "negative-quantity": (
+        render_export(ZH_MONTHLY_HEADER, [magnet_row("202507", "502", "美国", "10", -5, 100)]),
+        "row 2",
+        "field quantity",
+    ),
+    "duplicate-rows": (
+        render_export(
+            ZH_MONTHLY_HEADER, [magnet_row("202507", "502", "美国", "10", 5_000, 250_000)] * 2
+        ),
+        "unique",
+        "rows 2, 3",
+    ),
+    "waf-page": (
+        b"<html><head><script>var _0x2a=['\\x63'];document.cookie='__jsl_clearance"
+        b"=1';location.reload();</script></head></html>",
+        "HTML page",
+        "WAF",
+    ),
     "empty": (b"", "empty file", ""),
     "cut-mid-row": (july_export()[:-40], "cut off", "row 5"),
     "truncated-10000": (_thousand_rows(), "row_count", "9999"),
-    "unknown-header": ('"年月","编码","重量","金额",\n"202507","85051110","5","9",\n'.encode(
-        "gbk"), "unknown column", "row 1"),
+    "unknown-header": (
+        '"年月","编码","重量","金额",\n"202507","85051110","5","9",\n'.encode("gbk"),
+        "unknown column",
+        "row 1",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
-def test_bad_input_is_one_clear_line_and_nothing_lost(case: str, warehouse_copy: Path,
-                                                      tmp_path: Path) -> None:
+def test_bad_input_is_one_clear_line_and_nothing_lost(
+    case: str, warehouse_copy: Path, tmp_path: Path
+) -> None:
     content, needle, detail = BAD_INPUTS[case]
     before_obs, before_releases = _counts(warehouse_copy)
     path = tmp_path / f"export-85051110-202507-{case}.csv"
@@ -131,8 +178,9 @@ def test_bad_input_is_one_clear_line_and_nothing_lost(case: str, warehouse_copy:
     assert after_obs == before_obs  # nothing of that file, earlier data intact
     assert after_releases == before_releases + 1  # ... but its bytes are kept in quarantine
     with duckdb.connect(str(warehouse_copy), read_only=True) as con:
-        status, kept = con.execute("SELECT status, content FROM raw.releases WHERE file_name = ?",
-                                   [path.name]).fetchone()
+        status, kept = con.execute(
+            "SELECT status, content FROM raw.releases WHERE file_name = ?", [path.name]
+        ).fetchone()
     assert (status, kept) == ("quarantined", content)
     again = run_cli("ingest", str(path), "--warehouse", str(warehouse_copy))
     assert again.code != 0 and _counts(warehouse_copy) == (after_obs, after_releases)
@@ -145,8 +193,9 @@ def test_quarantine_is_visible_from_the_cli(warehouse_copy: Path, tmp_path: Path
     listing = run_cli("quarantine", "list", "--warehouse", str(warehouse_copy))
     assert listing.code == 0 and path.name in listing.stdout
     with duckdb.connect(str(warehouse_copy), read_only=True) as con:
-        rid = con.execute("SELECT release_id FROM raw.releases WHERE status = 'quarantined'"
-                          ).fetchone()[0]
+        rid = con.execute(
+            "SELECT release_id FROM raw.releases WHERE status = 'quarantined'"
+        ).fetchone()[0]
     shown = run_cli("quarantine", "show", rid[:12], "--warehouse", str(warehouse_copy))
     assert shown.code == 0
     assert "quantity_num" in shown.stdout and "rows=2" in shown.stdout
@@ -161,8 +210,11 @@ def test_utf8_resave_loads_exactly_like_the_original(prefect_api: str, tmp_path:
         warehouse = tmp_path / encoding / "w.duckdb"
         assert run_cli("ingest", str(path), "--warehouse", str(warehouse)).code == 0
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            tables.append(con.execute("SELECT * EXCLUDE (release_id) FROM core.observations "
-                                      "ORDER BY source_row").fetchall())
+            tables.append(
+                con.execute(
+                    "SELECT * EXCLUDE (release_id) FROM core.observations ORDER BY source_row"
+                ).fetchall()
+            )
     assert tables[0] == tables[1] and len(tables[0]) == 4
 
 
@@ -173,6 +225,48 @@ def test_flow_runs_and_artifacts_reach_the_prefect_api(sample_warehouse: Path) -
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs()
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["backfill-outcomes"])))
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["backfill-outcomes"]))
+        )
     assert any(r.state_type.value == "COMPLETED" for r in runs)
     assert artifacts and artifacts[0].type == "table"
+
+
+def _cumulative(rows: list[tuple[str, ...]]) -> bytes:
+    header = tuple(h for h in ZH_MONTHLY_HEADER if h != "数据年月")
+    return render_export(header, [r[1:] for r in rows])
+
+
+def test_ytd_that_breaks_the_months_is_quarantined_with_the_rows_named(
+    warehouse_copy: Path, tmp_path: Path
+) -> None:
+    # Jan–Jul 2025 "cumulative" claiming only 1,000 t for the US: months say far more.
+    path = tmp_path / "export-85051110-202501-202507-us-only.csv"
+    path.write_bytes(
+        _cumulative([magnet_row("202507", "502", "美国", "10", 1_000_000, 40_000_000)])
+    )
+    before = _counts(warehouse_copy)
+    result = run_cli("ingest", str(path), "--warehouse", str(warehouse_copy))
+    assert result.code == 1
+    line = result.stderr.strip()
+    assert "YTD does not match the sum of months" in line and "85051110 US 2025 Jan-07" in line
+    assert _counts(warehouse_copy) == (before[0], before[1] + 1)
+
+
+def test_warnings_load_and_are_reported(prefect_api: str, tmp_path: Path) -> None:
+    path = tmp_path / "export-85051110-202507.csv"
+    path.write_bytes(
+        render_export(
+            ZH_MONTHLY_HEADER,
+            [
+                magnet_row("202507", "502", "美国", "10", 619_000, 30_950_000),
+                magnet_row("202507", "502", "美国", "77", 0, 500, "未知方式"),
+            ],
+        )
+    )
+    warehouse = tmp_path / "w.duckdb"
+    result = run_cli("ingest", str(path), "--warehouse", str(warehouse))
+    assert result.code == 0, result.output
+    assert "loaded" in result.stdout and "2 warning(s)" in result.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        report = json.loads(con.execute("SELECT validation_report FROM raw.releases").fetchone()[0])
+    assert report["release"]["warnings"] == 2
