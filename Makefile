@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/customs-etl backfill --source sample --start 2024-01 --end 2025-07 --warehouse $(WAREHOUSE)
 	$(BIN)/customs-etl report --period 2025-07 --commodity 85051110 --warehouse $(WAREHOUSE)
 

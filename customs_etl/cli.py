@@ -22,6 +22,8 @@ from customs_etl.errors import CustomsEtlError
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # A first start of Prefect's temporary API migrates its database: give slow machines time.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+if os.environ.get("PREFECT_HOME"):  # Prefect's SQLite cannot create a missing folder
+    os.makedirs(os.path.expanduser(os.environ["PREFECT_HOME"]), exist_ok=True)
 
 app = typer.Typer(
     add_completion=False,

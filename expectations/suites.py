@@ -18,7 +18,7 @@ from pathlib import Path
 import great_expectations as gx
 from great_expectations import expectations as gxe
 
-from transforms.observations import BASES, CURRENCIES, FLOWS, NATURAL_KEY
+from transforms.observations import BASES, CURRENCIES, FLOWS, NATURAL_KEY, OBSERVATION_COLUMNS
 from transforms.partners import load_partner_table
 
 QUERY_RELEASE_SUITE = "gacc_query_release"
@@ -56,29 +56,7 @@ KNOWN_TRADE_MODES = (
 )
 
 QUERY_VALIDATION_COLUMNS = (
-    "release_id",
-    "source",
-    "reporter",
-    "flow",
-    "commodity_code",
-    "commodity_label",
-    "partner",
-    "source_partner_code",
-    "trade_mode",
-    "region_code",
-    "grain",
-    "period_start",
-    "period_end",
-    "basis",
-    "quantity",
-    "quantity_unit",
-    "quantity_kg",
-    "value",
-    "currency",
-    "value_usd",
-    "value_cny",
-    "flags",
-    "source_row",
+    *OBSERVATION_COLUMNS,
     # derived for validation
     "quantity_num",
     "quantity_kg_num",

@@ -27,6 +27,7 @@ from bs4 import BeautifulSoup, Tag
 
 from customs_etl.errors import ParseError
 from transforms.catalogue import bulletin_key
+from transforms.observations import OBSERVATION_COLUMNS as CANONICAL_COLUMNS
 
 SOURCE = "gacc_bulletin"
 
@@ -45,30 +46,7 @@ ROW_COLUMNS = [
     "pct_value",
     "missing_flags",
 ]
-OBSERVATION_COLUMNS = [
-    "release_id",
-    "source",
-    "reporter",
-    "flow",
-    "commodity_code",
-    "commodity_label",
-    "partner",
-    "source_partner_code",
-    "trade_mode",
-    "region_code",
-    "period_start",
-    "period_end",
-    "basis",
-    "quantity",
-    "quantity_unit",
-    "quantity_kg",
-    "value",
-    "currency",
-    "value_usd",
-    "value_cny",
-    "flags",
-    "source_row",
-]
+OBSERVATION_COLUMNS = list(CANONICAL_COLUMNS)  # the one definition lives in observations
 
 # Cell texts that mean "no number here". Kept in ``missing_flags`` as published; never 0.
 MISSING_MARKERS = frozenset({"-", "—", "–", "―", "*REF!", "#REF!", "#N/A", "…", "..."})
@@ -670,6 +648,7 @@ def bulletin_observations(
                     "value_cny": scaled if table.currency == "CNY" else None,
                     "flags": _flags_for(row["missing_flags"], (q_field, v_field), extra),
                     "source_row": int(row["row_number"]),
+                    "grain": "total",
                 }
             )
     return pd.DataFrame(
