@@ -20,6 +20,7 @@ from great_expectations import expectations as gxe
 
 from transforms.observations import BASES, CURRENCIES, FLOWS, NATURAL_KEY, OBSERVATION_COLUMNS
 from transforms.partners import load_partner_table
+from transforms.ytd import RECONCILIATION_COLUMNS
 
 QUERY_RELEASE_SUITE = "gacc_query_release"
 YTD_HISTORY_SUITE = "ytd_history"
@@ -78,18 +79,17 @@ def _warning(expectation: gxe.Expectation) -> gxe.Expectation:
     return expectation
 
 
-def build_query_release_suite() -> gx.ExpectationSuite:
-    """Per-export checks run before anything of it reaches the warehouse."""
-    partner_codes = sorted(load_partner_table())
-    rules = [
-        _critical(
-            gxe.ExpectTableColumnsToMatchSet(
-                column_set=list(QUERY_VALIDATION_COLUMNS), exact_match=True
-            )
-        ),
-        _critical(gxe.ExpectTableRowCountToBeBetween(min_value=1, max_value=PLATFORM_MAX_ROWS)),
-        _critical(gxe.ExpectColumnValuesToNotBeNull(column="commodity_code")),
-        _critical(gxe.ExpectColumnValuesToMatchRegex(column="commodity_code", regex=HS8_PATTERN)),
+def _columns_rule() -> gxe.Expectation:
+    return _critical(
+        gxe.ExpectTableColumnsToMatchSet(
+            column_set=list(QUERY_VALIDATION_COLUMNS), exact_match=True
+        )
+    )
+
+
+def _period_and_sign_rules() -> list[gxe.Expectation]:
+    """Valid, past periods; known flow/basis/currency; no negative quantities."""
+    return [
         _critical(gxe.ExpectColumnValuesToNotBeNull(column="period_start")),
         _critical(gxe.ExpectColumnValuesToBeBetween(column="months_ahead", max_value=0)),
         _critical(
@@ -102,13 +102,27 @@ def build_query_release_suite() -> gx.ExpectationSuite:
         _critical(gxe.ExpectColumnValuesToBeInSet(column="currency", value_set=list(CURRENCIES))),
         _critical(gxe.ExpectColumnValuesToBeBetween(column="quantity_num", min_value=0)),
         _critical(gxe.ExpectColumnValuesToBeBetween(column="quantity_kg_num", min_value=0)),
+    ]
+
+
+def _unique_key_rule() -> gxe.Expectation:
+    return _critical(
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=list(NATURAL_KEY), ignore_row_if="never")
+    )
+
+
+def build_query_release_suite() -> gx.ExpectationSuite:
+    """Per-export checks run before anything of it reaches the warehouse."""
+    partner_codes = sorted(load_partner_table())
+    rules = [
+        _columns_rule(),
+        _critical(gxe.ExpectTableRowCountToBeBetween(min_value=1, max_value=PLATFORM_MAX_ROWS)),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="commodity_code")),
+        _critical(gxe.ExpectColumnValuesToMatchRegex(column="commodity_code", regex=HS8_PATTERN)),
+        *_period_and_sign_rules(),
         _critical(gxe.ExpectColumnValuesToNotBeNull(column="value_num")),
         _critical(gxe.ExpectColumnValuesToBeBetween(column="value_num", min_value=0)),
-        _critical(
-            gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=list(NATURAL_KEY), ignore_row_if="never"
-            )
-        ),
+        _unique_key_rule(),
         _critical(
             gxe.ExpectColumnValuesToBeInSet(column="source_partner_code", value_set=partner_codes)
         ),
@@ -133,33 +147,14 @@ def build_query_release_suite() -> gx.ExpectationSuite:
 def build_bulletin_release_suite() -> gx.ExpectationSuite:
     """Per-page checks for the monthly bulletin (world rows, catalogue keys, no partners)."""
     rules = [
-        _critical(
-            gxe.ExpectTableColumnsToMatchSet(
-                column_set=list(QUERY_VALIDATION_COLUMNS), exact_match=True
-            )
-        ),
+        _columns_rule(),
         _critical(gxe.ExpectTableRowCountToBeBetween(min_value=1)),
         _critical(
             gxe.ExpectColumnValuesToMatchRegex(column="commodity_code", regex=BULLETIN_KEY_PATTERN)
         ),
-        _critical(gxe.ExpectColumnValuesToNotBeNull(column="period_start")),
-        _critical(gxe.ExpectColumnValuesToBeBetween(column="months_ahead", max_value=0)),
-        _critical(
-            gxe.ExpectColumnValuesToBeBetween(
-                column="period_span_months", min_value=0, max_value=11
-            )
-        ),
-        _critical(gxe.ExpectColumnValuesToBeInSet(column="flow", value_set=list(FLOWS))),
-        _critical(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=list(BASES))),
-        _critical(gxe.ExpectColumnValuesToBeInSet(column="currency", value_set=list(CURRENCIES))),
-        _critical(gxe.ExpectColumnValuesToBeBetween(column="quantity_num", min_value=0)),
-        _critical(gxe.ExpectColumnValuesToBeBetween(column="quantity_kg_num", min_value=0)),
+        *_period_and_sign_rules(),
         _critical(gxe.ExpectColumnValuesToBeBetween(column="value_num", min_value=0)),
-        _critical(
-            gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=list(NATURAL_KEY), ignore_row_if="never"
-            )
-        ),
+        _unique_key_rule(),
         _critical(gxe.ExpectColumnValuesToBeInSet(column="partner", value_set=["WLD"])),
     ]
     return gx.ExpectationSuite(name=BULLETIN_RELEASE_SUITE, expectations=rules)
@@ -170,20 +165,7 @@ def build_ytd_history_suite() -> gx.ExpectationSuite:
     rules = [
         _critical(
             gxe.ExpectTableColumnsToMatchSet(
-                column_set=[
-                    "source",
-                    "flow",
-                    "commodity_code",
-                    "partner",
-                    "year",
-                    "through_month",
-                    "ytd_kg",
-                    "months_kg",
-                    "months_used",
-                    "diff_kg",
-                    "tolerance_kg",
-                    "excess_kg",
-                ],
+                column_set=list(RECONCILIATION_COLUMNS),
                 exact_match=True,
             )
         ),
