@@ -21,7 +21,7 @@ from customs_etl import batches
 from customs_etl.batches import Outcome, PreparedBatch
 from sources.base import RawDocument
 from sources.landing import expand_paths, read_export
-from sources.registry import documents_for_month
+from sources.registry import AUTOMATED_SOURCES, default_period, documents_for_month
 from transforms.file_names import parse_month
 
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
@@ -99,7 +99,8 @@ def _prepare_and_load(docs: list[RawDocument], warehouse: str | None) -> list[Ou
     return outcomes
 
 
-def _finish(kind: str, outcomes: list[Outcome], extra: list[str] | None = None) -> State:
+def finish(kind: str, outcomes: list[Outcome], extra: list[str] | None = None) -> State:
+    """Publish the run report; Failed when anything was quarantined (the schedule alerts)."""
     _publish(kind, outcomes)
     logger = get_run_logger()
     for o in outcomes:
@@ -128,7 +129,7 @@ def ingest_flow(
         read_export(p, flow=flow_hint, commodity_code=commodity, period_range=period_range)
         for p in expand_paths(paths)
     ]
-    return _finish("ingest", _prepare_and_load(docs, warehouse))
+    return finish("ingest", _prepare_and_load(docs, warehouse))
 
 
 @flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS))
@@ -143,7 +144,7 @@ def backfill_flow(source: str, start: str, end: str, warehouse: str | None = Non
             notes.append(f"{month:%Y-%m}: nothing published")
             continue
         outcomes.extend(_prepare_and_load(docs, warehouse))
-    return _finish("backfill", outcomes, notes)
+    return finish("backfill", outcomes, notes)
 
 
 @flow(name="monthly", task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS))
@@ -152,11 +153,31 @@ def monthly_flow(source: str, period: str, warehouse: str | None = None) -> Stat
     docs = fetch_month(source, parse_month(period))
     if not docs:
         return Completed(message=f"{period}: not published yet", data=[])
-    return _finish("monthly", _prepare_and_load(docs, warehouse))
+    return finish("monthly", _prepare_and_load(docs, warehouse))
+
+
+@flow(name="scheduled-monthly", task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS))
+def scheduled_flow(sources: list[str] | None = None, warehouse: str | None = None) -> State:
+    """Every automated source for the newest month it should have out (the daily poll).
+
+    Polled daily through the release window: an unpublished month is a note, an unchanged
+    page a no-op, so extra polls cost a few requests and nothing else.
+    """
+    outcomes: list[Outcome] = []
+    notes: list[str] = []
+    for source in sources or list(AUTOMATED_SOURCES):
+        month = default_period(source)
+        docs = fetch_month(source, month)
+        if not docs:
+            notes.append(f"{source} {month:%Y-%m}: not published yet")
+            continue
+        outcomes.extend(_prepare_and_load(docs, warehouse))
+    return finish("scheduled-monthly", outcomes, notes)
 
 
 FLOWS: dict[str, Callable[..., State]] = {
     "ingest": ingest_flow,
     "backfill": backfill_flow,
     "monthly": monthly_flow,
+    "scheduled-monthly": scheduled_flow,
 }

@@ -30,13 +30,35 @@ def read_export(
         content = path.read_bytes()
     except OSError as exc:
         raise CustomsEtlError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    hints = hints_from_name(path.name)
+    return export_document(
+        path.name,
+        content,
+        url=path.resolve().as_uri(),
+        source=source,
+        flow=flow,
+        commodity_code=commodity_code,
+        period_range=period_range,
+    )
+
+
+def export_document(
+    name: str,
+    content: bytes,
+    *,
+    url: str | None,
+    source: str = QUERY_SOURCE,
+    flow: str | None = None,
+    commodity_code: str | None = None,
+    period_range: tuple[date, date] | None = None,
+) -> RawDocument:
+    """An export's bytes with the hints its name gives (explicit hints win)."""
+    hints = hints_from_name(name)
     start, end = period_range or (hints.period_start, hints.period_end)
     return RawDocument(
-        name=path.name,
+        name=name,
         source=source,
         content=content,
-        url=path.resolve().as_uri(),
+        url=url,
         flow=flow or hints.flow,
         commodity_code=commodity_code or hints.commodity_code,
         period_start=start,

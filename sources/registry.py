@@ -11,6 +11,7 @@ from sources.gacc_bulletin import BulletinClient
 from sources.sample import sample_documents, sample_months
 
 SOURCES = ("sample", "gacc-bulletin")
+AUTOMATED_SOURCES = ("gacc-bulletin",)  # what the schedule polls; sample is for demos
 BULLETIN_TABLES = (13, 14)  # major export / import commodities in quantity and value
 BULLETIN_SOURCE = "gacc_bulletin"
 BULLETIN_RELEASE_DAY = 20  # the English bulletin follows around the 18th-20th of month + 1
