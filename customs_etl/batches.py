@@ -22,7 +22,7 @@ from transforms.bulletin import bulletin_observations, parse_bulletin_table
 from transforms.normalise import query_observations
 from transforms.observations import conform
 from transforms.query_export import parse_query_export
-from transforms.ytd import reconcile_ytd, supersede
+from transforms.ytd import explain_breaks, reconcile_ytd, revisions, supersede
 from warehouse import load as loads
 from warehouse.db import writer
 
@@ -57,6 +57,9 @@ class Outcome:
     message: str = ""
     release_id: str = ""
     warnings: int = 0
+    revisions: int = 0
+    large_revisions: tuple[str, ...] = ()
+    failed_checks: tuple[str, ...] = ()
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -125,8 +128,28 @@ def prepare(doc: RawDocument, *, today: date | None = None) -> PreparedBatch:
     return batch
 
 
-def _history_report(con: Any, batch: PreparedBatch) -> tuple[SuiteReport | None, str]:
-    """YTD vs months on warehouse history + this batch; the breaks named for people."""
+@dataclass
+class HistoryCheck:
+    """YTD reconciliation of history + batch, and what the batch restates."""
+
+    report: SuiteReport | None
+    breaks: str
+    explained: pd.DataFrame
+    restated: pd.DataFrame
+
+
+def _describe_breaks(broken: pd.DataFrame, limit: int = 3) -> str:
+    named = "; ".join(
+        f"{r.commodity_code} {r.partner} {r.year} Jan-{r.through_month:02d}: YTD {r.ytd_kg:,.0f} kg"
+        f" vs {r.months_used} {r.months_kg:,.0f} kg (off by {r.diff_kg:,.0f} kg)"
+        for r in broken.head(limit).itertuples()
+    )
+    more = f" (+{len(broken) - limit} more)" if len(broken) > limit else ""
+    return named + more
+
+
+def _history_check(con: Any, batch: PreparedBatch) -> HistoryCheck:
+    """YTD vs months on warehouse history + this batch; breaks named for people."""
     obs = batch.observations
     assert obs is not None
     first = obs.iloc[0]
@@ -134,22 +157,69 @@ def _history_report(con: Any, batch: PreparedBatch) -> tuple[SuiteReport | None,
     history = loads.latest_for(
         con, first["source"], first["flow"], sorted(obs["commodity_code"].unique()), years
     )
-    reconciliation = reconcile_ytd(supersede(history, obs))
-    if reconciliation.empty:
-        return None, ""
-    broken = reconciliation[reconciliation["excess_kg"] > 0]
-    named = "; ".join(
-        f"{r.commodity_code} {r.partner} {r.year} Jan-{r.through_month:02d}: YTD {r.ytd_kg:,.0f} kg"
-        f" vs {r.months_used} {r.months_kg:,.0f} kg (off by {r.diff_kg:,.0f} kg)"
-        for r in broken.head(3).itertuples()
+    restated = revisions(history, obs)
+    after = reconcile_ytd(supersede(history, obs))
+    if after.empty:
+        return HistoryCheck(None, "", after, restated)
+    after = explain_breaks(after, reconcile_ytd(history), obs, restated)
+    broken = after[(after["excess_kg"] > 0) & ~after["explained_by_revision"]]
+    explained = after[after["explained_by_revision"]]
+    return HistoryCheck(
+        run_suite(after, YTD_HISTORY_SUITE), _describe_breaks(broken), explained, restated
     )
-    more = f" (+{len(broken) - 3} more)" if len(broken) > 3 else ""
-    return run_suite(reconciliation, YTD_HISTORY_SUITE), named + more
 
 
-def _warning_count(report: dict[str, Any]) -> int:
-    checks = report.get("release", {}).get("checks", [])
-    return sum(not c["success"] and c["severity"] != "critical" for c in checks)
+def _json_value(value: Any) -> Any:
+    """numpy scalars → Python, dates → ISO text, NaN → None (the report is JSON)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def _revision_summary(check: HistoryCheck) -> dict[str, Any]:
+    """What the report keeps about restatements (JSON-safe, largest first)."""
+    restated = check.restated.sort_values("delta_kg", key=lambda s: s.abs(), ascending=False)
+    return {
+        "count": len(restated),
+        "large": int(restated["large"].sum()) if len(restated) else 0,
+        "rows": [
+            {k: _json_value(v) for k, v in r.items()} for r in restated.head(50).to_dict("records")
+        ],
+        "explained_breaks": _describe_breaks(check.explained, limit=10),
+    }
+
+
+def _failed_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        c
+        for part in ("release", "history")
+        for c in report.get(part, {}).get("checks", [])
+        if not c["success"]
+    ]
+
+
+def _check_lines(report: dict[str, Any]) -> tuple[str, ...]:
+    """One line per failed check with its count of failing rows (for the run report)."""
+    return tuple(
+        f"[{c['severity']}] {c['expectation']} column={c['column']} "
+        f"failing rows={c['unexpected_count']}"
+        for c in _failed_checks(report)
+    )
+
+
+def _large_revision_lines(report: dict[str, Any]) -> tuple[str, ...]:
+    rows = report.get("revisions", {}).get("rows", [])
+    return tuple(
+        f"{r['commodity_code']} {r['partner']} {r['basis']} {r['period_start'][:7]}"
+        f"..{r['period_end'][:7]}: {r['old_kg']:,.0f} → {r['new_kg']:,.0f} kg"
+        + (f" ({r['delta_pct']:+.1f} %)" if r["delta_pct"] is not None else "")
+        for r in rows
+        if r["large"]
+    )
 
 
 def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
@@ -181,20 +251,35 @@ def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
             return outcome(status, 0, message or "")
         if not batch.ok:
             loads.quarantine_release(con, doc, message=batch.error or "", report=batch.report)
-            return outcome("quarantined", 0, batch.error or "")
-        history, breaks = _history_report(con, batch)
+            refused = outcome("quarantined", 0, batch.error or "")
+            refused.failed_checks = _check_lines(batch.report)
+            return refused
+        check = _history_check(con, batch)
         report = dict(batch.report)
-        if history is not None:
-            report["history"] = history.to_dict()
-            if not history.success:
-                message = f"{doc.name}: YTD does not match the sum of months: {breaks}"
+        if len(check.restated):
+            report["revisions"] = _revision_summary(check)
+        if check.report is not None:
+            report["history"] = check.report.to_dict()
+            if not check.report.success:
+                message = f"{doc.name}: YTD does not match the sum of months: {check.breaks}"
                 loads.quarantine_release(con, doc, message=message, report=report)
-                return outcome("quarantined", 0, message)
+                refused = outcome("quarantined", 0, message)
+                refused.failed_checks = _check_lines(report)
+                return refused
         rows = loads.load_release(con, doc, batch.observations, report)
-        warnings = _warning_count(batch.report)
-        note = (
-            f"{warnings} warning(s); details: customs-etl quarantine show {doc.sha256[:12]}"
-            if warnings
-            else ""
-        )
-        return outcome("loaded", rows, note, warnings)
+        warnings = sum(c["severity"] != "critical" for c in _failed_checks(report))
+        notes = []
+        if warnings:
+            notes.append(
+                f"{warnings} warning(s); details: customs-etl quarantine show {doc.sha256[:12]}"
+            )
+        revised = report.get("revisions", {})
+        if revised:
+            notes.append(f"restates {revised['count']} figure(s), {revised['large']} large")
+        if revised.get("explained_breaks"):
+            notes.append(f"YTD breaks explained by the restatements: {revised['explained_breaks']}")
+        done = outcome("loaded", rows, "; ".join(notes), warnings)
+        done.revisions = revised.get("count", 0)
+        done.large_revisions = _large_revision_lines(report)
+        done.failed_checks = _check_lines(report)
+        return done

@@ -25,7 +25,7 @@ from transforms.query_export import parse_query_export
 from transforms.ytd import RECONCILIATION_COLUMNS
 
 TODAY = date(2026, 11, 26)
-EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 20, YTD_HISTORY_SUITE: 3, BULLETIN_RELEASE_SUITE: 14}
+EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 20, YTD_HISTORY_SUITE: 5, BULLETIN_RELEASE_SUITE: 14}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -108,22 +108,28 @@ def test_failures_name_source_rows() -> None:
     assert "field quantity" in failure.describe()
 
 
-def _reconciliation(excess: float, ytd: float = 10_000.0) -> pd.DataFrame:
-    row = ["gacc_query", "export", "85051110", "WLD", 2025, 7, ytd, ytd - 1, "months 1-7",
-           1.0, 1000.0, excess]
+def _reconciliation(excess: float, ytd: float = 10_000.0, *, explained: bool = False,
+                    check: str = "sum") -> pd.DataFrame:
+    row = [check, "gacc_query", "export", "85051110", "WLD", 2025, 7, ytd, ytd - 1, "months 1-7",
+           1.0, 1000.0, excess, explained]
     return pd.DataFrame([row], columns=RECONCILIATION_COLUMNS)
 
 
-@pytest.mark.parametrize("frame,failing", [
-    (_reconciliation(-999.0), set()),
-    (_reconciliation(5.0), {"excess_kg"}),
-    (_reconciliation(-999.0, ytd=-1.0), {"ytd_kg"}),
-    (_reconciliation(-999.0).drop(columns=["months_used"]), {None}),
+@pytest.mark.parametrize("frame,failing,success", [
+    (_reconciliation(-999.0), set(), True),
+    (_reconciliation(5.0), {("excess_kg", "critical"), ("excess_kg", "warning")}, False),
+    (_reconciliation(5.0, check="step"), {("excess_kg", "critical"), ("excess_kg", "warning")},
+     False),
+    (_reconciliation(5.0, explained=True), {("excess_kg", "warning")}, True),
+    (_reconciliation(-999.0, ytd=-1.0), {("ytd_kg", "critical")}, False),
+    (_reconciliation(-999.0, check="other"), {("check", "critical")}, False),
+    (_reconciliation(-999.0).drop(columns=["months_used"]), {(None, "critical")}, False),
 ])
-def test_each_history_expectation_can_fail(frame: pd.DataFrame, failing: set) -> None:
+def test_each_history_expectation_can_fail(frame: pd.DataFrame, failing: set,
+                                           success: bool) -> None:
     report = run_suite(frame, YTD_HISTORY_SUITE)
-    assert {c.column for c in report.checks if not c.success} == failing
-    assert report.success == (not failing)
+    assert {(c.column, c.severity) for c in report.checks if not c.success} == failing
+    assert report.success == success
 
 
 def test_decimal_columns_are_checked_as_numbers() -> None:
