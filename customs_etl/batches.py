@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from customs_etl.errors import CustomsEtlError
+from customs_etl.errors import CustomsEtlError, ParseError
 from expectations.suites import BULLETIN_RELEASE_SUITE, QUERY_RELEASE_SUITE, YTD_HISTORY_SUITE
 from expectations.validate import SuiteReport, query_validation_frame, run_suite
 from sources.base import RawDocument
@@ -86,6 +86,22 @@ def _first_failure_line(doc: RawDocument, report: SuiteReport) -> str:
     return f"{doc.name}: failed {report.suite}: {first}{more}"
 
 
+def _check_requested_period(doc: RawDocument, year: int, first: int, last: int) -> None:
+    """A page whose title names another month than the one asked for is refused, not loaded.
+
+    The index can link the wrong page (a copy-paste slip on the site); loading it would file
+    June's figures as July's. A combined ``1 to 2`` page answers a request for February.
+    """
+    if doc.period_end is None:
+        return
+    if (year, last) != (doc.period_end.year, doc.period_end.month):
+        span = f"{year}-{last:02d}" if first == last else f"{year}-{first:02d}..{year}-{last:02d}"
+        raise ParseError(
+            doc.url or doc.name,
+            f"the page is for {span} but {doc.period_end:%Y-%m} was requested",
+        )
+
+
 def observations_for(doc: RawDocument) -> pd.DataFrame:
     """Parse and normalise one document according to its source's format."""
     if doc.source in QUERY_FORMAT_SOURCES:
@@ -100,6 +116,7 @@ def observations_for(doc: RawDocument) -> pd.DataFrame:
         )
     if doc.source == "gacc_bulletin":
         table = parse_bulletin_table(doc.content, doc.url or doc.name)
+        _check_requested_period(doc, table.year, table.month_start, table.month_end)
         return conform(bulletin_observations(table, release_id=doc.sha256))
     raise CustomsEtlError(f"{doc.name}: no parser for source {doc.source!r}")
 

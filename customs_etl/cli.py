@@ -92,8 +92,11 @@ def _run_flow(kind: str, **params: object) -> None:
     elif state.message:
         out.print(state.message, highlight=False)
     for o in outcomes:
-        if o.status == "loaded" and o.warnings:
-            out.print(f"warning: {o.name}: {o.message}", highlight=False, markup=False)
+        if o.status == "loaded" and o.message:
+            kind = "warning" if o.warnings else "note"
+            out.print(f"{kind}: {o.name}: {o.message}", highlight=False, markup=False)
+        for line in o.large_revisions:
+            out.print(f"large revision: {o.name}: {line}", highlight=False, markup=False)
     failed = [o for o in outcomes if o.status == "quarantined"]
     for o in failed:
         err.print(f"quarantined: {o.message}", highlight=False, markup=False, soft_wrap=True)

@@ -82,3 +82,29 @@ def test_a_month_not_published_yet_completes_quietly(
     )
     assert result.code == 0, result.output
     assert "not published yet" in result.stdout
+
+
+def test_a_page_for_another_month_than_requested_is_refused(
+    prefect_api: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The index links February to a page whose title says January (a slip on the site).
+    feb = TABLE14_JAN.replace("0001.html", "0002.html")
+    routes = {
+        "/statics/report/monthly.html": Route.static(
+            (FIXTURES / "index-monthly-2026.html").read_bytes()
+        ),
+        feb: Route.static((FIXTURES / "table14-import-2026-01.html").read_bytes()),
+    }
+    warehouse = str(tmp_path / "w.duckdb")
+    with serve_site(routes) as base_url:
+        monkeypatch.setenv("CUSTOMS_ETL_GACC_BULLETIN_URL", base_url)
+        monkeypatch.setenv("CUSTOMS_ETL_HTTP_POLITE_DELAY", "0")
+        result = run_cli(
+            "run", "--source", "gacc-bulletin", "--period", "2026-02", "--warehouse", warehouse
+        )
+    assert result.code == 1, result.output
+    assert "the page is for 2026-01 but 2026-02 was requested" in result.stderr
+    assert feb in result.stderr  # the message names the page's URL
+    with duckdb.connect(warehouse, read_only=True) as con:
+        assert con.execute("SELECT status FROM raw.releases").fetchall() == [("quarantined",)]
+        assert con.execute("SELECT count(*) FROM core.observations").fetchone() == (0,)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from transforms.observations import OBSERVATION_COLUMNS
-from transforms.ytd import reconcile_ytd, supersede
+from transforms.ytd import explain_breaks, reconcile_ytd, revisions, supersede
 
 
 def _obs(start: tuple[int, int], end: tuple[int, int], partner: str, kg: int,
@@ -72,3 +72,74 @@ def test_new_batch_supersedes_its_slice_of_history() -> None:
     combined = supersede(history, batch)
     assert sorted(zip(combined["release_id"], combined["partner"], strict=True)) == [
         ("new", "DE"), ("old", "US")]
+
+
+def _sum_rows(out: pd.DataFrame, check: str, partner: str = "WLD") -> pd.DataFrame:
+    return out[(out["check"] == check) & (out["partner"] == partner)]
+
+
+def test_step_check_needs_only_the_previous_ytd_and_the_month() -> None:
+    # January is missing, so Σ months cannot be checked; the step check still can.
+    rows = [_obs((2025, 1), (2025, 2), "US", 3_000_000), _obs((2025, 3), (2025, 3), "US",
+                                                              1_000_000),
+            _obs((2025, 1), (2025, 3), "US", 4_500_000)]
+    out = reconcile_ytd(pd.DataFrame(rows))
+    step = _sum_rows(out, "step").iloc[0]
+    assert (step["through_month"], step["months_kg"], step["diff_kg"]) == (3, 4_000_000, 500_000)
+    assert step["months_used"] == "YTD 1-2 + month 3" and step["excess_kg"] > 0
+
+
+def test_step_check_passes_on_consistent_figures() -> None:
+    rows = [_obs((2025, 1), (2025, 2), "US", 3_000_000), _obs((2025, 3), (2025, 3), "US", 10),
+            _obs((2025, 1), (2025, 3), "US", 3_000_010)]
+    out = reconcile_ytd(pd.DataFrame(rows))
+    assert set(out["check"]) == {"sum", "step"} and (out["excess_kg"] <= 0).all()
+
+
+def _page(month: int, month_kg: int, ytd_kg: int, release: str) -> list[dict]:
+    """One bulletin-like release: month m and YTD Jan..m for the world."""
+    ytd = _obs((2025, 1), (2025, month), "WLD", ytd_kg, release)
+    ytd["basis"] = "ytd"  # a January page's YTD block covers the same single month
+    return [_obs((2025, month), (2025, month), "WLD", month_kg, release), ytd]
+
+
+def test_revisions_list_restated_figures_and_flag_large_ones() -> None:
+    history = pd.DataFrame(_page(1, 1_000_000, 1_000_000, "v1"))
+    batch = pd.DataFrame(_page(1, 1_000_500, 1_200_000, "v2"))
+    restated = revisions(history, batch)
+    by_basis = {r.basis: r for r in restated.itertuples()}
+    assert by_basis["month"].delta_kg == 500 and not by_basis["month"].large
+    assert by_basis["ytd"].delta_kg == 200_000 and by_basis["ytd"].large
+    assert by_basis["ytd"].delta_pct == pytest.approx(20.0)
+    assert revisions(history, history).empty
+
+
+def test_break_caused_by_a_restated_earlier_month_is_explained() -> None:
+    history = pd.DataFrame(_page(1, 1_000_000, 1_000_000, "v1") + _page(2, 500_000, 1_500_000,
+                                                                        "v1"))
+    # January re-published 300 t higher: February's older YTD no longer adds up.
+    batch = pd.DataFrame(_page(1, 1_300_000, 1_300_000, "v2"))
+    after = reconcile_ytd(supersede(history, batch))
+    marked = explain_breaks(after, reconcile_ytd(history), batch, revisions(history, batch))
+    broken = marked[marked["excess_kg"] > 0]
+    assert not broken.empty and broken["explained_by_revision"].all()
+    assert set(broken["through_month"]) == {2}
+
+
+def test_break_in_the_releases_own_ytd_is_never_explained() -> None:
+    history = pd.DataFrame(_page(1, 1_000_000, 1_000_000, "v1"))
+    batch = pd.DataFrame(_page(1, 1_300_000, 1_300_000, "v2") + _page(2, 500_000, 9_000_000,
+                                                                      "v2"))
+    after = reconcile_ytd(supersede(history, batch))
+    marked = explain_breaks(after, reconcile_ytd(history), batch, revisions(history, batch))
+    broken = marked[marked["excess_kg"] > 0]
+    assert not broken.empty and not broken["explained_by_revision"].any()
+
+
+def test_break_that_existed_before_the_release_is_not_explained_by_it() -> None:
+    history = pd.DataFrame(_page(1, 1_000_000, 1_000_000, "v1") + _page(2, 500_000, 9_000_000,
+                                                                        "v1"))
+    batch = pd.DataFrame(_page(1, 1_000_400, 1_000_400, "v2"))
+    after = reconcile_ytd(supersede(history, batch))
+    marked = explain_breaks(after, reconcile_ytd(history), batch, revisions(history, batch))
+    assert not marked.loc[marked["excess_kg"] > 0, "explained_by_revision"].any()
