@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -80,7 +81,12 @@ def _outcome_table(title: str, outcomes: list) -> None:
 def _run_flow(kind: str, **params: object) -> None:
     from flows.pipeline import FLOWS  # Prefect is imported only for pipeline commands
 
-    state = FLOWS[kind](**params, return_state=True)
+    if kind == "landing":
+        from flows.landing import landing_flow
+
+        state = landing_flow(**params, return_state=True)
+    else:
+        state = FLOWS[kind](**params, return_state=True)
     outcomes = state.result(raise_on_failure=False)
     if isinstance(outcomes, BaseException):
         if isinstance(outcomes, CustomsEtlError | ValueError):
@@ -162,6 +168,10 @@ def report(
     commodity: Annotated[str, typer.Option(help="Tariff line or friendly name")] = "85051110",
     fmt: Annotated[Format, typer.Option("--format")] = Format.text,
     flow: Annotated[str | None, typer.Option(help="export or import (default: export)")] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option("--chart", help="Also draw the last 24 months as a PNG (markdown embeds it)"),
+    ] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The news-desk brief for one month: totals, changes, YTD, partners."""
@@ -172,9 +182,67 @@ def report(
 
     month = parse_month(period)
     code, label, default_flow = resolve_report_commodity(commodity)
+    chosen = flow or default_flow or "export"
     with reader(warehouse) as con:
-        data = build_report(con, month, code, flow or default_flow or "export")
-    out.print(render(data, fmt.value, label), highlight=False, markup=False, soft_wrap=True)
+        data = build_report(con, month, code, chosen)
+        if chart is not None:
+            from reports.charts import write_chart
+
+            write_chart(con, month, code, chart, chosen, label)
+    out.print(
+        render(data, fmt.value, label, chart_path=chart),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def schema(
+    fmt: Annotated[Format, typer.Option("--format")] = Format.text,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """The data dictionary: every core and marts table, view and column, with its meaning."""
+    from warehouse.dictionary import warehouse_dictionary
+
+    out.print(
+        warehouse_dictionary(warehouse, fmt.value), highlight=False, markup=False, soft_wrap=True
+    )
+
+
+class ExportFormat(StrEnum):
+    parquet = "parquet"
+
+
+@app.command()
+def export(
+    out_dir: Annotated[str, typer.Option("--out", help="Folder for the files")],
+    fmt: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.parquet,
+    history: Annotated[
+        bool, typer.Option("--history", help="Also every vintage: core.observations, revisions")
+    ] = False,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Marts and core.latest as Parquet (one file each, replaced atomically) + manifest.json."""
+    from warehouse.export import export_warehouse
+
+    for path in export_warehouse(warehouse, out_dir, include_history=history):
+        out.print(str(path), highlight=False, markup=False)
+
+
+@app.command()
+def landing(
+    location: Annotated[
+        str | None,
+        typer.Option(help="Folder or fsspec URL (default $CUSTOMS_ETL_LANDING_URL, data/landing)"),
+    ] = None,
+    settle_seconds: Annotated[
+        float, typer.Option(help="A file must keep its size this long before it is read")
+    ] = 5.0,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """One poll of the landing folder: ingest settled exports, file them to done/ or failed/."""
+    _run_flow("landing", location=location, warehouse=warehouse, settle_seconds=settle_seconds)
 
 
 @quarantine_app.command("list")

@@ -13,6 +13,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from customs_etl.batches import Outcome, PreparedBatch
 from customs_etl.errors import CustomsEtlError
+from customs_etl.notify import notify_on_crash
 from flows.pipeline import PREPARE_WORKERS, finish, load_document, prepare_document
 from sources.base import RawDocument
 from sources.landing import QUERY_SOURCE, export_document
@@ -32,7 +33,11 @@ def _document(zone: LandingZone, landed: LandedFile) -> tuple[RawDocument, str |
         ), str(exc)
 
 
-@flow(name="landing", task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS))
+@flow(
+    name="landing",
+    on_failure=[notify_on_crash],
+    task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS),
+)
 def landing_flow(
     location: str | None = None,
     warehouse: str | None = None,

@@ -19,6 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from customs_etl import batches
 from customs_etl.batches import Outcome, PreparedBatch
+from customs_etl.notify import notify_failure, notify_on_crash
 from sources.base import RawDocument
 from sources.landing import expand_paths, read_export
 from sources.registry import AUTOMATED_SOURCES, default_period, documents_for_month
@@ -108,13 +109,19 @@ def finish(kind: str, outcomes: list[Outcome], extra: list[str] | None = None) -
     bad = [o for o in outcomes if o.status == "quarantined"]
     notes = "; ".join(extra or [])
     if bad:
+        notify_failure(kind, outcomes)  # $CUSTOMS_ETL_WEBHOOK_URL, if set; never raises
         return Failed(
             message=f"{len(bad)} of {len(outcomes)} document(s) quarantined", data=outcomes
         )
     return Completed(message=notes or f"{len(outcomes)} document(s) processed", data=outcomes)
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS), log_prints=True)
+@flow(
+    name="ingest",
+    on_failure=[notify_on_crash],
+    task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS),
+    log_prints=True,
+)
 def ingest_flow(
     paths: list[str],
     warehouse: str | None = None,
@@ -132,7 +139,11 @@ def ingest_flow(
     return finish("ingest", _prepare_and_load(docs, warehouse))
 
 
-@flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS))
+@flow(
+    name="backfill",
+    on_failure=[notify_on_crash],
+    task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS),
+)
 def backfill_flow(source: str, start: str, end: str, warehouse: str | None = None) -> State:
     """Every month from ``start`` to ``end`` (YYYY-MM); re-running resumes (loaded = no-op)."""
     outcomes: list[Outcome] = []
@@ -147,7 +158,11 @@ def backfill_flow(source: str, start: str, end: str, warehouse: str | None = Non
     return finish("backfill", outcomes, notes)
 
 
-@flow(name="monthly", task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS))
+@flow(
+    name="monthly",
+    on_failure=[notify_on_crash],
+    task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS),
+)
 def monthly_flow(source: str, period: str, warehouse: str | None = None) -> State:
     """One month of one source: the scheduled run."""
     docs = fetch_month(source, parse_month(period))
@@ -156,7 +171,11 @@ def monthly_flow(source: str, period: str, warehouse: str | None = None) -> Stat
     return finish("monthly", _prepare_and_load(docs, warehouse))
 
 
-@flow(name="scheduled-monthly", task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS))
+@flow(
+    name="scheduled-monthly",
+    on_failure=[notify_on_crash],
+    task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS),
+)
 def scheduled_flow(sources: list[str] | None = None, warehouse: str | None = None) -> State:
     """Every automated source for the newest month it should have out (the daily poll).
 

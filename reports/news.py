@@ -8,7 +8,9 @@ percent, unrounded); text and markdown round for reading.
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -169,11 +171,25 @@ def render_text(report: dict[str, Any], label: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(report: dict[str, Any], label: str | None = None) -> str:
+def _image_target(path: str | os.PathLike[str]) -> str:
+    """A markdown link target; angle brackets keep paths with spaces or parentheses intact."""
+    text = Path(path).as_posix()
+    return f"<{text}>" if any(c in text for c in " ()<>") else text
+
+
+def render_markdown(
+    report: dict[str, Any],
+    label: str | None = None,
+    chart_path: str | os.PathLike[str] | None = None,
+) -> str:
+    """The brief as markdown; with ``chart_path`` the chart is embedded after the prose."""
     period = date(int(report["period"][:4]), int(report["period"][5:7]), 1)
     title = label or report["commodity"]
     lines = [f"## {title} ({report['commodity']}), {report['flow']}s, {period:%B %Y}", ""]
     lines += [*_world_sentences(report, period, label), "", *_partner_sentences(report), ""]
+    if chart_path is not None:
+        alt = f"{title}: last 24 months, top partners, year to date ({period:%B %Y})"
+        lines += [f"![{alt}]({_image_target(chart_path)})", ""]
     lines += [
         "| rank | partner | tonnes | m/m | y/y | share |",
         "| ---: | --- | ---: | ---: | ---: | ---: |",
@@ -187,10 +203,16 @@ def render_markdown(report: dict[str, Any], label: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def render(report: dict[str, Any], fmt: str, label: str | None = None) -> str:
-    """``json`` (the contract), ``markdown`` or ``text``."""
+def render(
+    report: dict[str, Any],
+    fmt: str,
+    label: str | None = None,
+    chart_path: str | os.PathLike[str] | None = None,
+) -> str:
+    """``json`` (the contract), ``markdown`` or ``text``; only markdown embeds ``chart_path``
+    (the JSON contract stays as documented, text has nowhere to put an image)."""
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False)
     if fmt == "markdown":
-        return render_markdown(report, label)
+        return render_markdown(report, label, chart_path)
     return render_text(report, label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,10 +21,13 @@ from expectations.suites import (
 )
 from expectations.validate import query_validation_frame, run_suite
 from tests.support.exports import july_export
+from transforms.bulletin import bulletin_observations, parse_bulletin_table
 from transforms.normalise import query_observations
+from transforms.observations import conform
 from transforms.query_export import parse_query_export
 from transforms.ytd import RECONCILIATION_COLUMNS
 
+FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = date(2026, 11, 26)
 EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 20, YTD_HISTORY_SUITE: 5, BULLETIN_RELEASE_SUITE: 14}
 
@@ -136,3 +140,51 @@ def test_decimal_columns_are_checked_as_numbers() -> None:
     frame = _valid_frame()
     assert frame["quantity_kg"].map(type).eq(Decimal).all()
     assert frame["quantity_kg_num"].dtype.kind == "f"
+
+
+def _valid_bulletin_frame() -> pd.DataFrame:
+    page = FIXTURES / "bulletin" / "table14-import-2026-01.html"
+    table = parse_bulletin_table(page.read_bytes(), "http://127.0.0.1/table14.html")
+    obs = conform(bulletin_observations(table, release_id="r"))
+    return query_validation_frame(obs, TODAY)
+
+
+def _duplicate_first_row(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
+
+
+# One mutation per bulletin expectation, in suite order.
+BULLETIN_MUTATIONS = [
+    ("expect_table_columns_to_match_set", None, lambda f: f.drop(columns=["flags"])),
+    ("expect_table_row_count_to_be_between", None, lambda f: f.iloc[0:0]),
+    ("expect_column_values_to_match_regex", "commodity_code", _set("commodity_code", "85051110")),
+    ("expect_column_values_to_not_be_null", "period_start", _set("period_start", None)),
+    ("expect_column_values_to_be_between", "months_ahead", _set("months_ahead", 1)),
+    ("expect_column_values_to_be_between", "period_span_months", _set("period_span_months", 12)),
+    ("expect_column_values_to_be_in_set", "flow", _set("flow", "transit")),
+    ("expect_column_values_to_be_in_set", "basis", _set("basis", "quarter")),
+    ("expect_column_values_to_be_in_set", "currency", _set("currency", "EUR")),
+    ("expect_column_values_to_be_between", "quantity_num", _set("quantity_num", -1.0)),
+    ("expect_column_values_to_be_between", "quantity_kg_num", _set("quantity_kg_num", -1.0)),
+    ("expect_column_values_to_be_between", "value_num", _set("value_num", -5.0)),
+    ("expect_compound_columns_to_be_unique", None, _duplicate_first_row),
+    ("expect_column_values_to_be_in_set", "partner", _set("partner", "US")),
+]
+
+
+def test_valid_bulletin_page_passes_and_every_expectation_has_a_failing_case() -> None:
+    report = run_suite(_valid_bulletin_frame(), BULLETIN_RELEASE_SUITE)
+    assert report.expectation_count == EXPECTED_COUNTS[BULLETIN_RELEASE_SUITE]
+    assert [c.expectation for c in report.checks if not c.success] == []
+    suite = load_suite(BULLETIN_RELEASE_SUITE)
+    configured = [(e.expectation_type, getattr(e, "column", None)) for e in suite.expectations]
+    assert configured == [(name, column) for name, column, _ in BULLETIN_MUTATIONS]
+
+
+@pytest.mark.parametrize("name,column,mutate", BULLETIN_MUTATIONS,
+                         ids=[f"{n}-{c}" for n, c, _ in BULLETIN_MUTATIONS])
+def test_each_bulletin_expectation_can_fail(name: str, column: str | None, mutate) -> None:
+    report = run_suite(mutate(_valid_bulletin_frame()), BULLETIN_RELEASE_SUITE)
+    failed = {(c.expectation, c.column) for c in report.checks if not c.success}
+    assert (name, column) in failed
+    assert not report.success
