@@ -165,7 +165,7 @@ def _describe_breaks(broken: pd.DataFrame, limit: int = 3) -> str:
     return named + more
 
 
-def _history_check(con: Any, batch: PreparedBatch) -> HistoryCheck:
+def history_check(con: Any, batch: PreparedBatch) -> HistoryCheck:
     """YTD vs months on warehouse history + this batch; breaks named for people."""
     obs = batch.observations
     assert obs is not None
@@ -210,11 +210,13 @@ def _revision_summary(check: HistoryCheck) -> dict[str, Any]:
     }
 
 
-def _failed_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
+def failed_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every failed check of the release and history suites, each tagged with its suite."""
     return [
-        c
+        {**c, "suite": report[part]["suite"]}
         for part in ("release", "history")
-        for c in report.get(part, {}).get("checks", [])
+        if part in report
+        for c in report[part].get("checks", [])
         if not c["success"]
     ]
 
@@ -224,7 +226,7 @@ def _check_lines(report: dict[str, Any]) -> tuple[str, ...]:
     return tuple(
         f"[{c['severity']}] {c['expectation']} column={c['column']} "
         f"failing rows={c['unexpected_count']}"
-        for c in _failed_checks(report)
+        for c in failed_checks(report)
     )
 
 
@@ -271,7 +273,7 @@ def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
             refused = outcome("quarantined", 0, batch.error or "")
             refused.failed_checks = _check_lines(batch.report)
             return refused
-        check = _history_check(con, batch)
+        check = history_check(con, batch)
         report = dict(batch.report)
         if len(check.restated):
             report["revisions"] = _revision_summary(check)
@@ -284,7 +286,7 @@ def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
                 refused.failed_checks = _check_lines(report)
                 return refused
         rows = loads.load_release(con, doc, batch.observations, report)
-        warnings = sum(c["severity"] != "critical" for c in _failed_checks(report))
+        warnings = sum(c["severity"] != "critical" for c in failed_checks(report))
         notes = []
         if warnings:
             notes.append(

@@ -266,6 +266,23 @@ def quarantine_list(warehouse: WarehouseOpt = None) -> None:
     out.print(table)
 
 
+def con_reviews(warehouse: str | None, release_id: str) -> list[tuple]:
+    """The audit trail of one document (empty on a warehouse from before reviews existed)."""
+    import duckdb
+
+    from warehouse.db import reader
+
+    with reader(warehouse) as con:
+        try:
+            return con.execute(
+                "SELECT action, reviewer, reviewed_at, reason FROM meta.quarantine_reviews"
+                " WHERE release_id = ? ORDER BY review_id",
+                [release_id],
+            ).fetchall()
+        except duckdb.CatalogException:
+            return []
+
+
 @quarantine_app.command("show")
 def quarantine_show(
     release_id: Annotated[str, typer.Argument(help="id or its prefix")],
@@ -286,6 +303,14 @@ def quarantine_show(
     out.print(f"{name}  [{status}]  {rid}", highlight=False, markup=False)
     out.print(f"reason: {message}", highlight=False, markup=False, soft_wrap=True)
     report_data = json.loads(report_json) if report_json else {}
+    try:
+        reviews = con_reviews(warehouse, rid)
+    except CustomsEtlError:
+        reviews = []
+    for action, who, at, why in reviews:
+        out.print(
+            f"{action} by {who} at {at:%Y-%m-%d %H:%M} UTC: {why}", highlight=False, markup=False
+        )
     for part in ("release", "history"):
         suite = report_data.get(part)
         if not suite:
@@ -307,6 +332,46 @@ def quarantine_show(
                     markup=False,
                     soft_wrap=True,
                 )
+
+
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail)")]
+ReviewerOpt = Annotated[
+    str | None, typer.Option("--reviewer", help="Who decides (default: the OS user)")
+]
+
+
+@quarantine_app.command("release")
+def quarantine_release(
+    release_id: Annotated[str, typer.Argument(help="id or its prefix")],
+    reason: ReasonOpt,
+    reviewer: ReviewerOpt = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Re-validate and load a quarantined document with its failing checks waived (audited)."""
+    from customs_etl.review import release
+
+    done = release(release_id, reason, reviewer, warehouse)
+    out.print(
+        f"released {done.file_name} ({done.release_id[:12]}): {done.rows_loaded} rows loaded",
+        highlight=False,
+        markup=False,
+    )
+    for line in done.waived:
+        out.print(f"  waived {line}", highlight=False, markup=False)
+
+
+@quarantine_app.command("drop")
+def quarantine_drop(
+    release_id: Annotated[str, typer.Argument(help="id or its prefix")],
+    reason: ReasonOpt,
+    reviewer: ReviewerOpt = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Decide a quarantined document never loads; its bytes and report are kept (audited)."""
+    from customs_etl.review import drop
+
+    done = drop(release_id, reason, reviewer, warehouse)
+    out.print(f"dropped {done.file_name} ({done.release_id[:12]})", highlight=False, markup=False)
 
 
 def main() -> None:
