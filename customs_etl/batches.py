@@ -60,6 +60,7 @@ class Outcome:
     revisions: int = 0
     large_revisions: tuple[str, ...] = ()
     failed_checks: tuple[str, ...] = ()
+    url: str = ""
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -257,6 +258,7 @@ def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
             message,
             doc.sha256,
             warnings,
+            url=doc.url or "",
         )
 
     with writer(warehouse) as con:

@@ -334,6 +334,19 @@ def quarantine_show(
                 )
 
 
+@app.command()
+def serve(
+    warehouse: WarehouseOpt = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="monthly, landing or backfill (repeatable)")
+    ] = None,
+) -> None:
+    """Run prefect.yaml's schedules in this process (one machine; needs PREFECT_API_URL)."""
+    from flows.deployments import serve_all
+
+    serve_all(names=only, warehouse=warehouse)
+
+
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail)")]
 ReviewerOpt = Annotated[
     str | None, typer.Option("--reviewer", help="Who decides (default: the OS user)")

@@ -14,12 +14,14 @@ from datetime import date
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from customs_etl import batches
 from customs_etl.batches import Outcome, PreparedBatch
 from customs_etl.notify import notify_failure, notify_on_crash
+from flows.run_report import render_run_report
 from sources.base import RawDocument
 from sources.landing import expand_paths, read_export
 from sources.registry import AUTOMATED_SOURCES, default_period, documents_for_month
@@ -62,32 +64,17 @@ def _artifact_key(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
 
 
-def _publish(kind: str, outcomes: list[Outcome]) -> None:
-    rows = [o.as_row() for o in outcomes]
+def _publish(kind: str, outcomes: list[Outcome], notes: list[str]) -> None:
+    """A table artifact (one row per document) and the markdown run report."""
     create_table_artifact(
         key=_artifact_key(f"{kind}-outcomes"),
-        table=rows,
+        table=[o.as_row() for o in outcomes],
         description=f"customs-etl {kind}: one row per document",
     )
-    counts = {
-        s: sum(o.status == s for o in outcomes) for s in ("loaded", "unchanged", "quarantined")
-    }
-    lines = [
-        f"# customs-etl {kind}",
-        "",
-        ", ".join(f"{n} {s}" for s, n in counts.items()),
-        "",
-        "| period | file | status | rows | seconds | message |",
-        "| --- | --- | --- | ---: | ---: | --- |",
-    ]
-    lines += [
-        f"| {r['period']} | {r['file']} | {r['status']} | {r['rows']} | {r['seconds']} | "
-        f"{r['message'].replace('|', '/')} |"
-        for r in rows
-    ]
+    run = flow_run.get_name()
     create_markdown_artifact(
         key=_artifact_key(f"{kind}-report"),
-        markdown="\n".join(lines),
+        markdown=render_run_report(kind, outcomes, notes, run_name=run),
         description=f"customs-etl {kind} run report",
     )
 
@@ -102,7 +89,7 @@ def _prepare_and_load(docs: list[RawDocument], warehouse: str | None) -> list[Ou
 
 def finish(kind: str, outcomes: list[Outcome], extra: list[str] | None = None) -> State:
     """Publish the run report; Failed when anything was quarantined (the schedule alerts)."""
-    _publish(kind, outcomes)
+    _publish(kind, outcomes, extra or [])
     logger = get_run_logger()
     for o in outcomes:
         logger.info("%s %s: %s (%d rows) %s", o.period, o.name, o.status, o.rows, o.message)
