@@ -143,3 +143,15 @@ def test_break_that_existed_before_the_release_is_not_explained_by_it() -> None:
     after = reconcile_ytd(supersede(history, batch))
     marked = explain_breaks(after, reconcile_ytd(history), batch, revisions(history, batch))
     assert not marked.loc[marked["excess_kg"] > 0, "explained_by_revision"].any()
+
+
+def test_a_partner_the_new_vintage_drops_is_a_revision_to_zero() -> None:
+    history = pd.DataFrame([_obs((2025, 3), (2025, 3), "US", 600_000, "v1"),
+                            _obs((2025, 3), (2025, 3), "DE", 900_000, "v1"),
+                            _obs((2025, 4), (2025, 4), "DE", 5, "v1")])
+    batch = pd.DataFrame([_obs((2025, 3), (2025, 3), "US", 600_000, "v2")])  # filtered to US
+    restated = revisions(history, batch)
+    assert len(restated) == 1
+    dropped = restated.iloc[0]
+    assert (dropped["partner"], dropped["old_kg"], dropped["new_kg"]) == ("DE", 900_000, 0)
+    assert dropped["large"] and dropped["delta_pct"] == pytest.approx(-100.0)

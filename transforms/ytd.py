@@ -221,7 +221,13 @@ def revisions(
         .groupby(keys, dropna=False, as_index=False)["kg"]
         .sum(min_count=1)
     )
-    both = old.merge(new, on=keys, suffixes=("_old", "_new"))
+    # Only slices the batch re-publishes; a partner the new vintage no longer carries went to 0
+    # (how a partner-filtered export over a full one shows up: large negative revisions).
+    restated_slices = new[_SLICE].drop_duplicates()
+    old = old.merge(restated_slices, on=_SLICE)
+    both = old.merge(new, on=keys, how="outer", suffixes=("_old", "_new"))
+    both = both[both["kg_old"].notna()]
+    both["kg_new"] = both["kg_new"].fillna(0.0)
     both = both[(both["kg_old"] - both["kg_new"]).abs() > 1e-9]
     delta = both["kg_new"] - both["kg_old"]
     out = pd.DataFrame(
