@@ -242,6 +242,18 @@ def _large_revision_lines(report: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+def archive(doc: RawDocument, warehouse: str | None) -> bool:
+    """Keep a page that is evidence but not data (an index); False when already kept."""
+    with writer(warehouse) as con:
+        known = con.execute(
+            "SELECT 1 FROM raw.releases WHERE release_id = ?", [doc.sha256]
+        ).fetchone()
+        if known:
+            return False
+        loads.archive_release(con, doc)
+        return True
+
+
 def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
     """Load or quarantine one prepared batch; the same bytes twice change nothing."""
     started = time.perf_counter()

@@ -24,7 +24,12 @@ from customs_etl.notify import notify_failure, notify_on_crash
 from flows.run_report import render_run_report
 from sources.base import RawDocument
 from sources.landing import expand_paths, read_export
-from sources.registry import AUTOMATED_SOURCES, default_period, documents_for_month
+from sources.registry import (
+    ARCHIVE_ONLY_SOURCES,
+    AUTOMATED_SOURCES,
+    default_period,
+    documents_for_month,
+)
 from transforms.file_names import parse_month
 
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
@@ -36,6 +41,13 @@ def fetch_month(
 ) -> list[RawDocument]:
     """List and fetch what ``source`` released for ``month`` (retried: sources are remote)."""
     return documents_for_month(source, month, index_cache=index_cache)
+
+
+def _keep_pages(docs: list[RawDocument], warehouse: str | None) -> list[RawDocument]:
+    """Archive the pages fetched only to find the data (indexes); return the data documents."""
+    for page in (d for d in docs if d.source in ARCHIVE_ONLY_SOURCES):
+        batches.archive(page, warehouse)
+    return [d for d in docs if d.source not in ARCHIVE_ONLY_SOURCES]
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -137,7 +149,7 @@ def backfill_flow(source: str, start: str, end: str, warehouse: str | None = Non
     notes: list[str] = []
     index_cache: dict[int, bytes] = {}  # each year's index fetched once per run
     for month in _month_range(start, end):
-        docs = fetch_month(source, month, index_cache)
+        docs = _keep_pages(fetch_month(source, month, index_cache), warehouse)
         if not docs:
             notes.append(f"{month:%Y-%m}: nothing published")
             continue
@@ -152,7 +164,7 @@ def backfill_flow(source: str, start: str, end: str, warehouse: str | None = Non
 )
 def monthly_flow(source: str, period: str, warehouse: str | None = None) -> State:
     """One month of one source: the scheduled run."""
-    docs = fetch_month(source, parse_month(period))
+    docs = _keep_pages(fetch_month(source, parse_month(period)), warehouse)
     if not docs:
         return Completed(message=f"{period}: not published yet", data=[])
     return finish("monthly", _prepare_and_load(docs, warehouse))
@@ -173,7 +185,7 @@ def scheduled_flow(sources: list[str] | None = None, warehouse: str | None = Non
     notes: list[str] = []
     for source in sources or list(AUTOMATED_SOURCES):
         month = default_period(source)
-        docs = fetch_month(source, month)
+        docs = _keep_pages(fetch_month(source, month), warehouse)
         if not docs:
             notes.append(f"{source} {month:%Y-%m}: not published yet")
             continue

@@ -14,6 +14,8 @@ SOURCES = ("sample", "gacc-bulletin")
 AUTOMATED_SOURCES = ("gacc-bulletin",)  # what the schedule polls; sample is for demos
 BULLETIN_TABLES = (13, 14)  # major export / import commodities in quantity and value
 BULLETIN_SOURCE = "gacc_bulletin"
+BULLETIN_INDEX_SOURCE = "gacc_bulletin_index"
+ARCHIVE_ONLY_SOURCES = frozenset({BULLETIN_INDEX_SOURCE})  # kept raw, never parsed
 BULLETIN_RELEASE_DAY = 20  # the English bulletin follows around the 18th-20th of month + 1
 ENV_POLITE_DELAY = "CUSTOMS_ETL_HTTP_POLITE_DELAY"
 
@@ -27,12 +29,22 @@ def bulletin_documents(
     """Tables (13) and (14) for ``month``; empty while the month is not published yet."""
     client = client or BulletinClient(polite_delay=float(os.environ.get(ENV_POLITE_DELAY, "1.0")))
     cache = index_cache if index_cache is not None else {}
+    docs = []
     if month.year not in cache:
         try:
-            cache[month.year] = client.fetch_index(month.year).body
+            index = client.fetch_index(month.year)
         except NotPublishedYet:
             return []
-    docs = []
+        cache[month.year] = index.body
+        docs.append(  # every fetched page is kept raw, the index too (archived, not parsed)
+            RawDocument(
+                name=f"bulletin-index-{month.year}.html",
+                source=BULLETIN_INDEX_SOURCE,
+                content=index.body,
+                url=index.url,
+                fetched_at=index.fetched_at,
+            )
+        )
     for table_no in BULLETIN_TABLES:
         try:
             page = client.fetch_table(
@@ -59,7 +71,8 @@ def bulletin_documents(
 def documents_for_month(
     source: str, month: date, index_cache: dict[int, bytes] | None = None
 ) -> list[RawDocument]:
-    """The documents ``source`` has released for ``month`` (empty: not published yet)."""
+    """The documents ``source`` has released for ``month``, plus pages fetched to find them
+    (an index: ``ARCHIVE_ONLY_SOURCES``). No data document means not published yet."""
     if source == "sample":
         return sample_documents(month)
     if source == "gacc-bulletin":

@@ -40,9 +40,16 @@ def test_run_loads_a_published_month_and_reports_rare_earths(
     assert first.code == 0, first.output
     assert "bulletin-table14-2026-01.html" in first.stdout and "loaded" in first.stdout
     with duckdb.connect(warehouse, read_only=True) as con:
-        url, source = con.execute("SELECT url, source FROM raw.releases").fetchone()
+        kept = con.execute(
+            "SELECT source, status, url, sha256(content) = release_id FROM raw.releases"
+            " ORDER BY load_seq"
+        ).fetchall()
+    (index_source, index_status, index_url, _), (source, status, url, hashed) = kept
     assert url.endswith(TABLE14_JAN) and url.startswith("http://127.0.0.1")
-    assert source == "gacc_bulletin"
+    assert (source, status, hashed) == ("gacc_bulletin", "loaded", True)
+    # The index page that led there is kept raw too, but never parsed.
+    assert (index_source, index_status) == ("gacc_bulletin_index", "archived")
+    assert index_url.endswith("/statics/report/monthly.html")
 
     report = run_cli(
         "report",
@@ -106,5 +113,8 @@ def test_a_page_for_another_month_than_requested_is_refused(
     assert "the page is for 2026-01 but 2026-02 was requested" in result.stderr
     assert feb in result.stderr  # the message names the page's URL
     with duckdb.connect(warehouse, read_only=True) as con:
-        assert con.execute("SELECT status FROM raw.releases").fetchall() == [("quarantined",)]
+        assert con.execute("SELECT status FROM raw.releases ORDER BY load_seq").fetchall() == [
+            ("archived",),
+            ("quarantined",),
+        ]
         assert con.execute("SELECT count(*) FROM core.observations").fetchone() == (0,)

@@ -39,15 +39,15 @@ def known_releases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def observations_to_arrow(frame: pd.DataFrame) -> pa.Table:
-    """Exact hand-off to DuckDB: decimals stay decimals, dates stay dates."""
+    """Exact hand-off to DuckDB: decimals stay decimals, dates stay dates.
+
+    Missing values (None, NaN, NA) become nulls in one vectorised pass per column; Arrow builds
+    the decimal and date arrays from the Python objects directly (never through float).
+    """
     arrays = []
     for column in OBSERVATION_COLUMNS:
-        values = frame[column]
         kind = _ARROW_TYPES.get(column, pa.string())
-        items = [
-            None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
-            for v in values.tolist()
-        ]
+        items = frame[column].to_numpy(dtype=object, na_value=None)
         arrays.append(pa.array(items, type=kind))
     return pa.Table.from_arrays(arrays, names=list(OBSERVATION_COLUMNS))
 
@@ -128,6 +128,17 @@ def quarantine_release(
         _insert_release(
             con, doc, status="quarantined", row_count=row_count, message=message, report=report
         )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def archive_release(con: duckdb.DuckDBPyConnection, doc: RawDocument) -> None:
+    """Keep a page that is evidence, not data (a bulletin index): status ``archived``."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert_release(con, doc, status="archived", row_count=None, message=None, report=None)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
