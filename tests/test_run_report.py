@@ -82,3 +82,24 @@ def test_ingest_publishes_the_report_to_prefect(warehouse_copy: Path, tmp_path: 
     assert "1 loaded, 0 unchanged, 1 quarantined" in text
     assert "unit_value_usd_per_kg failing rows=1" in text
     assert "republished.csv** restates 1 figure(s), 1 large" in text
+
+
+def test_a_quarantining_run_posts_the_failure_notice(
+    warehouse_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import json
+
+    from tests.support.http_site import Route, serve_site
+
+    hook = Route.static(b"ok", content_type="text/plain")
+    held = tmp_path / "export-85051110-202507-cheap.csv"
+    held.write_bytes(CHEAP)
+    with serve_site({"/hooks/T0KEN-secret": hook}) as base_url:
+        monkeypatch.setenv("CUSTOMS_ETL_WEBHOOK_URL", f"{base_url}/hooks/T0KEN-secret")
+        result = run_cli("ingest", str(held), "--warehouse", str(warehouse_copy))
+    assert result.code == 1
+    assert len(hook.requests) == 1
+    body = json.loads(hook.requests[0].body)
+    assert (body["event"], body["flow"]) == ("quarantined", "ingest")
+    assert [q["file"] for q in body["quarantined"]] == [held.name]
+    assert "T0KEN-secret" not in result.output
