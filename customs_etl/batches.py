@@ -39,6 +39,7 @@ class PreparedBatch:
     report: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    validated: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -122,19 +123,24 @@ def observations_for(doc: RawDocument) -> pd.DataFrame:
     raise CustomsEtlError(f"{doc.name}: no parser for source {doc.source!r}")
 
 
-def prepare(doc: RawDocument, *, today: date | None = None) -> PreparedBatch:
-    """Parse, normalise and run the release suite; never raises for bad input."""
+def prepare(
+    doc: RawDocument, *, today: date | None = None, keep_frames: bool = False
+) -> PreparedBatch:
+    """Parse, normalise and run the release suite; never raises for bad input.
+
+    ``keep_frames`` keeps each validated frame on the batch for the run's Data Docs.
+    """
     started = time.perf_counter()
     batch = PreparedBatch(doc=doc)
     try:
         observations = observations_for(doc)
         if observations.empty:
             raise CustomsEtlError(f"{doc.name}: no observations in the document")
-        report = run_suite(
-            query_validation_frame(observations, today or date.today()),
-            SUITE_OF_SOURCE.get(doc.source, QUERY_RELEASE_SUITE),
-            row_labels=observations["source_row"],
-        )
+        frame = query_validation_frame(observations, today or date.today())
+        suite = SUITE_OF_SOURCE.get(doc.source, QUERY_RELEASE_SUITE)
+        report = run_suite(frame, suite, row_labels=observations["source_row"])
+        if keep_frames:
+            batch.validated.append((suite, frame))
         batch.report = {"release": report.to_dict()}
         batch.observations = observations
         if not report.success:
@@ -154,6 +160,7 @@ class HistoryCheck:
     breaks: str
     explained: pd.DataFrame
     restated: pd.DataFrame
+    frame: pd.DataFrame | None = None  # the reconciliation the suite ran on
 
 
 def _describe_breaks(broken: pd.DataFrame, limit: int = 3) -> str:
@@ -183,7 +190,7 @@ def history_check(con: Any, batch: PreparedBatch) -> HistoryCheck:
     broken = after[(after["excess_kg"] > 0) & ~after["explained_by_revision"]]
     explained = after[after["explained_by_revision"]]
     return HistoryCheck(
-        run_suite(after, YTD_HISTORY_SUITE), _describe_breaks(broken), explained, restated
+        run_suite(after, YTD_HISTORY_SUITE), _describe_breaks(broken), explained, restated, after
     )
 
 
@@ -288,6 +295,8 @@ def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
             refused.failed_checks = _check_lines(batch.report)
             return refused
         check = history_check(con, batch)
+        if check.report is not None and check.frame is not None and batch.validated:
+            batch.validated.append((YTD_HISTORY_SUITE, check.frame))
         report = dict(batch.report)
         if len(check.restated):
             report["revisions"] = _revision_summary(check)

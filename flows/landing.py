@@ -14,7 +14,14 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from customs_etl.batches import Outcome, PreparedBatch
 from customs_etl.errors import CustomsEtlError
 from customs_etl.notify import notify_on_crash
-from flows.pipeline import PREPARE_WORKERS, finish, load_document, prepare_document
+from expectations.data_docs import docs_enabled
+from flows.pipeline import (
+    PREPARE_WORKERS,
+    finish,
+    load_document,
+    prepare_document,
+    publish_data_docs,
+)
 from sources.base import RawDocument
 from sources.landing import QUERY_SOURCE, export_document
 from sources.landing_zone import FAILED, LandedFile, LandingZone
@@ -51,6 +58,7 @@ def landing_flow(
     for note in notes:
         logger.info(note)
     outcomes: list[Outcome] = []
+    prepared: list[PreparedBatch] = []
     futures = []
     for landed in ready:
         doc, refusal = _document(zone, landed)
@@ -63,12 +71,15 @@ def landing_flow(
     for landed, pending in futures:
         batch = pending if isinstance(pending, PreparedBatch) else pending.result()
         outcome = load_document(batch, warehouse)
+        prepared.append(batch)
         failed = outcome.status == "quarantined"
         where = zone.file_away(
             landed, FAILED if failed else "done", batch.doc.sha256, outcome.message
         )
         logger.info("%s: %s → %s", landed.name, outcome.status, where)
         outcomes.append(outcome)
+    if prepared and docs_enabled():
+        publish_data_docs(prepared, warehouse)
     if not ready and not growing:
         notes.append(f"landing folder {zone.location}: nothing new")
-    return finish("landing", outcomes, notes)
+    return finish("landing", outcomes, notes, warehouse)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -21,6 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from customs_etl import batches
 from customs_etl.batches import Outcome, PreparedBatch
 from customs_etl.notify import notify_failure, notify_on_crash
+from expectations.data_docs import DocValidation, build_data_docs, docs_enabled
 from flows.run_report import render_run_report
 from sources.base import RawDocument
 from sources.landing import expand_paths, read_export
@@ -31,6 +33,7 @@ from sources.registry import (
     documents_for_month,
 )
 from transforms.file_names import parse_month
+from warehouse.db import warehouse_path
 
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
 
@@ -52,7 +55,36 @@ def _keep_pages(docs: list[RawDocument], warehouse: str | None) -> list[RawDocum
 
 @task(name="prepare", cache_policy=NO_CACHE)
 def prepare_document(doc: RawDocument) -> PreparedBatch:
-    return batches.prepare(doc)
+    return batches.prepare(doc, keep_frames=docs_enabled())
+
+
+@task(name="data-docs", cache_policy=NO_CACHE)
+def publish_data_docs(prepared: list[PreparedBatch], warehouse: str | None) -> str | None:
+    """Render this run's validations into GX Data Docs beside the warehouse; never fails a run."""
+    validations = [
+        DocValidation(suite, frame, batch.doc.name, flow_run.get_name() or "run")
+        for batch in prepared
+        for suite, frame in batch.validated
+    ]
+    for batch in prepared:
+        batch.validated = []  # frames can be large: keep them no longer than needed
+    if not validations:
+        return None
+    try:
+        return build_data_docs(validations, data_docs_dir(warehouse)).as_uri()
+    except Exception as exc:  # documentation must never cost a load
+        get_run_logger().warning("GX Data Docs not built: %s: %s", type(exc).__name__, exc)
+        return None
+
+
+def data_docs_dir(warehouse: str | None) -> Path:
+    """Data Docs live in the data directory, beside the warehouse file."""
+    return warehouse_path(warehouse).resolve().parent / "data_docs"
+
+
+def _docs_link(warehouse: str | None) -> str | None:
+    index = data_docs_dir(warehouse) / "site" / "index.html"
+    return index.as_uri() if docs_enabled() and index.exists() else None
 
 
 @task(name="load", cache_policy=NO_CACHE)
@@ -76,7 +108,7 @@ def _artifact_key(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
 
 
-def _publish(kind: str, outcomes: list[Outcome], notes: list[str]) -> None:
+def _publish(kind: str, outcomes: list[Outcome], notes: list[str], docs_link: str | None) -> None:
     """A table artifact (one row per document) and the markdown run report."""
     create_table_artifact(
         key=_artifact_key(f"{kind}-outcomes"),
@@ -86,22 +118,31 @@ def _publish(kind: str, outcomes: list[Outcome], notes: list[str]) -> None:
     run = flow_run.get_name()
     create_markdown_artifact(
         key=_artifact_key(f"{kind}-report"),
-        markdown=render_run_report(kind, outcomes, notes, run_name=run),
+        markdown=render_run_report(kind, outcomes, notes, docs_link=docs_link, run_name=run),
         description=f"customs-etl {kind} run report",
     )
 
 
 def _prepare_and_load(docs: list[RawDocument], warehouse: str | None) -> list[Outcome]:
     futures = [prepare_document.submit(doc) for doc in docs]
-    outcomes = []
+    outcomes, prepared = [], []
     for future in futures:  # loads in document order, one at a time
-        outcomes.append(load_document(future.result(), warehouse))
+        batch = future.result()
+        outcomes.append(load_document(batch, warehouse))
+        prepared.append(batch)
+    if docs_enabled():
+        publish_data_docs(prepared, warehouse)
     return outcomes
 
 
-def finish(kind: str, outcomes: list[Outcome], extra: list[str] | None = None) -> State:
+def finish(
+    kind: str,
+    outcomes: list[Outcome],
+    extra: list[str] | None = None,
+    warehouse: str | None = None,
+) -> State:
     """Publish the run report; Failed when anything was quarantined (the schedule alerts)."""
-    _publish(kind, outcomes, extra or [])
+    _publish(kind, outcomes, extra or [], _docs_link(warehouse))
     logger = get_run_logger()
     for o in outcomes:
         logger.info("%s %s: %s (%d rows) %s", o.period, o.name, o.status, o.rows, o.message)
@@ -135,7 +176,7 @@ def ingest_flow(
         read_export(p, flow=flow_hint, commodity_code=commodity, period_range=period_range)
         for p in expand_paths(paths)
     ]
-    return finish("ingest", _prepare_and_load(docs, warehouse))
+    return finish("ingest", _prepare_and_load(docs, warehouse), warehouse=warehouse)
 
 
 @flow(
@@ -154,7 +195,7 @@ def backfill_flow(source: str, start: str, end: str, warehouse: str | None = Non
             notes.append(f"{month:%Y-%m}: nothing published")
             continue
         outcomes.extend(_prepare_and_load(docs, warehouse))
-    return finish("backfill", outcomes, notes)
+    return finish("backfill", outcomes, notes, warehouse)
 
 
 @flow(
@@ -167,7 +208,7 @@ def monthly_flow(source: str, period: str, warehouse: str | None = None) -> Stat
     docs = _keep_pages(fetch_month(source, parse_month(period)), warehouse)
     if not docs:
         return Completed(message=f"{period}: not published yet", data=[])
-    return finish("monthly", _prepare_and_load(docs, warehouse))
+    return finish("monthly", _prepare_and_load(docs, warehouse), warehouse=warehouse)
 
 
 @flow(
@@ -190,7 +231,7 @@ def scheduled_flow(sources: list[str] | None = None, warehouse: str | None = Non
             notes.append(f"{source} {month:%Y-%m}: not published yet")
             continue
         outcomes.extend(_prepare_and_load(docs, warehouse))
-    return finish("scheduled-monthly", outcomes, notes)
+    return finish("scheduled-monthly", outcomes, notes, warehouse)
 
 
 FLOWS: dict[str, Callable[..., State]] = {

@@ -82,6 +82,10 @@ def test_ingest_publishes_the_report_to_prefect(warehouse_copy: Path, tmp_path: 
     assert "1 loaded, 0 unchanged, 1 quarantined" in text
     assert "unit_value_usd_per_kg failing rows=1" in text
     assert "republished.csv** restates 1 figure(s), 1 large" in text
+    index = warehouse_copy.parent / "data_docs" / "site" / "index.html"
+    assert f"[Great Expectations Data Docs]({index.as_uri()})" in text
+    html = index.read_text(encoding="utf-8")
+    assert held.name in html and restated.name in html  # both documents' validations
 
 
 def test_a_quarantining_run_posts_the_failure_notice(

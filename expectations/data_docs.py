@@ -1,0 +1,168 @@
+"""GX Data Docs for each run: the validations of a run as a static HTML site people can open.
+
+``validate.py`` runs suites on an ephemeral context (fast, keeps nothing), so it leaves no Data
+Docs. This module keeps a FILE context under ``docs_dir/gx``, validates the same frames there,
+stores each result under the document's name and the run's name, and renders them
+incrementally into ``docs_dir/site`` (index at ``docs_dir/site/index.html``). Results
+accumulate across runs; the index lists every stored result.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import great_expectations as gx
+import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+
+from expectations.suites import load_suite
+
+ENV_DATA_DOCS = "CUSTOMS_ETL_DATA_DOCS"
+SITE_NAME = "customs_etl"
+DATASOURCE = "customs_etl"
+ASSET = "validation_frame"
+BATCH_DEFINITION = "whole"
+RESULT_FORMAT = "SUMMARY"  # counts + up to 20 example values per check: what the pages show
+_OFF = frozenset({"0", "off", "false", "no"})
+_UNSAFE = re.compile(r"[^\w.\-]+")  # store keys become path parts: no '/', '\\' or spaces
+_LOCK = threading.Lock()  # GX contexts are not documented as thread-safe
+_OPEN: dict[Path, _Docs] = {}
+
+
+@dataclass(frozen=True)
+class DocValidation:
+    """One frame the pipeline validated, with the names people will look for in the site."""
+
+    suite_name: str
+    frame: pd.DataFrame = field(compare=False)
+    label: str  # the document, e.g. "export-85051110-202507.csv": the site's batch ID
+    run_name: str  # e.g. the Prefect flow run name: the site's run name
+
+
+@dataclass
+class _Docs:
+    """A file context opened once per docs folder per process, and the suites added to it."""
+
+    context: Any
+    batch_definition: Any
+    suites: dict[str, gx.ExpectationSuite] = field(default_factory=dict)
+
+
+def docs_enabled() -> bool:
+    """``$CUSTOMS_ETL_DATA_DOCS`` 0/off/false/no turns Data Docs off (benchmarks); default on."""
+    return os.environ.get(ENV_DATA_DOCS, "").strip().lower() not in _OFF
+
+
+def _site_config(site_dir: Path) -> dict[str, Any]:
+    """One local site; every run name listed (GX hides run names containing "profiling")."""
+    return {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(site_dir),
+        },
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "site_section_builders": {
+            "profiling": "None",
+            "validations": {"run_name_filter": {"matches_regex": ".*"}},
+        },
+    }
+
+
+def _batch_definition(context: Any) -> Any:
+    """The pandas whole-frame batch definition, added on first use, found again on reopen.
+
+    Reached through ``get_asset``/``get_batch_definition`` only: those bind the asset to a
+    datasource that has the context (assets from ``.assets`` of a reloaded file context may
+    not, and then fail with MissingDataContextError).
+    """
+    try:
+        source = context.data_sources.get(DATASOURCE)
+    except KeyError:
+        source = context.data_sources.add_pandas(DATASOURCE)
+    try:
+        asset = source.get_asset(ASSET)
+    except LookupError:
+        asset = source.add_dataframe_asset(ASSET)
+    try:
+        return asset.get_batch_definition(BATCH_DEFINITION)
+    except KeyError:
+        return asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+
+
+def _open(docs_dir: Path) -> _Docs:
+    """The cached context for ``docs_dir``; safe on an existing folder (created or reused)."""
+    if docs_dir not in _OPEN:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        context = gx.get_context(mode="file", project_root_dir=docs_dir)
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.analytics_enabled = False
+        # Only our site: the default one would render a second copy under gx/uncommitted.
+        context.variables.data_docs_sites = {SITE_NAME: _site_config(docs_dir / "site")}
+        context.variables.save()
+        _OPEN[docs_dir] = _Docs(context=context, batch_definition=_batch_definition(context))
+    return _OPEN[docs_dir]
+
+
+def _suite(docs: _Docs, name: str) -> tuple[gx.ExpectationSuite, bool]:
+    """The saved suite, (re)stored in the context once per process; True when just stored."""
+    if name in docs.suites:
+        return docs.suites[name], False
+    saved = load_suite(name)  # refuses a suite that comes back empty
+    stored = docs.context.suites.add_or_update(saved)
+    if not stored.expectations or len(stored.expectations) != len(saved.expectations):
+        raise RuntimeError(f"suite {name} stored with {len(stored.expectations)} expectations")
+    docs.suites[name] = stored
+    return stored, True
+
+
+def _key_part(text: str) -> str:
+    """A store-key part from a label or run name (keys become folder and file names)."""
+    return _UNSAFE.sub("_", text).strip("_")[:150] or "unnamed"
+
+
+def _store(docs: _Docs, item: DocValidation, suite: gx.ExpectationSuite) -> Any:
+    batch = docs.batch_definition.get_batch(batch_parameters={"dataframe": item.frame})
+    result = batch.validate(suite, result_format={"result_format": RESULT_FORMAT})
+    result.meta["document"] = item.label
+    result.meta["run_name"] = item.run_name
+    # One run time per validation: two results of one run never share a key.
+    key = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+        run_id=RunIdentifier(run_name=_key_part(item.run_name), run_time=datetime.now(UTC)),
+        batch_identifier=_key_part(item.label),
+    )
+    docs.context.validation_results_store.set(key, result)
+    return key
+
+
+def build_data_docs(validations: Sequence[DocValidation], docs_dir: Path | str) -> Path:
+    """Validate and store each frame, render its page and the index; return the index path."""
+    root = Path(docs_dir).resolve()
+    with _LOCK:
+        docs = _open(root)
+        changed: list[Any] = []
+        index = root / "site" / "index.html"
+        try:
+            for item in validations:
+                suite, new = _suite(docs, item.suite_name)
+                if new:
+                    changed.append(ExpectationSuiteIdentifier(name=suite.name))
+                changed.append(_store(docs, item, suite))
+        finally:  # results already stored get their pages even if a later one failed
+            if changed or not index.exists():  # no identifiers would mean a full rebuild
+                docs.context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=changed)
+    return index

@@ -1,0 +1,236 @@
+"""GX Data Docs: real GX file context in tmp_path, real HTML site, real stored result JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from expectations.data_docs import DocValidation, build_data_docs, docs_enabled
+from expectations.suites import QUERY_RELEASE_SUITE, YTD_HISTORY_SUITE
+from expectations.validate import query_validation_frame
+from tests.support.exports import july_export
+from transforms.normalise import query_observations
+from transforms.query_export import parse_query_export
+from transforms.ytd import RECONCILIATION_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = date(2026, 11, 26)
+RUN = "brave-otter"
+PASSING, FAILING, RELEASE = (
+    "export-85051110-202507.csv",
+    "export-85051110-202508.csv",
+    "export-85051110-202507-partner.csv",
+)
+
+
+def _reconciliation(excess_kg: float) -> pd.DataFrame:
+    """One world YTD check; excess_kg > 0 breaks the critical YTD rule."""
+    row = [
+        "sum",
+        "gacc_query",
+        "export",
+        "85051110",
+        "WLD",
+        2025,
+        7,
+        10_000.0,
+        9_999.0,
+        "months 1-7",
+        1.0,
+        1000.0,
+        excess_kg,
+        False,
+    ]
+    return pd.DataFrame([row], columns=RECONCILIATION_COLUMNS)
+
+
+def _release_frame() -> pd.DataFrame:
+    export = parse_query_export(july_export(), "x.csv")
+    return query_validation_frame(query_observations(export, release_id="r", flow="export"), TODAY)
+
+
+def _stored(docs_dir: Path) -> dict[tuple[str, str, str], dict]:
+    """(suite, run name, file name) → stored GX result JSON, read from the validations store."""
+    store = docs_dir / "gx" / "uncommitted" / "validations"
+    return {
+        (path.relative_to(store).parts[0], path.relative_to(store).parts[1], path.stem): json.loads(
+            path.read_text(encoding="utf-8")
+        )
+        for path in store.rglob("*.json")
+    }
+
+
+def _pages(docs_dir: Path, suite: str, run: str, label: str) -> list[Path]:
+    return sorted((docs_dir / "site" / "validations" / suite / run).glob(f"*/{label}.html"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    docs_dir = tmp_path_factory.mktemp("docs")
+    index = build_data_docs(
+        [
+            DocValidation(YTD_HISTORY_SUITE, _reconciliation(-999.0), PASSING, RUN),
+            DocValidation(YTD_HISTORY_SUITE, _reconciliation(5.0), FAILING, RUN),
+            DocValidation(QUERY_RELEASE_SUITE, _release_frame(), RELEASE, RUN),
+        ],
+        docs_dir,
+    )
+    return docs_dir, index
+
+
+def test_index_and_one_page_per_validation(built: tuple[Path, Path]) -> None:
+    docs_dir, index = built
+    assert index == docs_dir.resolve() / "site" / "index.html" and index.is_file()
+    for suite, label in [
+        (YTD_HISTORY_SUITE, PASSING),
+        (YTD_HISTORY_SUITE, FAILING),
+        (QUERY_RELEASE_SUITE, RELEASE),
+    ]:
+        assert len(_pages(docs_dir, suite, RUN, label)) == 1, (suite, label)
+    assert (docs_dir / "site" / "expectations" / f"{YTD_HISTORY_SUITE}.html").is_file()
+
+
+def test_stored_results_mark_the_failing_frame_failed(built: tuple[Path, Path]) -> None:
+    docs_dir, _ = built
+    stored = _stored(docs_dir)
+    assert {key: result["success"] for key, result in stored.items()} == {
+        (YTD_HISTORY_SUITE, RUN, PASSING): True,
+        (YTD_HISTORY_SUITE, RUN, FAILING): False,
+        (QUERY_RELEASE_SUITE, RUN, RELEASE): True,
+    }
+    failing = stored[(YTD_HISTORY_SUITE, RUN, FAILING)]
+    broken = [r for r in failing["results"] if not r["success"]]
+    assert {r["expectation_config"]["kwargs"]["column"] for r in broken} == {"excess_kg"}
+    assert all(r["result"]["unexpected_count"] == 1 for r in broken)
+    assert failing["meta"]["document"] == FAILING and failing["meta"]["run_name"] == RUN
+    release = stored[(QUERY_RELEASE_SUITE, RUN, RELEASE)]
+    assert release["statistics"]["evaluated_expectations"] == 20
+
+
+def test_index_names_documents_runs_and_outcomes(built: tuple[Path, Path]) -> None:
+    _, index = built
+    html = index.read_text(encoding="utf-8")
+    for label in (PASSING, FAILING, RELEASE, RUN):
+        assert label in html
+    assert html.count("'_validation_success_text': 'Failed'") == 1
+    assert html.count("'_validation_success_text': 'Success'") == 2
+
+
+def _copy(built: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the built folder: an existing site, possibly moved, opened afresh."""
+    docs_dir = shutil.copytree(built[0], tmp_path / "docs")
+    return docs_dir, docs_dir.resolve() / "site" / "index.html"
+
+
+def test_second_build_adds_to_the_site_quietly(
+    built: tuple[Path, Path], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    docs_dir, index = _copy(built, tmp_path)
+    before = set(_stored(docs_dir))
+    capfd.readouterr()
+    again = build_data_docs(
+        [
+            DocValidation(YTD_HISTORY_SUITE, _reconciliation(-999.0), PASSING, "calm-heron"),
+            # A bulletin URL as label: '/' cannot be in a store key, so it is replaced.
+            DocValidation(
+                YTD_HISTORY_SUITE,
+                _reconciliation(-1.0),
+                "http://127.0.0.1/table14.html",
+                "calm-heron",
+            ),
+        ],
+        docs_dir,
+    )
+    out, err = capfd.readouterr()
+    assert "Calculating Metrics" not in out + err and "%|" not in err
+    assert again == index
+    stored = _stored(docs_dir)
+    assert before < set(stored)
+    assert set(stored) - before == {
+        (YTD_HISTORY_SUITE, "calm-heron", PASSING),
+        (YTD_HISTORY_SUITE, "calm-heron", "http_127.0.0.1_table14.html"),
+    }
+    html = index.read_text(encoding="utf-8")
+    assert all(name in html for name in (RUN, "calm-heron", FAILING, RELEASE))
+    assert len(_pages(docs_dir, YTD_HISTORY_SUITE, RUN, PASSING)) == 1
+    assert len(_pages(docs_dir, YTD_HISTORY_SUITE, "calm-heron", PASSING)) == 1
+
+
+def test_unknown_suite_is_an_error_not_a_silent_pass(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        build_data_docs(
+            [DocValidation("no_such_suite", _reconciliation(0.0), "x.csv", RUN)], tmp_path
+        )
+    assert not list((tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json"))
+
+
+REOPEN = textwrap.dedent("""
+    import sys
+    connects = []
+    sys.addaudithook(lambda event, args: connects.append(args) if event == "socket.connect"
+                     else None)
+    import pandas as pd
+    from expectations.data_docs import DocValidation, build_data_docs
+    from transforms.ytd import RECONCILIATION_COLUMNS
+    row = ["sum", "gacc_query", "export", "85051110", "WLD", 2025, 7, 10000.0, 9999.0,
+           "months 1-7", 1.0, 1000.0, 5.0, False]
+    frame = pd.DataFrame([row], columns=RECONCILIATION_COLUMNS)
+    print(build_data_docs([DocValidation("ytd_history", frame, "later.csv", "next-run")],
+                          sys.argv[1]))
+    print("connects", len(connects))
+""")
+
+
+@pytest.mark.slow
+def test_a_later_process_reopens_the_folder_offline_and_quietly(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    docs_dir, index = _copy(built, tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", REOPEN, str(docs_dir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [str(index), "connects 0"]
+    assert done.stderr == ""
+    assert _stored(docs_dir)[(YTD_HISTORY_SUITE, "next-run", "later.csv")]["success"] is False
+    html = index.read_text(encoding="utf-8")
+    assert "later.csv" in html and FAILING in html and RELEASE in html
+
+
+@pytest.mark.parametrize(
+    "value,enabled",
+    [
+        (None, True),
+        ("", True),
+        ("1", True),
+        ("on", True),
+        ("0", False),
+        ("off", False),
+        ("false", False),
+        (" FALSE ", False),
+    ],
+)
+def test_docs_enabled_follows_the_env(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, enabled: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("CUSTOMS_ETL_DATA_DOCS", raising=False)
+    else:
+        monkeypatch.setenv("CUSTOMS_ETL_DATA_DOCS", value)
+    assert docs_enabled() is enabled
