@@ -21,6 +21,9 @@ from customs_etl.errors import CustomsEtlError
 
 # Quiet Prefect's per-task INFO chatter on the terminal unless the user asked for it.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Failed tasks would print Prefect's traceback before our one-line error: keep the console to
+# CRITICAL (runs still send their logs to the API, where the details belong).
+os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 # A first start of Prefect's temporary API migrates its database: give slow machines time.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 if os.environ.get("PREFECT_HOME"):  # Prefect's SQLite cannot create a missing folder

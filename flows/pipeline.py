@@ -21,10 +21,12 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from customs_etl import batches
 from customs_etl.batches import Outcome, PreparedBatch
+from customs_etl.errors import ParseError
 from customs_etl.notify import notify_failure, notify_on_crash
 from expectations.data_docs import DocValidation, build_data_docs, docs_enabled
 from flows.run_report import render_run_report
 from sources.base import RawDocument
+from sources.http import HttpStatusError, UnexpectedContent
 from sources.landing import expand_paths, read_export
 from sources.registry import (
     ARCHIVE_ONLY_SOURCES,
@@ -38,7 +40,30 @@ from warehouse.db import warehouse_path
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
 
 
-@task(name="fetch", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def worth_retrying(task: object, task_run: object, state: State) -> bool:
+    """Retry what a moment may fix (timeouts, resets, 5xx, 429); never a refusal.
+
+    A challenge page (412), a 404 or a page that does not parse will answer the same way in
+    ten seconds; retrying only hammers the site (and a WAF remembers).
+    """
+    try:
+        state.result()
+    except HttpStatusError as exc:
+        return exc.status >= 500 or exc.status == 429
+    except (ParseError, UnexpectedContent):
+        return False
+    except Exception:
+        return True
+    return True
+
+
+@task(
+    name="fetch",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=worth_retrying,
+    cache_policy=NO_CACHE,
+)
 def fetch_month(
     source: str, month: date, index_cache: dict[int, bytes] | None = None
 ) -> list[RawDocument]:

@@ -18,11 +18,12 @@ from bs4 import BeautifulSoup
 
 from customs_etl.errors import NotPublishedYet, ParseError
 from sources.http import FetchedDocument, HttpStatusError, fetch, make_session
-from transforms.bulletin import normalise_text, parse_month_range
+from transforms.bulletin import normalise_text, page_is_complete, parse_month_range
 
 DEFAULT_BASE_URL = "http://english.customs.gov.cn"
 BASE_URL_ENV = "CUSTOMS_ETL_GACC_BULLETIN_URL"
 PUBLISHER_HOSTS = frozenset({"english.customs.gov.cn"})
+HTML_TYPES = ("text/html", "application/xhtml+xml")
 _INDEX_DIR = "/statics/report/"
 # GACC publishes on Beijing time (UTC+8, no daylight saving): its year turns 8 hours early.
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -42,6 +43,10 @@ def parse_index_links(
     month, two links for one month, or two rows with the same number fail loudly: guessing
     would fetch the wrong table.
     """
+    if not page_is_complete(index_html):
+        raise ParseError(
+            source, "the index page is cut off (no closing </html>): a truncated download?"
+        )
     soup = BeautifulSoup(index_html, "lxml")
     matches = []
     for row in soup.find_all("tr"):
@@ -82,7 +87,9 @@ class BulletinClient:
         timeout: float | tuple[float, float] = (5, 30),
     ) -> None:
         self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
-        self.session = session or make_session()
+        # Credentials from the environment go to the publisher (or its mirror) only.
+        host = urlsplit(self.base_url).hostname or ""
+        self.session = session or make_session(secret_hosts=[host])
         self.polite_delay = polite_delay
         self.timeout = timeout
 
@@ -137,7 +144,14 @@ class BulletinClient:
             raise
 
     def _get(self, url: str) -> FetchedDocument:
-        return fetch(self.session, url, timeout=self.timeout, polite_delay=self.polite_delay)
+        """One page; an answer that declares a non-HTML type is refused, not parsed."""
+        return fetch(
+            self.session,
+            url,
+            timeout=self.timeout,
+            polite_delay=self.polite_delay,
+            accept_types=HTML_TYPES,
+        )
 
     def _rebase(self, href: str) -> str:
         """Links to the publisher's host (or relative ones) are moved onto ``base_url``.

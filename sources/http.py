@@ -1,21 +1,28 @@
-"""HTTP plumbing shared by every live source: a retrying session, URL redaction, one fetch.
+"""HTTP plumbing shared by every live source: a retrying session, credentials, redaction, fetch.
 
 Why a module of its own: each publisher client should only know *what* to fetch. How to be
-polite (User-Agent, delay), how to survive flaky servers (retries with backoff, Retry-After)
-and how never to leak a key into a log line are the same everywhere, so they live here once.
+polite (User-Agent, delay), how to survive flaky servers (retries with backoff, Retry-After,
+bodies cut off mid-transfer), how to send the credentials a person put in the environment
+(``CUSTOMS_ETL_HTTP_COOKIE``, ``CUSTOMS_ETL_HTTP_API_KEY``) and how never to leak them or a
+key in a URL into a log line, an error or the warehouse are the same everywhere, so they live
+here once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase, HTTPBasicAuth
+from requests.utils import get_auth_from_url
 from urllib3.util.retry import Retry
 
 from customs_etl.errors import SourceError
@@ -64,6 +71,14 @@ _SECRET_PARTS = (
 )
 _MAX_RETRY_AFTER = 120.0
 
+ENV_COOKIE = "CUSTOMS_ETL_HTTP_COOKIE"
+ENV_API_KEY = "CUSTOMS_ETL_HTTP_API_KEY"
+ENV_API_KEY_HEADER = "CUSTOMS_ETL_HTTP_API_KEY_HEADER"
+ENV_API_KEY_PARAM = "CUSTOMS_ETL_HTTP_API_KEY_PARAM"
+DEFAULT_API_KEY_HEADER = "X-API-Key"
+# Statuses a WAF answers with a JS challenge or a ban page: retrying without a browser is futile.
+_CHALLENGE_STATUSES = frozenset({403, 412})
+
 
 class _CappedRetry(Retry):
     """A Retry that honours Retry-After but never sleeps longer than two minutes.
@@ -88,22 +103,136 @@ class FetchedDocument:
     sha256: str
 
 
+class UnexpectedContent(SourceError):
+    """The server answered, but not with the kind of document asked for (never retried)."""
+
+
 class HttpStatusError(SourceError):
     """A non-2xx answer. Keeps the status so callers can treat 404 as 'not published'."""
 
     def __init__(self, url: str, status: int) -> None:
         self.url = url
         self.status = status
-        super().__init__(f"{url}: HTTP {status}")
+        hint = (
+            " (a WAF/JS challenge or ban page, not data: the site wants a browser session; "
+            f"a cookie from one can be given in ${ENV_COOKIE})"
+            if status in _CHALLENGE_STATUSES
+            else ""
+        )
+        super().__init__(f"{url}: HTTP {status}{hint}")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Secrets a person put in the environment for a publisher; ``repr`` never shows them."""
+
+    cookie: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    api_key_header: str = DEFAULT_API_KEY_HEADER
+    api_key_param: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
+        """``$CUSTOMS_ETL_HTTP_COOKIE`` (a Cookie header) and ``$CUSTOMS_ETL_HTTP_API_KEY``
+        (sent as header ``$…_API_KEY_HEADER``, default X-API-Key, or as query parameter
+        ``$…_API_KEY_PARAM`` when that is set)."""
+        env = os.environ if environ is None else environ
+        return cls(
+            cookie=env.get(ENV_COOKIE, "").strip() or None,
+            api_key=env.get(ENV_API_KEY, "").strip() or None,
+            api_key_header=env.get(ENV_API_KEY_HEADER, "").strip() or DEFAULT_API_KEY_HEADER,
+            api_key_param=env.get(ENV_API_KEY_PARAM, "").strip() or None,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.cookie or self.api_key)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every form in which a secret could turn up in text, longest first.
+
+        The whole cookie, each cookie value (a message may quote one pair), the API key and
+        their URL-encoded forms (an error may quote the URL that carried the key).
+        """
+        found: set[str] = set()
+        if self.cookie:
+            found.add(self.cookie)
+            for pair in self.cookie.split(";"):
+                value = pair.partition("=")[2].strip()
+                if len(value) >= 4:  # shorter values ("1", "yes") would mangle every message
+                    found.add(value)
+        if self.api_key:
+            found.add(self.api_key)
+        found |= {form for s in list(found) for form in (quote(s, safe=""), quote_plus(s))}
+        return tuple(sorted(found, key=len, reverse=True))
+
+
+def redact_secrets(text: str, credentials: Credentials | None = None) -> str:
+    """``text`` with every configured secret (see ``Credentials.secrets``) replaced."""
+    creds = Credentials.from_env() if credentials is None else credentials
+    for secret in creds.secrets():
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+class CredentialAuth(AuthBase):
+    """Adds the cookie and API key to requests for ``hosts`` (every host when None)."""
+
+    def __init__(self, credentials: Credentials, hosts: Iterable[str] | None = None) -> None:
+        self.credentials = credentials
+        self.hosts = None if hosts is None else frozenset(h.lower() for h in hosts)
+
+    def applies_to(self, url: str) -> bool:
+        return self.hosts is None or (urlsplit(url).hostname or "").lower() in self.hosts
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        creds = self.credentials
+        user, password = get_auth_from_url(request.url or "")
+        if user or password:  # what requests does when a Session has no auth of its own
+            request = HTTPBasicAuth(user, password)(request)
+        if not self.applies_to(request.url or ""):
+            return request
+        if creds.cookie:
+            jar_cookies = request.headers.get("Cookie")
+            request.headers["Cookie"] = (
+                f"{jar_cookies}; {creds.cookie}" if jar_cookies else creds.cookie
+            )
+        if creds.api_key and creds.api_key_param:
+            request.prepare_url(request.url, {creds.api_key_param: creds.api_key})
+        elif creds.api_key:
+            request.headers[creds.api_key_header] = creds.api_key
+        return request
+
+
+class _CredentialSession(requests.Session):
+    """Credentials follow a redirect on the same host only.
+
+    requests drops a Cookie header on every redirect (so it is put back here) but keeps other
+    headers, an API key included, when the redirect leaves for another host (so it goes).
+    """
+
+    def rebuild_auth(self, prepared_request, response):  # type: ignore[no-untyped-def]
+        super().rebuild_auth(prepared_request, response)
+        auth = self.auth
+        if not isinstance(auth, CredentialAuth):
+            return
+        prepared_request.headers.pop(auth.credentials.api_key_header, None)
+        if not self.should_strip_auth(response.request.url, prepared_request.url):
+            auth(prepared_request)
 
 
 def make_session(
-    user_agent: str | None = None, retries: int = 4, backoff: float = 0.5
+    user_agent: str | None = None,
+    retries: int = 4,
+    backoff: float = 0.5,
+    *,
+    credentials: Credentials | None = None,
+    secret_hosts: Iterable[str] | None = None,
 ) -> requests.Session:
     """A Session that retries connection/read failures and 429/5xx with jittered backoff.
 
     ``raise_on_status=False`` hands back the last response once retries run out, so ``fetch``
-    can report the real status instead of an opaque "max retries" error.
+    can report the real status instead of an opaque "max retries" error. Credentials default
+    to the environment's (``Credentials.from_env``) and go only to ``secret_hosts`` when given.
     """
     retry = _CappedRetry(
         total=retries,
@@ -116,11 +245,14 @@ def make_session(
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    session = requests.Session()
+    session = _CredentialSession()
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = user_agent or DEFAULT_USER_AGENT
+    creds = Credentials.from_env() if credentials is None else credentials
+    if creds:
+        session.auth = CredentialAuth(creds, secret_hosts)
     return session
 
 
@@ -159,8 +291,15 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, _redact_pairs(parts.query), fragment))
 
 
-def _scrub(text: str, url: str) -> str:
-    """Remove every form of the raw URL (and stray secret pairs) from an exception message."""
+def _session_secrets(session: requests.Session) -> Credentials:
+    """The credentials this session sends; the environment's for a session built elsewhere."""
+    auth = session.auth
+    return auth.credentials if isinstance(auth, CredentialAuth) else Credentials.from_env()
+
+
+def _scrub(text: str, url: str, credentials: Credentials | None = None) -> str:
+    """Remove every form of the raw URL, configured secrets and stray secret pairs from text."""
+    text = redact_secrets(text, credentials)
     safe = redact_url(url)
     parts = urlsplit(url)
     raw_tail = parts.path + ("?" + parts.query if parts.query else "")
@@ -187,37 +326,66 @@ def _pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def fetch(
     session: requests.Session,
     url: str,
     *,
     timeout: float | tuple[float, float] = (5, 30),
     polite_delay: float = 0.0,
+    body_retries: int = 2,
+    accept_types: Iterable[str] | None = None,
 ) -> FetchedDocument:
     """GET one document; any failure becomes a SourceError that names only the redacted URL.
 
     Non-2xx answers raise ``HttpStatusError`` (a SourceError carrying ``status``); deciding
-    whether 404 means "not published yet" is the caller's business.
+    whether 404 means "not published yet" is the caller's business. A body shorter than its
+    Content-Length (the connection dropped mid-transfer) is fetched again up to
+    ``body_retries`` times: urllib3's retries stop once the headers arrived. With
+    ``accept_types``, an answer declaring another media type is refused, never handed on.
     """
-    safe_url = redact_url(url)
+    secrets = _session_secrets(session)
+    safe_url = redact_secrets(redact_url(url), secrets)
     if polite_delay > 0:
         _pause(polite_delay)
-    try:
-        response = session.get(url, timeout=timeout)
-        body = response.content
-    except requests.RequestException as exc:
-        # ``from None``: the chained urllib3 error repeats the raw URL, secrets included.
-        reason = _scrub(str(exc), url)
-        if isinstance(exc, requests.Timeout) or "timed out" in reason.lower():
-            raise SourceError(f"{safe_url}: timed out (timeout={timeout!r}): {reason}") from None
-        raise SourceError(f"{safe_url}: {type(exc).__name__}: {reason}") from None
+    for attempt in range(body_retries + 1):
+        try:
+            response = session.get(url, timeout=timeout)
+            body = response.content
+            break
+        except requests.exceptions.ChunkedEncodingError as exc:
+            if attempt < body_retries:
+                _pause(0.2 * (attempt + 1))
+                continue
+            reason = _scrub(str(exc), url, secrets)
+            raise SourceError(
+                f"{safe_url}: the answer was cut off mid-transfer {attempt + 1} time(s): {reason}"
+            ) from None
+        except requests.RequestException as exc:
+            # ``from None``: the chained urllib3 error repeats the raw URL, secrets included.
+            reason = _scrub(str(exc), url, secrets)
+            if isinstance(exc, requests.Timeout) or "timed out" in reason.lower():
+                raise SourceError(
+                    f"{safe_url}: timed out (timeout={timeout!r}): {reason}"
+                ) from None
+            raise SourceError(f"{safe_url}: {type(exc).__name__}: {reason}") from None
     if not 200 <= response.status_code < 300:
         raise HttpStatusError(safe_url, response.status_code)
+    content_type = response.headers.get("Content-Type", "")
+    wanted = {t.lower() for t in accept_types} if accept_types is not None else None
+    if wanted is not None and content_type and _media_type(content_type) not in wanted:
+        raise UnexpectedContent(
+            f"{safe_url}: answered with content type {_media_type(content_type)!r}, "
+            f"expected {' or '.join(sorted(wanted))}: not loaded"
+        )
     return FetchedDocument(
         url=safe_url,
         body=body,
         status=response.status_code,
-        content_type=response.headers.get("Content-Type", ""),
+        content_type=content_type,
         fetched_at=datetime.now(UTC),
         sha256=hashlib.sha256(body).hexdigest(),
     )

@@ -118,3 +118,33 @@ def test_a_page_for_another_month_than_requested_is_refused(
             ("quarantined",),
         ]
         assert con.execute("SELECT count(*) FROM core.observations").fetchone() == (0,)
+
+
+def test_a_challenge_page_is_refused_once_not_retried(
+    prefect_api: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    challenge = Route.static(b"<html><script>challenge()</script></html>", status=412)
+    routes = {
+        "/statics/report/monthly.html": Route.static(
+            (FIXTURES / "index-monthly-2026.html").read_bytes()
+        ),
+        TABLE14_JAN: challenge,
+    }
+    with serve_site(routes) as base_url:
+        monkeypatch.setenv("CUSTOMS_ETL_GACC_BULLETIN_URL", base_url)
+        monkeypatch.setenv("CUSTOMS_ETL_HTTP_POLITE_DELAY", "0")
+        result = run_cli(
+            "run",
+            "--source",
+            "gacc-bulletin",
+            "--period",
+            "2026-01",
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+        )
+    assert result.code == 1
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
+        line for line in result.stderr.splitlines() if line.startswith("error: ")
+    ]
+    assert "HTTP 412" in result.stderr and "Traceback" not in result.output
+    assert len(challenge.requests) == 1  # neither the HTTP client nor the task retried it

@@ -51,6 +51,9 @@ OBSERVATION_COLUMNS = list(CANONICAL_COLUMNS)  # the one definition lives in obs
 # Cell texts that mean "no number here". Kept in ``missing_flags`` as published; never 0.
 MISSING_MARKERS = frozenset({"-", "—", "–", "―", "*REF!", "#REF!", "#N/A", "…", "..."})
 BLANK_FLAG = "blank"
+# The HTML spec clamps colspan to 1000; an unclamped "colspan=999999999" would exhaust memory.
+MAX_COLSPAN = 1000
+_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 
 _MONTHS = {
     "jan": 1,
@@ -143,11 +146,11 @@ def _cell_text(cell: Tag) -> str:
 
 
 def _cells(row: Tag) -> list[tuple[str, int]]:
-    """(raw text, colspan) of each cell in a row."""
+    """(raw text, colspan) of each cell in a row; spans clamped to 1..1000 as browsers do."""
     out = []
     for cell in row.find_all(["td", "th"], recursive=False):
         try:
-            span = max(1, int(str(cell.get("colspan", "1")).strip() or "1"))
+            span = min(MAX_COLSPAN, max(1, int(str(cell.get("colspan", "1")).strip() or "1")))
         except ValueError:
             span = 1
         out.append((_cell_text(cell), span))
@@ -514,10 +517,21 @@ def _rows_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=ROW_COLUMNS)
 
 
+def page_is_complete(html: bytes) -> bool:
+    """Whether a page got to its closing ``</html>``.
+
+    A download cut off mid-table still parses (lxml closes the tags) with rows missing, so
+    a page without its end is refused rather than loaded short.
+    """
+    return _HTML_END.search(html) is not None
+
+
 def parse_bulletin_table(html: bytes, url: str) -> BulletinTable:
     """Read one bulletin table page; ``url`` names the page in every ParseError."""
     soup = BeautifulSoup(html, "lxml")
     table = _find_table(soup, url)
+    if not page_is_complete(html):
+        raise ParseError(url, "the page is cut off (no closing </html>): a truncated download?")
     rows = _rows(table)
     layout = _parse_layout(rows, url)
     title = _find_title(soup, rows, url)

@@ -18,12 +18,17 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
 
-from customs_etl.errors import ParseError
+from customs_etl.errors import CustomsEtlError, ParseError
 
 _FLOW = re.compile(r"(?:^|[-_.\s])(exports?|imports?|出口|进口)(?=$|[-_.\s])", re.IGNORECASE)
 _RANGE = re.compile(r"(?<!\d)(\d{4})(\d{2})-(\d{4})(\d{2})(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(\d{4})(\d{2})(?!\d)")
 _CODE = re.compile(r"(?:^|[-_.\s]|hs)(\d{8})(?=$|[-_.\s])", re.IGNORECASE)
+
+
+class NotAMonth(CustomsEtlError, ValueError):
+    """A month argument that is not YYYY-MM: the CLI prints it as one line (CustomsEtlError),
+    callers that validate arguments may still catch ValueError."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,8 @@ class NameHints:
 
 
 def _month(year: str, month: str, name: str) -> date:
-    if not 1 <= int(month) <= 12:
+    # Year 0000 has no date; digits in other scripts (\d matches them) are read as numbers.
+    if not 1 <= int(month) <= 12 or int(year) < 1:
         raise ParseError(name, f"file name month {year}{month} is not a month")
     return date(int(year), int(month), 1)
 
@@ -45,8 +51,8 @@ def _month(year: str, month: str, name: str) -> date:
 def parse_month(text: str) -> date:
     """``YYYY-MM`` or ``YYYYMM`` → first day of that month (used by the CLI too)."""
     match = re.fullmatch(r"(\d{4})-?(\d{2})", text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"{text!r} is not a month (YYYY-MM)")
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+        raise NotAMonth(f"{text!r} is not a month (YYYY-MM)")
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 

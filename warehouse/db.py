@@ -7,8 +7,10 @@ instead of DuckDB's lock error when a load holds it too long.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,19 +103,65 @@ def _open(path: Path, *, read_only: bool, wait_seconds: float | None) -> duckdb.
             delay = min(delay * 2, 1.0)
 
 
+_STORAGE_TYPES = (duckdb.IOException, duckdb.PermissionException, duckdb.FatalException)
+_STORAGE_TEXT = re.compile(
+    r"could not (?:write|read|open|sync|truncate|create)|no space left|read-only file system"
+    r"|permission denied|file too large|disk quota|input/output error",
+    re.IGNORECASE,
+)
+
+
+def _storage_cause(exc: BaseException) -> duckdb.Error | None:
+    """The first storage failure in a chain, if any: a failed ROLLBACK after a failed COMMIT
+    (DuckDB has already rolled back) hides the real cause in ``__context__``."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    for error in reversed(seen):
+        if isinstance(error, duckdb.Error) and (
+            isinstance(error, _STORAGE_TYPES) or _STORAGE_TEXT.search(str(error))
+        ):
+            return error
+    return None
+
+
 @contextmanager
 def writer(
     explicit: str | os.PathLike[str] | None = None, *, wait_seconds: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The single writer connection, migrated, held only for the block (one load)."""
+    """The single writer connection, migrated, held only for the block (one load).
+
+    A storage failure inside the block (disk full, read-only file, I/O error) becomes one
+    ``CustomsEtlError`` naming the warehouse and the first cause: DuckDB rolls the open
+    transaction back, so the warehouse keeps its previous state. Other DuckDB errors are
+    bugs and propagate unchanged.
+    """
     path = warehouse_path(explicit)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CustomsEtlError(
+            f"cannot create the warehouse folder {path.parent}: {exc.strerror or exc}"
+        ) from None
     con = _open(path, read_only=False, wait_seconds=wait_seconds)
     try:
         migrate(con)
         yield con
+    except duckdb.Error as exc:
+        cause = _storage_cause(exc)
+        if cause is None:
+            raise  # a bug, not the machine: keep the traceback
+        reason = " ".join(str(cause).split())
+        raise CustomsEtlError(
+            f"cannot write to warehouse {path}: {reason} (nothing of this load was committed)"
+        ) from None
     finally:
-        con.close()
+        # A close that fails too (its checkpoint meets the same full disk) must not replace
+        # the error above; committed data is safe in the WAL either way.
+        with contextlib.suppress(duckdb.Error):
+            con.close()
 
 
 @contextmanager
