@@ -8,7 +8,8 @@ per-document outcome table on the terminal and as a Prefect artifact.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
@@ -148,15 +149,38 @@ def _publish(kind: str, outcomes: list[Outcome], notes: list[str], docs_link: st
     )
 
 
-def _prepare_and_load(docs: list[RawDocument], warehouse: str | None) -> list[Outcome]:
-    futures = [prepare_document.submit(doc) for doc in docs]
-    outcomes, prepared = [], []
-    for future in futures:  # loads in document order, one at a time
-        batch = future.result()
+DOCS_FLUSH_ROWS = 200_000  # validated rows held for Data Docs before they are rendered
+
+
+def _prepare_and_load(docs: Iterable[RawDocument], warehouse: str | None) -> list[Outcome]:
+    """Prepare ahead on the thread pool, load in document order, hold little in memory.
+
+    At most ``PREPARE_WORKERS`` prepared documents wait for the single writer, and each
+    batch's frames are dropped once it is loaded (and, in bounded chunks, rendered into the
+    Data Docs), so a backfill of many large files runs in flat memory.
+    """
+    outcomes: list[Outcome] = []
+    window: deque = deque()
+    for_docs: list[PreparedBatch] = []
+
+    def load_next() -> None:
+        batch = window.popleft().result()
         outcomes.append(load_document(batch, warehouse))
-        prepared.append(batch)
-    if docs_enabled():
-        publish_data_docs(prepared, warehouse)
+        batch.observations = None
+        if batch.validated:
+            for_docs.append(batch)
+        if sum(len(f) for b in for_docs for _, f in b.validated) >= DOCS_FLUSH_ROWS:
+            publish_data_docs(for_docs, warehouse)
+            for_docs.clear()
+
+    for doc in docs:
+        window.append(prepare_document.submit(doc))
+        if len(window) > PREPARE_WORKERS:
+            load_next()
+    while window:
+        load_next()
+    if for_docs:
+        publish_data_docs(for_docs, warehouse)
     return outcomes
 
 
@@ -197,10 +221,10 @@ def ingest_flow(
 ) -> State:
     """Ingest query-platform export files (a landing folder, or files named on the CLI)."""
     period_range = (parse_month(start), parse_month(end)) if start and end else None
-    docs = [
+    docs = (  # read lazily: one file's bytes at a time, not the whole folder up front
         read_export(p, flow=flow_hint, commodity_code=commodity, period_range=period_range)
         for p in expand_paths(paths)
-    ]
+    )
     return finish("ingest", _prepare_and_load(docs, warehouse), warehouse=warehouse)
 
 
