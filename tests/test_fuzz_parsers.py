@@ -6,9 +6,9 @@ returns its result or raises ``CustomsEtlError`` (``ParseError``) naming the fil
 documents mutated the way real ones go wrong (cut off, re-encoded, a cell retyped, markup
 mangled) plus plain random text, so the generator gets past the first check.
 
-Known escapes in files another engineer owns right now are pinned by strict ``xfail`` tests at
-the end (with the fix in their reason); the fuzz tests set those inputs aside by their
-signature so they keep guarding everything else.
+Escapes the fuzzing found (a file of only commas, other scripts' digits, integers beyond
+int64, year 0000, a UTF-8 BOM before invalid bytes) are fixed and pinned by the regression
+tests at the end.
 """
 
 from __future__ import annotations
@@ -96,14 +96,8 @@ def _escape(call: Callable[[], Any]) -> BaseException | None:
     return None
 
 
-# Escapes pinned by the strict xfail tests below: (exception type, message pattern, where).
-KNOWN_ESCAPES = [
-    (IndexError, r"list index out of range", "query_export.py"),
-    (ValueError, r"Unable to parse string", "query_export.py"),
-    (OverflowError, r"too large to convert", "query_export.py"),
-    (ValueError, r"year -?\d+ is out of range", "normalise.py"),
-    (UnicodeDecodeError, r"'utf-8' codec can't decode", "query_export.py"),
-]
+# Escapes fuzzing found and that are now fixed stay pinned by the regression tests at the end.
+KNOWN_ESCAPES: list[tuple[type[BaseException], str, str]] = []
 
 
 def _known(exc: BaseException) -> bool:
@@ -282,13 +276,13 @@ def test_bulletin_small_parsers_return_a_value_or_none(text: str) -> None:
     assert factor is None or factor > 0
 
 
-# --------------------------------------------------------------------------- known escapes (xfail)
+# --------------------------------------------------------------------------- found by fuzzing
 
 
 def _monthly(quantity: str = "1", period: str = "202507") -> bytes:
     row = list(magnet_row(period, "502", "美国", "10", 1, 50))
     row[7] = quantity
-    return render_export(ZH_MONTHLY_HEADER, [tuple(row)])
+    return render_export(ZH_MONTHLY_HEADER, [tuple(row)], encoding="utf-8")
 
 
 def _parse_and_normalise(data: bytes) -> None:
@@ -296,38 +290,16 @@ def _parse_and_normalise(data: bytes) -> None:
     query_observations(export, release_id="f" * 64, flow="export")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="query_export.parse_query_export: a file of only blank/comma lines (',\\n') leaves "
-    "no records after the trailing-blank trim, then records[0] raises IndexError. Fix: after "
-    "the trim, `if not records: raise ParseError(name, 'empty file: no header and no rows')`.",
-)
 def test_only_commas_is_refused_as_empty() -> None:
     with pytest.raises(CustomsEtlError):
         parse_query_export(b",\n", "fuzz.csv")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="query_export._numbers: _NUMBER uses \\d, which also matches Arabic-Indic and other "
-    "Unicode digits ('١٢٣'), so the row passes the check and pd.to_numeric raises ValueError. "
-    "Fix: compile _NUMBER (and _PERIOD) with re.ASCII / use [0-9] instead of \\d.",
-)
 def test_non_ascii_digits_are_refused_with_row_and_field() -> None:
     with pytest.raises(CustomsEtlError, match="quantity"):
         parse_query_export(_monthly(quantity="١٢٣"), "fuzz.csv")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="query_export._numbers: an integer column with a value beyond int64 "
-    "('99999999999999999999') makes pd.to_numeric(...).astype('Int64') raise OverflowError. "
-    "Fix: refuse digits longer than 18 with ParseError(row, field) before to_numeric, or take "
-    "the exact Decimal path for such columns (quantities are Decimal downstream anyway).",
-)
 def test_huge_integer_is_refused_or_kept_exact() -> None:
     try:
         export = parse_query_export(_monthly(quantity="99999999999999999999"), "fuzz.csv")
@@ -336,26 +308,11 @@ def test_huge_integer_is_refused_or_kept_exact() -> None:
     assert str(export.rows["quantity"].iloc[0]) == "99999999999999999999"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="query_export._periods accepts month '000001' (year 0000) and normalise."
-    "_period_dates then calls date(0, 1, 1): ValueError 'year 0 is out of range'. Fix in "
-    "query_export._periods: also require 1 <= int(year) (ParseError naming row and 'period').",
-)
 def test_year_zero_period_is_refused_with_row_and_field() -> None:
     with pytest.raises(CustomsEtlError, match="period"):
         _parse_and_normalise(_monthly(period="000001"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="query_export.decode_export: bytes that start with a UTF-8 BOM are decoded with "
-    "data[3:].decode('utf-8') outside any try, so a BOM followed by invalid UTF-8 raises "
-    "UnicodeDecodeError. Fix: wrap it like the other attempts and raise ParseError(name, "
-    "'UTF-8 BOM but not UTF-8 text (byte N)').",
-)
 def test_bom_then_invalid_utf8_is_refused() -> None:
     with pytest.raises(CustomsEtlError):
         parse_query_export(b'\xef\xbb\xbf"\x95\xb0"\n', "fuzz.csv")

@@ -61,8 +61,10 @@ REQUIRED_COLUMNS = ("quantity", "unit")
 GROUPING_COLUMNS = ("period", "commodity_code", "partner_code", "trade_mode_code", "region_code")
 MISSING_MARKS = frozenset({"", "-", "?", "—", "－"})
 
-_NUMBER = re.compile(r"-?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?")
-_PERIOD = re.compile(r"(\d{4})(\d{2})")
+# [0-9], not \d: other scripts' digits (١٢٣) would pass \d and then fail to convert.
+_NUMBER = re.compile(r"-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?")
+_MAX_INT_DIGITS = 18  # beyond int64: refused, never silently wrapped or floated
+_PERIOD = re.compile(r"([0-9]{4})([0-9]{2})")
 _HTML_HINTS = ("<html", "<!doctype", "<script", "<head", "<body")
 _BUSY_HINT = "当前服务请求较多"
 
@@ -90,7 +92,12 @@ class QueryExport:
 def decode_export(data: bytes, name: str) -> tuple[str, str]:
     """Decode bytes as UTF-8 (BOM or not) or GB18030, the superset of the platform's GBK."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise ParseError(
+                name, f"starts with a UTF-8 BOM but is not UTF-8 text (byte {exc.start + 3})"
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -160,6 +167,10 @@ def _map_header(header: list[str], name: str) -> tuple[list[str], bool]:
 
 def _check_row_shapes(records: list[list[str]], width: int, trailing: bool, name: str) -> None:
     expected = width + (1 if trailing else 0)
+    if set(map(len, records[1:])) <= {expected} and not (
+        trailing and any(record[-1] for record in records[1:])
+    ):
+        return  # the usual case, checked at C speed; the loop below names the bad row
     last = len(records)
     for line_no, record in enumerate(records[1:], start=2):
         if len(record) != expected or (trailing and record[-1] != ""):
@@ -185,13 +196,18 @@ def _numbers(values: pd.Series, name: str, field: str, *, allow_missing: bool) -
         from decimal import Decimal  # exact: never through float
 
         return cleaned.map(lambda v: Decimal(v) if v is not None else None).astype(object)
+    digits = cleaned.dropna().str.lstrip("-").str.len()
+    if (digits > _MAX_INT_DIGITS).any():
+        bad = digits[digits > _MAX_INT_DIGITS].index[0]
+        raise ParseError(name, f"number too large: {values[bad]!r}", row=int(bad), field=field)
     return pd.to_numeric(cleaned, errors="raise").astype("Int64")
 
 
 def _periods(values: pd.Series, name: str, field: str) -> pd.Series:
     parts = values.str.strip().str.fullmatch(_PERIOD.pattern)
     months = pd.to_numeric(values.str.strip().str[4:6], errors="coerce")
-    ok = parts & months.between(1, 12)
+    years = pd.to_numeric(values.str.strip().str[:4], errors="coerce")
+    ok = parts & months.between(1, 12) & (years >= 1)
     if not ok.all():
         bad = ok[~ok].index[0]
         raise ParseError(name, f"not a YYYYMM month: {values[bad]!r}", row=int(bad), field=field)
@@ -210,13 +226,17 @@ def parse_query_export(
     records = _read_records(text, name)
     while records and not any(field.strip() for field in records[-1]):
         records.pop()  # blank lines at the end are harmless
+    if not records:
+        raise ParseError(name, "empty file: no header and no rows")
     columns, trailing = _map_header(records[0], name)
     _check_row_shapes(records, len(columns), trailing, name)
-    body = [r[: len(columns)] for r in records[1:]]
-    if not body:
+    if len(records) < 2:
         raise ParseError(name, "the export has a header but no data rows")
-    frame = pd.DataFrame(body, columns=columns, dtype="string")
-    frame.index = pd.RangeIndex(2, len(body) + 2, name="source_row")  # file line numbers
+    fields = list(zip(*records[1:], strict=True))  # column-wise: one array per column
+    index = pd.RangeIndex(2, len(records) + 1, name="source_row")  # file line numbers
+    frame = pd.DataFrame(
+        {col: pd.array(fields[i], dtype="string") for i, col in enumerate(columns)}, index=index
+    )
 
     value_col = next(c for c in columns if c.startswith("value_"))
     frame["quantity"] = _numbers(frame["quantity"], name, "quantity", allow_missing=True)
