@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 import great_expectations as gx
+import numpy as np
 import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -168,27 +169,33 @@ def _months_between(start: date, end: date) -> int:
 def query_validation_frame(observations: pd.DataFrame, today: date) -> pd.DataFrame:
     """Observations plus the derived columns the release suite checks."""
     frame = observations.copy()
-    frame["quantity_num"] = pd.to_numeric(frame["quantity"].map(_float), errors="coerce")
-    frame["quantity_kg_num"] = pd.to_numeric(frame["quantity_kg"].map(_float), errors="coerce")
-    frame["value_num"] = pd.to_numeric(frame["value"].map(_float), errors="coerce")
-    usd = pd.to_numeric(frame["value_usd"].map(_float), errors="coerce")
-    cny = pd.to_numeric(frame["value_cny"].map(_float), errors="coerce")
+    frame["quantity_num"] = _floats(frame["quantity"])
+    frame["quantity_kg_num"] = _floats(frame["quantity_kg"])
+    frame["value_num"] = _floats(frame["value"])
+    usd = _floats(frame["value_usd"])
+    cny = _floats(frame["value_cny"])
     usd = usd.fillna(cny / CNY_PER_USD_FOR_BANDS)
     banded = frame["commodity_code"].isin(list(UNIT_VALUE_BANDS_USD_PER_KG)) & (
         frame["quantity_kg_num"] >= UNIT_VALUE_MIN_KG
     )
     frame["unit_value_usd_per_kg"] = (usd / frame["quantity_kg_num"]).where(banded)
     this_month = today.replace(day=1)
-    frame["months_ahead"] = frame["period_end"].map(
-        lambda d: _months_between(this_month, d) + 1 if d is not None else None
-    )
-    frame["period_span_months"] = [
-        _months_between(s, e) if s is not None and e is not None else None
-        for s, e in zip(frame["period_start"], frame["period_end"], strict=True)
-    ]
+    # A file holds a handful of distinct periods: compute per distinct value, then map.
+    ahead = {
+        d: _months_between(this_month, d) + 1 for d in set(frame["period_end"]) if d is not None
+    }
+    frame["months_ahead"] = frame["period_end"].map(ahead)
+    pairs = list(zip(frame["period_start"], frame["period_end"], strict=True))
+    spans = {
+        pair: _months_between(*pair) if pair[0] is not None and pair[1] is not None else None
+        for pair in set(pairs)
+    }
+    frame["period_span_months"] = [spans[pair] for pair in pairs]
     frame["zero_quantity_with_value"] = (frame["quantity_num"] == 0) & (frame["value_num"] > 0)
     return frame
 
 
-def _float(value: Any) -> float | None:
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else float(value)
+def _floats(values: pd.Series) -> pd.Series:
+    """Exact Decimals → float64 for sign and band checks only (missing → NaN), vectorised."""
+    floats = values.to_numpy(dtype=object, na_value=np.nan).astype("float64")
+    return pd.Series(floats, index=values.index)

@@ -21,15 +21,21 @@ from transforms.units import kg_factor
 
 
 def _to_decimal(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: None if v is None or pd.isna(v) else Decimal(v)).astype(object)
+    """Exact Decimals (ints and decimal text never pass through float); missing → None."""
+    values = series.to_numpy(dtype=object, na_value=None)
+    return pd.Series(
+        [None if v is None else Decimal(v) for v in values], index=series.index, dtype=object
+    )
 
 
 def _kilograms(quantity: pd.Series, unit: pd.Series) -> pd.Series:
-    factors = unit.map(lambda u: kg_factor(None if pd.isna(u) else str(u)))
+    """Quantity × the unit's exact factor; a file has a handful of units, so look each up once."""
+    units = unit.to_numpy(dtype=object, na_value=None)
+    factor_of = {u: kg_factor(None if u is None else str(u)) for u in set(units)}
     return pd.Series(
         [
-            q * f if q is not None and f is not None else None
-            for q, f in zip(quantity, factors, strict=True)
+            q * factor_of[u] if q is not None and factor_of[u] is not None else None
+            for q, u in zip(quantity.tolist(), units, strict=True)
         ],
         index=quantity.index,
         dtype=object,
@@ -47,11 +53,18 @@ def _partner_keys(codes: pd.Series) -> pd.Series:
 def _period_dates(export: QueryExport) -> tuple[pd.Series, pd.Series]:
     rows = export.rows
     if export.monthly:
-        months = rows["period"].map(lambda p: date(int(p[:4]), int(p[4:6]), 1)).astype(object)
+        firsts = {p: date(int(p[:4]), int(p[4:6]), 1) for p in rows["period"].unique()}
+        months = rows["period"].map(firsts).astype(object)
         return months, months
     start = pd.Series([export.period_start] * len(rows), index=rows.index, dtype=object)
     end = pd.Series([export.period_end] * len(rows), index=rows.index, dtype=object)
     return start, end
+
+
+def _bases(starts: pd.Series, ends: pd.Series) -> list[str]:
+    pairs = list(zip(starts, ends, strict=True))
+    basis_of = {pair: basis_for(*pair) for pair in set(pairs)}
+    return [basis_of[pair] for pair in pairs]
 
 
 def query_observations(
@@ -89,9 +102,7 @@ def query_observations(
     out["region_code"] = rows["region_code"].astype(object) if "region_code" in rows else None
     out["grain"] = export.grain
     out["period_start"], out["period_end"] = _period_dates(export)
-    out["basis"] = [
-        basis_for(s, e) for s, e in zip(out["period_start"], out["period_end"], strict=True)
-    ]
+    out["basis"] = _bases(out["period_start"], out["period_end"])
     quantity = _to_decimal(rows["quantity"])
     out["quantity"] = quantity
     out["quantity_unit"] = rows["unit"].astype(object)

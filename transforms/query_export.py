@@ -132,8 +132,9 @@ def _read_records(text: str, name: str) -> list[list[str]]:
         for record in reader:
             records.append(record)
     except csv.Error as exc:
-        raise ParseError(name, f"file cut off mid-row or malformed CSV ({exc})",
-                         row=len(records) + 1) from None
+        raise ParseError(
+            name, f"file cut off mid-row or malformed CSV ({exc})", row=len(records) + 1
+        ) from None
     return records
 
 

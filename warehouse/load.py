@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
@@ -156,9 +156,19 @@ def latest_for(
     codes, years = list(commodity_codes), list(years)
     if not codes or not years:
         return pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
+    # The date range repeats what ``year IN`` says in a form DuckDB pushes below the view's
+    # window (period_end is one of its partition columns): only those years are scanned.
     relation = con.sql(
         "SELECT * FROM core.latest WHERE source = $source AND flow = $flow"
-        " AND commodity_code IN $codes AND year(period_end) IN $years",
-        params={"source": source, "flow": flow, "codes": codes, "years": years},
+        " AND commodity_code IN $codes AND year(period_end) IN $years"
+        " AND period_end >= $first AND period_end < $after",
+        params={
+            "source": source,
+            "flow": flow,
+            "codes": codes,
+            "years": years,
+            "first": date(min(years), 1, 1),
+            "after": date(max(years) + 1, 1, 1),
+        },
     )
     return relation.to_arrow_table().to_pandas()  # Decimals and dates survive, unlike .df()
