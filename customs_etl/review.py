@@ -19,7 +19,7 @@ import duckdb
 from customs_etl import batches
 from customs_etl.errors import CustomsEtlError
 from sources.base import RawDocument
-from warehouse.db import writer
+from warehouse.db import checkpoint, writer
 from warehouse.load import observations_to_arrow
 
 
@@ -141,6 +141,7 @@ def release(
         except Exception:
             con.execute("ROLLBACK")
             raise
+    checkpoint(warehouse)
     labels = tuple(f"[{w['severity']}] {w['expectation']} {w['column'] or ''}" for w in waived)
     return Review(doc.sha256, doc.name, "released", table.num_rows, labels)
 
@@ -164,4 +165,5 @@ def drop(
         except Exception:
             con.execute("ROLLBACK")
             raise
+    checkpoint(warehouse)
     return Review(doc.sha256, doc.name, "dropped", 0, ())

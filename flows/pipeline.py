@@ -36,7 +36,7 @@ from sources.registry import (
     documents_for_month,
 )
 from transforms.file_names import parse_month
-from warehouse.db import warehouse_path
+from warehouse.db import checkpoint, warehouse_path
 
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
 
@@ -191,6 +191,7 @@ def finish(
     warehouse: str | None = None,
 ) -> State:
     """Publish the run report; Failed when anything was quarantined (the schedule alerts)."""
+    checkpoint(warehouse)
     _publish(kind, outcomes, extra or [], _docs_link(warehouse))
     logger = get_run_logger()
     for o in outcomes:
@@ -256,6 +257,7 @@ def monthly_flow(source: str, period: str, warehouse: str | None = None) -> Stat
     """One month of one source: the scheduled run."""
     docs = _keep_pages(fetch_month(source, parse_month(period)), warehouse)
     if not docs:
+        checkpoint(warehouse)  # an index page may have been archived
         return Completed(message=f"{period}: not published yet", data=[])
     return finish("monthly", _prepare_and_load(docs, warehouse), warehouse=warehouse)
 
