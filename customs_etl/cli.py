@@ -11,7 +11,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -82,14 +82,9 @@ def _outcome_table(title: str, outcomes: list) -> None:
 
 
 def _run_flow(kind: str, **params: object) -> None:
-    from flows.pipeline import FLOWS  # Prefect is imported only for pipeline commands
+    from flows.catalog import FLOWS  # Prefect is imported only for pipeline commands
 
-    if kind == "landing":
-        from flows.landing import landing_flow
-
-        state = landing_flow(**params, return_state=True)
-    else:
-        state = FLOWS[kind](**params, return_state=True)
+    state = FLOWS[kind](**params, return_state=True)
     outcomes = state.result(raise_on_failure=False)
     if isinstance(outcomes, BaseException):
         if isinstance(outcomes, CustomsEtlError | ValueError):
@@ -269,21 +264,18 @@ def quarantine_list(warehouse: WarehouseOpt = None) -> None:
     out.print(table)
 
 
-def con_reviews(warehouse: str | None, release_id: str) -> list[tuple]:
+def _reviews(con: Any, release_id: str) -> list[tuple]:
     """The audit trail of one document (empty on a warehouse from before reviews existed)."""
     import duckdb
 
-    from warehouse.db import reader
-
-    with reader(warehouse) as con:
-        try:
-            return con.execute(
-                "SELECT action, reviewer, reviewed_at, reason FROM meta.quarantine_reviews"
-                " WHERE release_id = ? ORDER BY review_id",
-                [release_id],
-            ).fetchall()
-        except duckdb.CatalogException:
-            return []
+    try:
+        return con.execute(
+            "SELECT action, reviewer, reviewed_at, reason FROM meta.quarantine_reviews"
+            " WHERE release_id = ? ORDER BY review_id",
+            [release_id],
+        ).fetchall()
+    except duckdb.CatalogException:
+        return []
 
 
 @quarantine_app.command("show")
@@ -300,16 +292,13 @@ def quarantine_show(
             " WHERE release_id LIKE ? || '%'",
             [release_id],
         ).fetchall()
+        reviews = _reviews(con, rows[0][0]) if len(rows) == 1 else []
     if len(rows) != 1:
         _fail(f"{len(rows)} documents match id {release_id!r}")
     rid, name, status, message, report_json = rows[0]
     out.print(f"{name}  [{status}]  {rid}", highlight=False, markup=False)
     out.print(f"reason: {message}", highlight=False, markup=False, soft_wrap=True)
     report_data = json.loads(report_json) if report_json else {}
-    try:
-        reviews = con_reviews(warehouse, rid)
-    except CustomsEtlError:
-        reviews = []
     for action, who, at, why in reviews:
         out.print(
             f"{action} by {who} at {at:%Y-%m-%d %H:%M} UTC: {why}", highlight=False, markup=False

@@ -19,8 +19,8 @@ import duckdb
 from customs_etl import batches
 from customs_etl.errors import CustomsEtlError
 from sources.base import RawDocument
-from warehouse.db import checkpoint, writer
-from warehouse.load import observations_to_arrow
+from warehouse.db import checkpoint, transaction, writer
+from warehouse.load import insert_observations, observations_to_arrow
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,7 @@ def release(
         ]
         report["waived"] = {"by": who, "reason": reason, "checks": waived}
         table = observations_to_arrow(batch.observations)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(
                 "UPDATE raw.releases SET status = 'released', row_count = ?, message = ?,"
                 " validation_report = ? WHERE release_id = ?",
@@ -131,16 +130,8 @@ def release(
                     doc.sha256,
                 ],
             )
-            con.register("released_observations", table)
-            try:
-                con.execute("INSERT INTO core.observations SELECT * FROM released_observations")
-            finally:
-                con.unregister("released_observations")
+            insert_observations(con, table)
             _audit(con, doc.sha256, "released", reason, who, waived, table.num_rows)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
     checkpoint(warehouse)
     labels = tuple(f"[{w['severity']}] {w['expectation']} {w['column'] or ''}" for w in waived)
     return Review(doc.sha256, doc.name, "released", table.num_rows, labels)
@@ -153,17 +144,12 @@ def drop(
     reason, who = _require_reason(reason), _reviewer(reviewer)
     with writer(warehouse) as con:
         doc = _quarantined(con, prefix)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(
                 "UPDATE raw.releases SET status = 'dropped', message = message || ? "
                 "WHERE release_id = ?",
                 [f" [dropped by {who}: {reason}]", doc.sha256],
             )
             _audit(con, doc.sha256, "dropped", reason, who)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
     checkpoint(warehouse)
     return Review(doc.sha256, doc.name, "dropped", 0, ())

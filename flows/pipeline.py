@@ -9,7 +9,7 @@ per-document outcome table on the terminal and as a Prefect artifact.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -162,16 +162,20 @@ def _prepare_and_load(docs: Iterable[RawDocument], warehouse: str | None) -> lis
     outcomes: list[Outcome] = []
     window: deque = deque()
     for_docs: list[PreparedBatch] = []
+    held_rows = 0  # validated rows waiting in ``for_docs``
 
     def load_next() -> None:
+        nonlocal held_rows
         batch = window.popleft().result()
         outcomes.append(load_document(batch, warehouse))
         batch.observations = None
         if batch.validated:
             for_docs.append(batch)
-        if sum(len(f) for b in for_docs for _, f in b.validated) >= DOCS_FLUSH_ROWS:
+            held_rows += sum(len(frame) for _, frame in batch.validated)
+        if held_rows >= DOCS_FLUSH_ROWS:
             publish_data_docs(for_docs, warehouse)
             for_docs.clear()
+            held_rows = 0
 
     for doc in docs:
         window.append(prepare_document.submit(doc))
@@ -284,10 +288,3 @@ def scheduled_flow(sources: list[str] | None = None, warehouse: str | None = Non
         outcomes.extend(_prepare_and_load(docs, warehouse))
     return finish("scheduled-monthly", outcomes, notes, warehouse)
 
-
-FLOWS: dict[str, Callable[..., State]] = {
-    "ingest": ingest_flow,
-    "backfill": backfill_flow,
-    "monthly": monthly_flow,
-    "scheduled-monthly": scheduled_flow,
-}

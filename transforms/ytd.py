@@ -70,11 +70,7 @@ def supersede(history: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
 
 def _with_world(frame: pd.DataFrame) -> pd.DataFrame:
     """Partner rows plus a ``WLD`` total per slice (sum of everything in the slice)."""
-    frame = frame.assign(
-        kg=pd.to_numeric(
-            frame["quantity_kg"].map(lambda v: None if v is None else float(v)), errors="coerce"
-        )
-    )
+    frame = frame.assign(kg=_kg(frame))
     keys = [*_SLICE]
     world = frame.groupby(keys, dropna=False, as_index=False)["kg"].sum(min_count=1)
     world["partner"] = "WLD"

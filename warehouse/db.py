@@ -42,6 +42,19 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, or ROLLBACK on any error: DuckDB would otherwise commit statement by
+    statement, and the warehouse must never hold half a load."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations, each in its own transaction; refuse an edited applied one."""
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
@@ -65,17 +78,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
                     f"migration {name} was edited after it was applied; add a new migration"
                 )
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute(
                 "INSERT INTO meta.schema_migrations (version, name, sha256) VALUES (?, ?, ?)",
                 [version, name, digest],
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         done.append(name)
     return done
 

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from sources.base import RawDocument
 from transforms.observations import OBSERVATION_COLUMNS
+from warehouse.db import transaction
 
 PARSER_VERSION = "1"
 _DECIMAL = pa.decimal128(38, 6)
@@ -97,21 +98,21 @@ def load_release(
 ) -> int:
     """Insert the document and its observations atomically; returns rows loaded."""
     table = observations_to_arrow(observations)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _insert_release(
             con, doc, status="loaded", row_count=table.num_rows, message=None, report=report
         )
-        con.register("incoming_observations", table)
-        try:
-            con.execute("INSERT INTO core.observations SELECT * FROM incoming_observations")
-        finally:
-            con.unregister("incoming_observations")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        insert_observations(con, table)
     return table.num_rows
+
+
+def insert_observations(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    """Append canonical observations (Arrow, exact types) inside the caller's transaction."""
+    con.register("incoming_observations", table)
+    try:
+        con.execute("INSERT INTO core.observations SELECT * FROM incoming_observations")
+    finally:
+        con.unregister("incoming_observations")
 
 
 def quarantine_release(
@@ -123,26 +124,16 @@ def quarantine_release(
     row_count: int | None = None,
 ) -> None:
     """Keep the bytes and the reason, load no observation."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _insert_release(
             con, doc, status="quarantined", row_count=row_count, message=message, report=report
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def archive_release(con: duckdb.DuckDBPyConnection, doc: RawDocument) -> None:
     """Keep a page that is evidence, not data (a bulletin index): status ``archived``."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _insert_release(con, doc, status="archived", row_count=None, message=None, report=None)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def latest_for(
