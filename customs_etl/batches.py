@@ -7,6 +7,7 @@ transaction — or quarantines it with its report. Flows wrap these in Prefect t
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,15 +20,20 @@ from expectations.suites import BULLETIN_RELEASE_SUITE, QUERY_RELEASE_SUITE, YTD
 from expectations.validate import SuiteReport, query_validation_frame, run_suite
 from sources.base import RawDocument
 from transforms.bulletin import bulletin_observations, parse_bulletin_table
+from transforms.coverage import coverage_gaps, grain_mismatches
 from transforms.normalise import query_observations
 from transforms.observations import conform
+from transforms.partners import load_partner_table
 from transforms.query_export import parse_query_export
 from transforms.ytd import explain_breaks, reconcile_ytd, revisions, supersede
 from warehouse import load as loads
-from warehouse.db import writer
+from warehouse.db import fetch_one, storage_cause, writer
 
 QUERY_FORMAT_SOURCES = frozenset({"gacc_query", "sample"})
 SUITE_OF_SOURCE = {"gacc_bulletin": BULLETIN_RELEASE_SUITE}
+SAMPLE_SOURCE = "sample"
+REPORT_PARTS = ("release", "coverage", "history")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -114,7 +120,11 @@ def observations_for(doc: RawDocument) -> pd.DataFrame:
                 f"{doc.name}: flow unknown: name the file export-… or import-…, or pass --flow"
             )
         return query_observations(
-            export, release_id=doc.sha256, flow=doc.flow, commodity_code=doc.commodity_code
+            export,
+            release_id=doc.sha256,
+            flow=doc.flow,
+            commodity_code=doc.commodity_code,
+            source=doc.source,
         )
     if doc.source == "gacc_bulletin":
         table = parse_bulletin_table(doc.content, doc.url or doc.name)
@@ -148,19 +158,25 @@ def prepare(
     except CustomsEtlError as exc:
         batch.error = str(exc)
         batch.report = {"error": str(exc)}
+    except Exception as exc:  # a bug met by this document must not stop the others
+        log.exception("preparing %s failed unexpectedly", doc.name)
+        batch.error = f"{doc.name}: could not be prepared ({type(exc).__name__}: {exc})"
+        batch.report = {"error": batch.error}
     batch.seconds = time.perf_counter() - started
     return batch
 
 
 @dataclass
 class HistoryCheck:
-    """YTD reconciliation of history + batch, and what the batch restates."""
+    """YTD reconciliation of history + batch, what the batch restates, and its coverage."""
 
     report: SuiteReport | None
     breaks: str
     explained: pd.DataFrame
     restated: pd.DataFrame
     frame: pd.DataFrame | None = None  # the reconciliation the suite ran on
+    coverage: dict[str, Any] | None = None  # a failed coverage check, in suite-report form
+    coverage_message: str = ""
 
 
 def _describe_breaks(broken: pd.DataFrame, limit: int = 3) -> str:
@@ -173,24 +189,89 @@ def _describe_breaks(broken: pd.DataFrame, limit: int = 3) -> str:
     return named + more
 
 
+def _coverage_report(lines: list[str], expectation: str, column: str) -> dict[str, Any]:
+    """A failed coverage check in the shape of a suite report (shown and waived like one)."""
+    return {
+        "suite": "coverage",
+        "success": False,
+        "expectation_count": 1,
+        "critical_failures": 1,
+        "warnings": 0,
+        "checks": [
+            {
+                "expectation": expectation,
+                "column": column,
+                "severity": "critical",
+                "success": False,
+                "unexpected_count": len(lines),
+                "rows": [],
+                "observed": lines[:20],
+                "details": "",
+            }
+        ],
+    }
+
+
+def _check_coverage(doc: RawDocument, history: pd.DataFrame, obs: pd.DataFrame) -> HistoryCheck:
+    """Refuse a full release that would shrink a month, or a partial one that cannot match."""
+    empty = pd.DataFrame()
+    if doc.coverage == "partial":
+        lines = grain_mismatches(history, obs)
+        if not lines:
+            return HistoryCheck(None, "", empty, empty)
+        message = (
+            f"{doc.name}: a partial export must have the breakdown of the figures it updates: "
+            f"{lines[0]}" + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else "")
+        )
+        return HistoryCheck(
+            None, "", empty, empty, None, _coverage_report(lines, "partial_same_grain", "grain"),
+            message,
+        )
+    gaps = coverage_gaps(history, obs)
+    if not gaps:
+        return HistoryCheck(None, "", empty, empty)
+    lines = [gap.describe() for gap in gaps]
+    more = f" (+{len(gaps) - 1} more)" if len(gaps) > 1 else ""
+    message = (
+        f"{doc.name}: carries fewer partners or trade modes than the figures it would replace: "
+        f"{lines[0]}{more}. Loading it would shrink them. If the query was filtered on purpose, "
+        "load it with --partial (or name it …-partial-…): it then updates only what it carries"
+    )
+    return HistoryCheck(
+        None, "", empty, empty, None,
+        _coverage_report(lines, "release_covers_current_vintage", "partner"), message,
+    )
+
+
 def history_check(con: Any, batch: PreparedBatch) -> HistoryCheck:
-    """YTD vs months on warehouse history + this batch; breaks named for people."""
+    """Coverage, then YTD vs months on warehouse history + this batch; breaks named for people."""
     obs = batch.observations
     assert obs is not None
+    doc = batch.doc
+    partial = doc.coverage == "partial"
     first = obs.iloc[0]
     years = sorted({d.year for d in obs["period_end"]})
     history = loads.latest_for(
         con, first["source"], first["flow"], sorted(obs["commodity_code"].unique()), years
     )
-    restated = revisions(history, obs)
-    after = reconcile_ytd(supersede(history, obs))
+    coverage = _check_coverage(doc, history, obs)
+    restated = revisions(history, obs, partial=partial)
+    after = reconcile_ytd(supersede(history, obs, partial))
     if after.empty:
-        return HistoryCheck(None, "", after, restated)
+        return HistoryCheck(
+            None, "", after, restated, None, coverage.coverage, coverage.coverage_message
+        )
     after = explain_breaks(after, reconcile_ytd(history), obs, restated)
     broken = after[(after["excess_kg"] > 0) & ~after["explained_by_revision"]]
     explained = after[after["explained_by_revision"]]
     return HistoryCheck(
-        run_suite(after, YTD_HISTORY_SUITE), _describe_breaks(broken), explained, restated, after
+        run_suite(after, YTD_HISTORY_SUITE),
+        _describe_breaks(broken),
+        explained,
+        restated,
+        after,
+        coverage.coverage,
+        coverage.coverage_message,
     )
 
 
@@ -222,7 +303,7 @@ def failed_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Every failed check of the release and history suites, each tagged with its suite."""
     return [
         {**c, "suite": report[part]["suite"]}
-        for part in ("release", "history")
+        for part in REPORT_PARTS
         if part in report
         for c in report[part].get("checks", [])
         if not c["success"]
@@ -252,17 +333,77 @@ def _large_revision_lines(report: dict[str, Any]) -> tuple[str, ...]:
 def archive(doc: RawDocument, warehouse: str | None) -> bool:
     """Keep a page that is evidence but not data (an index); False when already kept."""
     with writer(warehouse) as con:
-        known = con.execute(
-            "SELECT 1 FROM raw.releases WHERE release_id = ?", [doc.sha256]
-        ).fetchone()
+        known = fetch_one(con, "SELECT 1 FROM raw.releases WHERE release_id = ?", [doc.sha256])
         if known:
             return False
         loads.archive_release(con, doc)
         return True
 
 
-def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
-    """Load or quarantine one prepared batch; the same bytes twice change nothing."""
+def unknown_partner_codes(observations: pd.DataFrame | None, limit: int = 10) -> str:
+    """'888 某国, 889 …' for partner codes the GACC table does not know (empty when none)."""
+    if observations is None or "source_partner_code" not in observations:
+        return ""
+    codes = observations["source_partner_code"]
+    unknown = observations[codes.notna() & ~codes.isin(list(load_partner_table()))]
+    if unknown.empty:
+        return ""
+    pairs = unknown[["source_partner_code", "partner_label"]].drop_duplicates("source_partner_code")
+    shown = [f"{c} {n}" if n else str(c) for c, n in pairs.head(limit).itertuples(index=False)]
+    more = f" (+{len(pairs) - limit} more)" if len(pairs) > limit else ""
+    return ", ".join(shown) + more
+
+
+class SampleIntoRealWarehouse(CustomsEtlError):
+    """The modeled sample was about to load into a warehouse that holds real releases."""
+
+
+def refuse_sample_beside_real(con: Any, warehouse: str | None) -> None:
+    """The bundled sample is partly modeled: it never joins real releases unless asked."""
+    real = con.execute(
+        "SELECT source, count(*) FROM raw.releases WHERE status IN ('loaded', 'released')"
+        " AND source <> ? GROUP BY source ORDER BY source",
+        [SAMPLE_SOURCE],
+    ).fetchall()
+    if real:
+        held = ", ".join(f"{n} {source}" for source, n in real)
+        raise SampleIntoRealWarehouse(
+            f"warehouse {warehouse_label(warehouse)} holds real releases ({held}): the bundled "
+            "sample is partly MODELED and is not loaded beside them; use another --warehouse, "
+            "or pass --allow-sample to load it anyway (it stays a separate series, "
+            "source 'sample')"
+        )
+
+
+def warehouse_label(warehouse: str | None) -> str:
+    from warehouse.db import warehouse_path
+
+    return str(warehouse_path(warehouse))
+
+
+def _newer_status(previous: tuple | None, doc: RawDocument) -> str | None:
+    """How a document seen before is treated: None = prepare and load it (again).
+
+    A document quarantined because, as a full release, it would have shrunk a month is looked
+    at again when it is offered as partial: the same bytes, a different decision.
+    """
+    if previous is None:
+        return None
+    status, _, coverage = previous
+    if status == "quarantined" and (coverage or "full") != doc.coverage:
+        return None
+    return status
+
+
+def load(
+    batch: PreparedBatch, warehouse: str | None, *, allow_sample: bool = False
+) -> Outcome:
+    """Load or quarantine one prepared batch; the same bytes twice change nothing.
+
+    Whatever goes wrong with this one document — a failed check, or a load that fails for a
+    reason that is not the warehouse's storage — ends as its quarantine with the reason, so
+    one bad file never stops the documents after it.
+    """
     started = time.perf_counter()
     doc = batch.doc
     label = period_label(doc)
@@ -281,20 +422,39 @@ def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
         )
 
     with writer(warehouse) as con:
-        previous = con.execute(
-            "SELECT status, message FROM raw.releases WHERE release_id = ?", [doc.sha256]
-        ).fetchone()
-        if previous is not None:
-            status, message = previous
-            if status in ("loaded", "released"):
+        found = con.execute(
+            "SELECT status, message, coverage FROM raw.releases WHERE release_id = ?",
+            [doc.sha256],
+        ).fetchall()  # fetchall: DuckDB refuses other work while a result is half-read
+        previous = found[0] if found else None
+        seen = _newer_status(previous, doc)
+        if seen is not None:
+            assert previous is not None
+            if seen in ("loaded", "released"):
                 return outcome("unchanged", 0, "already loaded")
-            return outcome(status, 0, message or "")
-        if not batch.ok:
-            loads.quarantine_release(con, doc, message=batch.error or "", report=batch.report)
-            refused = outcome("quarantined", 0, batch.error or "")
-            refused.failed_checks = _check_lines(batch.report)
+            return outcome(seen, 0, previous[1] or "")
+        replace = previous is not None
+        if doc.source == SAMPLE_SOURCE and not allow_sample:
+            refuse_sample_beside_real(con, warehouse)
+
+        def quarantine(message: str, report: dict[str, Any]) -> Outcome:
+            loads.quarantine_release(con, doc, message=message, report=report, replace=replace)
+            refused = outcome("quarantined", 0, message)
+            refused.failed_checks = _check_lines(report)
             return refused
-        check = history_check(con, batch)
+
+        if not batch.ok:
+            return quarantine(batch.error or "", batch.report)
+        try:
+            check = history_check(con, batch)
+        except Exception as exc:
+            if storage_cause(exc) is not None:
+                raise
+            log.exception("history check of %s failed unexpectedly", doc.name)
+            return quarantine(
+                f"{doc.name}: could not be checked ({type(exc).__name__}: {exc})",
+                dict(batch.report),
+            )
         if check.report is not None and check.frame is not None and batch.validated:
             batch.validated.append((YTD_HISTORY_SUITE, check.frame))
         report = dict(batch.report)
@@ -302,18 +462,35 @@ def load(batch: PreparedBatch, warehouse: str | None) -> Outcome:
             report["revisions"] = _revision_summary(check)
         if check.report is not None:
             report["history"] = check.report.to_dict()
-            if not check.report.success:
-                message = f"{doc.name}: YTD does not match the sum of months: {check.breaks}"
-                loads.quarantine_release(con, doc, message=message, report=report)
-                refused = outcome("quarantined", 0, message)
-                refused.failed_checks = _check_lines(report)
-                return refused
-        rows = loads.load_release(con, doc, batch.observations, report)
+        if check.coverage is not None:
+            report["coverage"] = check.coverage
+            return quarantine(check.coverage_message, report)
+        if check.report is not None and not check.report.success:
+            return quarantine(
+                f"{doc.name}: YTD does not match the sum of months: {check.breaks}", report
+            )
+        try:
+            rows = loads.load_release(con, doc, batch.observations, report, replace=replace)
+        except Exception as exc:
+            if storage_cause(exc) is not None:
+                raise
+            log.exception("loading %s failed unexpectedly", doc.name)
+            return quarantine(
+                f"{doc.name}: could not be loaded ({type(exc).__name__}: {exc}); "
+                "nothing of it was loaded",
+                report,
+            )
         warnings = sum(c["severity"] != "critical" for c in failed_checks(report))
         notes = []
         if warnings:
             notes.append(
                 f"{warnings} warning(s); details: customs-etl quarantine show {doc.sha256[:12]}"
+            )
+        unknown = unknown_partner_codes(batch.observations)
+        if unknown:
+            notes.append(
+                f"unknown GACC partner code(s) {unknown}: kept under their own code (GACC-nnn), "
+                "world totals include them; add them to the partner table"
             )
         revised = report.get("revisions", {})
         if revised:

@@ -45,8 +45,20 @@ WarehouseOpt = Annotated[
         "--warehouse", help="DuckDB file (default $CUSTOMS_ETL_WAREHOUSE or data/warehouse.duckdb)"
     ),
 ]
-SourceOpt = Annotated[
-    str, typer.Option("--source", help="Where releases come from: sample or gacc-bulletin")
+SourcesOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        help="sample or gacc-bulletin (repeatable; default: the automated sources, as the "
+        "schedule polls them — never the modeled sample)",
+    ),
+]
+AllowSampleOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-sample",
+        help="Load the partly MODELED sample even into a warehouse that holds real releases",
+    ),
 ]
 
 
@@ -117,6 +129,14 @@ def ingest(
         str | None, typer.Option(help="cumulative export: first month YYYY-MM")
     ] = None,
     end: Annotated[str | None, typer.Option(help="cumulative export: last month YYYY-MM")] = None,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial",
+            help="The query was filtered (some partners or trade modes): update only what "
+            "the files carry",
+        ),
+    ] = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Ingest query-platform CSV exports downloaded from stats.customs.gov.cn."""
@@ -130,34 +150,47 @@ def ingest(
         commodity=commodity,
         start=start,
         end=end,
+        partial=partial,
     )
 
 
 @app.command()
 def run(
     period: Annotated[
-        str | None, typer.Option(help="Month YYYY-MM (default: newest that should be out)")
+        str | None,
+        typer.Option(help="Month YYYY-MM (default: every month due and not loaded yet)"),
     ] = None,
-    source: SourceOpt = "sample",
+    source: SourcesOpt = None,
+    allow_sample: AllowSampleOpt = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """One monthly run of a source (what the schedule does)."""
-    if period is None:
-        from sources.registry import default_period
+    """One monthly run (what the schedule does): the newest month due and any gap before it."""
+    if period is not None:
+        from transforms.file_names import parse_month
 
-        period = f"{default_period(source):%Y-%m}"
-    _run_flow("monthly", source=source, period=period, warehouse=warehouse)
+        parse_month(period)  # a bad month is one line, before Prefect starts
+    _run_flow(
+        "monthly", source=source, period=period, warehouse=warehouse, allow_sample=allow_sample
+    )
 
 
 @app.command()
 def backfill(
     start: Annotated[str, typer.Option(help="First month YYYY-MM")],
     end: Annotated[str, typer.Option(help="Last month YYYY-MM")],
-    source: SourceOpt = "sample",
+    source: SourcesOpt = None,
+    allow_sample: AllowSampleOpt = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Every month of a range; safe to re-run (loaded documents are no-ops)."""
-    _run_flow("backfill", source=source, start=start, end=end, warehouse=warehouse)
+    _run_flow(
+        "backfill",
+        source=source,
+        start=start,
+        end=end,
+        warehouse=warehouse,
+        allow_sample=allow_sample,
+    )
 
 
 @app.command()
@@ -166,6 +199,14 @@ def report(
     commodity: Annotated[str, typer.Option(help="Tariff line or friendly name")] = "85051110",
     fmt: Annotated[Format, typer.Option("--format")] = Format.text,
     flow: Annotated[str | None, typer.Option(help="export or import (default: export)")] = None,
+    focus: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--focus",
+            help="Partner (ISO code) to report on by name (repeatable; default: the "
+            "commodity's catalogue entry)",
+        ),
+    ] = None,
     chart: Annotated[
         Path | None,
         typer.Option("--chart", help="Also draw the last 24 months as a PNG (markdown embeds it)"),
@@ -179,10 +220,10 @@ def report(
     from warehouse.db import reader
 
     month = parse_month(period)
-    code, label, default_flow = resolve_report_commodity(commodity)
+    code, label, default_flow, default_focus = resolve_report_commodity(commodity)
     chosen = flow or default_flow or "export"
     with reader(warehouse) as con:
-        data = build_report(con, month, code, chosen)
+        data = build_report(con, month, code, chosen, focus or default_focus)
         if chart is not None:
             from reports.charts import write_chart
 
@@ -289,8 +330,8 @@ def quarantine_show(
     with reader(warehouse) as con:
         rows = con.execute(
             "SELECT release_id, file_name, status, message, validation_report FROM raw.releases"
-            " WHERE release_id LIKE ? || '%'",
-            [release_id],
+            " WHERE starts_with(release_id, ?)",
+            [release_id.strip().lower()],
         ).fetchall()
         reviews = _reviews(con, rows[0][0]) if len(rows) == 1 else []
     if len(rows) != 1:
@@ -303,7 +344,7 @@ def quarantine_show(
         out.print(
             f"{action} by {who} at {at:%Y-%m-%d %H:%M} UTC: {why}", highlight=False, markup=False
         )
-    for part in ("release", "history"):
+    for part in ("release", "coverage", "history"):
         suite = report_data.get(part)
         if not suite:
             continue
@@ -324,6 +365,16 @@ def quarantine_show(
                     markup=False,
                     soft_wrap=True,
                 )
+
+
+@app.command()
+def migrate(warehouse: WarehouseOpt = None) -> None:
+    """Upgrade the warehouse's schema to this version (loading commands do it too)."""
+    from warehouse.db import known_schema_version, writer
+
+    with writer(warehouse):
+        pass
+    out.print(f"warehouse at schema version {known_schema_version()}", highlight=False)
 
 
 @app.command()
@@ -350,12 +401,16 @@ def quarantine_release(
     release_id: Annotated[str, typer.Argument(help="id or its prefix")],
     reason: ReasonOpt,
     reviewer: ReviewerOpt = None,
+    partial: Annotated[
+        bool,
+        typer.Option("--partial", help="Load it as a filtered export: only what it carries"),
+    ] = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Re-validate and load a quarantined document with its failing checks waived (audited)."""
     from customs_etl.review import release
 
-    done = release(release_id, reason, reviewer, warehouse)
+    done = release(release_id, reason, reviewer, warehouse, partial=partial)
     out.print(
         f"released {done.file_name} ({done.release_id[:12]}): {done.rows_loaded} rows loaded",
         highlight=False,
@@ -363,6 +418,8 @@ def quarantine_release(
     )
     for line in done.waived:
         out.print(f"  waived {line}", highlight=False, markup=False)
+    for line in done.current:
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @quarantine_app.command("drop")

@@ -21,6 +21,7 @@ from expectations.suites import (
     UNIT_VALUE_MIN_KG,
     load_suite,
 )
+from transforms.units import unit_for
 
 CNY_PER_USD_FOR_BANDS = 7.0  # only to place CNY exports in a USD plausibility band
 _GX_LOCK = threading.Lock()  # GX contexts are not documented as thread-safe
@@ -38,6 +39,7 @@ FIELD_OF_COLUMN = {
     "source_partner_code": "partner_code",
     "partner": "partner_code",
     "zero_quantity_with_value": "quantity",
+    "kg_or_non_mass": "unit",
 }
 
 
@@ -192,6 +194,15 @@ def query_validation_frame(observations: pd.DataFrame, today: date) -> pd.DataFr
     }
     frame["period_span_months"] = [spans[pair] for pair in pairs]
     frame["zero_quantity_with_value"] = (frame["quantity_num"] == 0) & (frame["value_num"] > 0)
+    non_mass = {
+        text: unit is not None and not unit.is_mass
+        for text in frame["quantity_unit"].dropna().unique()
+        for unit in [unit_for(str(text))]
+    }
+    declared_non_mass = frame["quantity_unit"].map(non_mass).fillna(False).astype(bool)
+    frame["kg_or_non_mass"] = (
+        frame["quantity_kg"].notna() | frame["quantity"].isna() | declared_non_mass
+    )
     return frame
 
 

@@ -22,7 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from customs_etl import batches
 from customs_etl.batches import Outcome, PreparedBatch
-from customs_etl.errors import ParseError
+from customs_etl.errors import CustomsEtlError, ParseError
 from customs_etl.notify import notify_failure, notify_on_crash
 from expectations.data_docs import DocValidation, build_data_docs, docs_enabled
 from flows.run_report import render_run_report
@@ -32,11 +32,15 @@ from sources.landing import expand_paths, read_export
 from sources.registry import (
     ARCHIVE_ONLY_SOURCES,
     AUTOMATED_SOURCES,
-    default_period,
+    SOURCES,
+    WAREHOUSE_SOURCE,
     documents_for_month,
+    due_months,
+    missing_months,
 )
 from transforms.file_names import parse_month
-from warehouse.db import checkpoint, warehouse_path
+from warehouse.db import checkpoint, warehouse_path, writer
+from warehouse.load import held_periods
 
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
 
@@ -114,8 +118,31 @@ def _docs_link(warehouse: str | None) -> str | None:
 
 
 @task(name="load", cache_policy=NO_CACHE)
-def load_document(batch: PreparedBatch, warehouse: str | None) -> Outcome:
-    return batches.load(batch, warehouse)
+def load_document(
+    batch: PreparedBatch, warehouse: str | None, allow_sample: bool = False
+) -> Outcome:
+    return batches.load(batch, warehouse, allow_sample=allow_sample)
+
+
+def source_list(sources: str | list[str] | None) -> list[str]:
+    """Named sources, checked; none named means the automated ones (what the schedule polls):
+    the modeled sample is only ever loaded when asked for by name."""
+    if sources is None or sources == []:
+        return list(AUTOMATED_SOURCES)
+    named = [sources] if isinstance(sources, str) else list(sources)
+    unknown = [s for s in named if s not in SOURCES]
+    if unknown:
+        raise CustomsEtlError(
+            f"unknown source {unknown[0]!r}; known: {', '.join(SOURCES)}"
+        )
+    return named
+
+
+def _guard_sample(sources: list[str], warehouse: str | None, allow_sample: bool) -> None:
+    """Refuse up front, before any fetch, to load the sample beside real releases."""
+    if "sample" in sources and not allow_sample and warehouse_path(warehouse).exists():
+        with writer(warehouse) as con:
+            batches.refuse_sample_beside_real(con, warehouse)
 
 
 def _month_range(start: str, end: str) -> list[date]:
@@ -152,7 +179,9 @@ def _publish(kind: str, outcomes: list[Outcome], notes: list[str], docs_link: st
 DOCS_FLUSH_ROWS = 200_000  # validated rows held for Data Docs before they are rendered
 
 
-def _prepare_and_load(docs: Iterable[RawDocument], warehouse: str | None) -> list[Outcome]:
+def _prepare_and_load(
+    docs: Iterable[RawDocument], warehouse: str | None, allow_sample: bool = False
+) -> list[Outcome]:
     """Prepare ahead on the thread pool, load in document order, hold little in memory.
 
     At most ``PREPARE_WORKERS`` prepared documents wait for the single writer, and each
@@ -167,7 +196,7 @@ def _prepare_and_load(docs: Iterable[RawDocument], warehouse: str | None) -> lis
     def load_next() -> None:
         nonlocal held_rows
         batch = window.popleft().result()
-        outcomes.append(load_document(batch, warehouse))
+        outcomes.append(load_document(batch, warehouse, allow_sample))
         batch.observations = None
         if batch.validated:
             for_docs.append(batch)
@@ -223,11 +252,22 @@ def ingest_flow(
     commodity: str | None = None,
     start: str | None = None,
     end: str | None = None,
+    partial: bool = False,
 ) -> State:
-    """Ingest query-platform export files (a landing folder, or files named on the CLI)."""
+    """Ingest query-platform export files (a landing folder, or files named on the CLI).
+
+    ``partial``: the exports were filtered (some partners or trade modes only); they update
+    only the figures they carry.
+    """
     period_range = (parse_month(start), parse_month(end)) if start and end else None
     docs = (  # read lazily: one file's bytes at a time, not the whole folder up front
-        read_export(p, flow=flow_hint, commodity_code=commodity, period_range=period_range)
+        read_export(
+            p,
+            flow=flow_hint,
+            commodity_code=commodity,
+            period_range=period_range,
+            partial=partial,
+        )
         for p in expand_paths(paths)
     )
     return finish("ingest", _prepare_and_load(docs, warehouse), warehouse=warehouse)
@@ -238,18 +278,67 @@ def ingest_flow(
     on_failure=[notify_on_crash],
     task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS),
 )
-def backfill_flow(source: str, start: str, end: str, warehouse: str | None = None) -> State:
-    """Every month from ``start`` to ``end`` (YYYY-MM); re-running resumes (loaded = no-op)."""
+def backfill_flow(
+    start: str,
+    end: str,
+    source: str | list[str] | None = None,
+    warehouse: str | None = None,
+    allow_sample: bool = False,
+) -> State:
+    """Every month from ``start`` to ``end`` (YYYY-MM) of each source (default: the automated
+    ones); re-running resumes (loaded documents are no-ops)."""
+    sources = source_list(source)
+    months = _month_range(start, end)
+    _guard_sample(sources, warehouse, allow_sample)
     outcomes: list[Outcome] = []
     notes: list[str] = []
-    index_cache: dict[int, bytes] = {}  # each year's index fetched once per run
-    for month in _month_range(start, end):
-        docs = _keep_pages(fetch_month(source, month, index_cache), warehouse)
-        if not docs:
-            notes.append(f"{month:%Y-%m}: nothing published")
-            continue
-        outcomes.extend(_prepare_and_load(docs, warehouse))
+    for name in sources:
+        index_cache: dict[int, bytes] = {}  # each year's index fetched once per run
+        for month in months:
+            docs = _keep_pages(fetch_month(name, month, index_cache), warehouse)
+            if not docs:
+                notes.append(f"{name} {month:%Y-%m}: nothing published")
+                continue
+            outcomes.extend(_prepare_and_load(docs, warehouse, allow_sample))
     return finish("backfill", outcomes, notes, warehouse)
+
+
+def _held(source: str, warehouse: str | None) -> set:
+    if not warehouse_path(warehouse).exists():
+        return set()
+    with writer(warehouse) as con:
+        return held_periods(con, WAREHOUSE_SOURCE.get(source, source))
+
+
+def _poll(
+    kind: str,
+    sources: list[str],
+    period: str | None,
+    warehouse: str | None,
+    allow_sample: bool,
+) -> State:
+    """One month of each source, or — with no period — every month due and missing."""
+    _guard_sample(sources, warehouse, allow_sample)
+    outcomes: list[Outcome] = []
+    notes: list[str] = []
+    for name in sources:
+        if period is not None:
+            months = [parse_month(period)]
+        else:
+            months = missing_months(name, due_months(name), _held(name, warehouse))
+            if not months:
+                notes.append(f"{name}: every month due is already loaded")
+        index_cache: dict[int, bytes] = {}
+        for month in months:
+            docs = _keep_pages(fetch_month(name, month, index_cache), warehouse)
+            if not docs:
+                notes.append(f"{name} {month:%Y-%m}: not published yet")
+                continue
+            outcomes.extend(_prepare_and_load(docs, warehouse, allow_sample))
+    if not outcomes:
+        checkpoint(warehouse)  # an index page may have been archived
+        return Completed(message="; ".join(notes) or "nothing to do", data=[])
+    return finish(kind, outcomes, notes, warehouse)
 
 
 @flow(
@@ -257,13 +346,17 @@ def backfill_flow(source: str, start: str, end: str, warehouse: str | None = Non
     on_failure=[notify_on_crash],
     task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS),
 )
-def monthly_flow(source: str, period: str, warehouse: str | None = None) -> State:
-    """One month of one source: the scheduled run."""
-    docs = _keep_pages(fetch_month(source, parse_month(period)), warehouse)
-    if not docs:
-        checkpoint(warehouse)  # an index page may have been archived
-        return Completed(message=f"{period}: not published yet", data=[])
-    return finish("monthly", _prepare_and_load(docs, warehouse), warehouse=warehouse)
+def monthly_flow(
+    source: str | list[str] | None = None,
+    period: str | None = None,
+    warehouse: str | None = None,
+    allow_sample: bool = False,
+) -> State:
+    """One month (``period``) of each source, or every month due and missing (no period).
+
+    Without ``source``: the automated sources, as the schedule polls them.
+    """
+    return _poll("monthly", source_list(source), period, warehouse, allow_sample)
 
 
 @flow(
@@ -272,19 +365,10 @@ def monthly_flow(source: str, period: str, warehouse: str | None = None) -> Stat
     task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS),
 )
 def scheduled_flow(sources: list[str] | None = None, warehouse: str | None = None) -> State:
-    """Every automated source for the newest month it should have out (the daily poll).
+    """Every automated source, every month due and missing (the daily poll).
 
-    Polled daily through the release window: an unpublished month is a note, an unchanged
-    page a no-op, so extra polls cost a few requests and nothing else.
+    Each source is asked for the newest month that may be out (the last complete month in
+    Asia/Shanghai) and any month of the 12 before it not loaded yet; an unpublished month is a
+    note, an unchanged page a no-op, so extra polls cost a few requests and nothing else.
     """
-    outcomes: list[Outcome] = []
-    notes: list[str] = []
-    for source in sources or list(AUTOMATED_SOURCES):
-        month = default_period(source)
-        docs = _keep_pages(fetch_month(source, month), warehouse)
-        if not docs:
-            notes.append(f"{source} {month:%Y-%m}: not published yet")
-            continue
-        outcomes.extend(_prepare_and_load(docs, warehouse))
-    return finish("scheduled-monthly", outcomes, notes, warehouse)
-
+    return _poll("scheduled-monthly", source_list(sources), None, warehouse, False)

@@ -24,7 +24,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from customs_etl.errors import CustomsEtlError
+from reports.news import choose_source
 from transforms.partners import partner_name
+from warehouse.db import fetch_one
 
 WINDOW_MONTHS = 24
 TOP_PARTNERS = 5
@@ -62,18 +64,14 @@ def add_months(month: date, count: int) -> date:
 
 
 def _source_for(con: duckdb.DuckDBPyConnection, period: date, code: str, flow: str) -> str:
-    """The same source the report picks for this month (first by name), so both agree."""
-    row = con.execute(
-        "SELECT source FROM marts.world_monthly"
-        " WHERE commodity_code = ? AND flow = ? AND period = ? ORDER BY source LIMIT 1",
-        [code, flow, period],
-    ).fetchone()
-    if row is None:
+    """The same series the report picks for this month (a real release over the sample)."""
+    source = choose_source(con, period, code, flow)
+    if source is None:
         raise CustomsEtlError(
             f"no {flow} figures for {code} in {period:%Y-%m} in the warehouse; "
             "run a backfill for that month first"
         )
-    return str(row[0])
+    return source
 
 
 def _month_index(frame: pd.DataFrame) -> pd.DataFrame:
@@ -94,11 +92,12 @@ def chart_data(
     the first month held for this source, flow and line (clipped, not padded with gaps)."""
     source = _source_for(con, period, commodity_code, flow)
     key = [source, flow, commodity_code]
-    first_held = con.execute(
+    (first_held,) = fetch_one(
+        con,
         "SELECT min(period) FROM marts.world_monthly"
         " WHERE source = ? AND flow = ? AND commodity_code = ?",
         key,
-    ).fetchone()[0]
+    ) or (None,)
     start = max(add_months(period, 1 - months), first_held)
     axis = pd.Index(
         [add_months(start, i) for i in range(_months_between(start, period) + 1)], name="period"

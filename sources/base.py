@@ -26,6 +26,7 @@ class RawDocument:
     commodity_code: str | None = None
     period_start: date | None = None
     period_end: date | None = None
+    coverage: str = "full"  # "partial": a filtered export that updates only what it carries
 
     @cached_property
     def sha256(self) -> str:

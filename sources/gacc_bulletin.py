@@ -17,7 +17,13 @@ import requests
 from bs4 import BeautifulSoup
 
 from customs_etl.errors import NotPublishedYet, ParseError
-from sources.http import FetchedDocument, HttpStatusError, fetch, make_session
+from sources.http import (
+    FetchedDocument,
+    HttpStatusError,
+    UnexpectedContent,
+    fetch,
+    make_session,
+)
 from transforms.bulletin import normalise_text, page_is_complete, parse_month_range
 
 DEFAULT_BASE_URL = "http://english.customs.gov.cn"
@@ -156,11 +162,18 @@ class BulletinClient:
     def _rebase(self, href: str) -> str:
         """Links to the publisher's host (or relative ones) are moved onto ``base_url``.
 
-        Links to any other host are left alone: only the publisher's own pages are mirrored.
+        A link to any other host is refused: the index decides what this client fetches, and a
+        tampered or mistaken index must not send it (with its credentials' session) elsewhere.
         """
         absolute = urljoin(f"{DEFAULT_BASE_URL}{_INDEX_DIR}", href)
         parts = urlsplit(absolute)
-        if (parts.hostname or "").lower() not in PUBLISHER_HOSTS:
-            return absolute
+        if (parts.hostname or "").lower() not in PUBLISHER_HOSTS or parts.scheme not in (
+            "http",
+            "https",
+        ):
+            raise UnexpectedContent(
+                f"{self.base_url}{_INDEX_DIR}: the index links to another host "
+                f"({parts.scheme}://{parts.hostname or ''}): refused, not fetched"
+            )
         tail = parts.path + (f"?{parts.query}" if parts.query else "")
         return f"{self.base_url}{tail}"

@@ -71,6 +71,8 @@ _SECRET_PARTS = (
 )
 _MAX_RETRY_AFTER = 120.0
 
+ENV_MAX_BYTES = "CUSTOMS_ETL_HTTP_MAX_BYTES"
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # a bulletin page is ~100 kB; 50 MB is far beyond any
 ENV_COOKIE = "CUSTOMS_ETL_HTTP_COOKIE"
 ENV_API_KEY = "CUSTOMS_ETL_HTTP_API_KEY"
 ENV_API_KEY_HEADER = "CUSTOMS_ETL_HTTP_API_KEY_HEADER"
@@ -330,6 +332,37 @@ def _media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
+def max_body_bytes() -> int:
+    """``$CUSTOMS_ETL_HTTP_MAX_BYTES`` (default 50 MB): no answer is read beyond it."""
+    text = os.environ.get(ENV_MAX_BYTES, "").strip()
+    if not text:
+        return DEFAULT_MAX_BYTES
+    try:
+        value = int(text)
+    except ValueError:
+        raise SourceError(f"{ENV_MAX_BYTES}={text!r} is not a whole number of bytes") from None
+    if value <= 0:
+        raise SourceError(f"{ENV_MAX_BYTES}={text!r} must be positive")
+    return value
+
+
+def _read_capped(response: requests.Response, limit: int, safe_url: str) -> bytes:
+    """The body, refused as soon as it is known to exceed ``limit`` bytes (never all read)."""
+    declared = response.headers.get("Content-Length", "")
+    too_big = UnexpectedContent(
+        f"{safe_url}: the answer is larger than {limit:,} bytes ({ENV_MAX_BYTES}): not loaded"
+    )
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def fetch(
     session: requests.Session,
     url: str,
@@ -345,16 +378,21 @@ def fetch(
     whether 404 means "not published yet" is the caller's business. A body shorter than its
     Content-Length (the connection dropped mid-transfer) is fetched again up to
     ``body_retries`` times: urllib3's retries stop once the headers arrived. With
-    ``accept_types``, an answer declaring another media type is refused, never handed on.
+    ``accept_types``, an answer declaring another media type is refused, never handed on. No
+    body is read beyond ``$CUSTOMS_ETL_HTTP_MAX_BYTES`` (default 50 MB).
     """
     secrets = _session_secrets(session)
     safe_url = redact_secrets(redact_url(url), secrets)
+    limit = max_body_bytes()
     if polite_delay > 0:
         _pause(polite_delay)
     for attempt in range(body_retries + 1):
         try:
-            response = session.get(url, timeout=timeout)
-            body = response.content
+            response = session.get(url, timeout=timeout, stream=True)
+            try:
+                body = _read_capped(response, limit, safe_url)
+            finally:
+                response.close()
             break
         except requests.exceptions.ChunkedEncodingError as exc:
             if attempt < body_retries:

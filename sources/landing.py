@@ -24,6 +24,7 @@ def read_export(
     flow: str | None = None,
     commodity_code: str | None = None,
     period_range: tuple[date, date] | None = None,
+    partial: bool = False,
 ) -> RawDocument:
     """Read one export's bytes; explicit hints beat what the file name says."""
     try:
@@ -38,6 +39,7 @@ def read_export(
         flow=flow,
         commodity_code=commodity_code,
         period_range=period_range,
+        partial=partial,
     )
 
 
@@ -50,8 +52,10 @@ def export_document(
     flow: str | None = None,
     commodity_code: str | None = None,
     period_range: tuple[date, date] | None = None,
+    partial: bool = False,
 ) -> RawDocument:
-    """An export's bytes with the hints its name gives (explicit hints win)."""
+    """An export's bytes with the hints its name gives (explicit hints win). A name with the
+    token ``partial`` (or ``partial=True``) marks a filtered export."""
     hints = hints_from_name(name)
     start, end = period_range or (hints.period_start, hints.period_end)
     return RawDocument(
@@ -63,6 +67,7 @@ def export_document(
         commodity_code=commodity_code or hints.commodity_code,
         period_start=start,
         period_end=end,
+        coverage="partial" if partial or hints.partial else "full",
     )
 
 

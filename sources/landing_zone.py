@@ -66,7 +66,11 @@ class LandingZone:
         }
 
     def settled(self, settle_seconds: float = 5.0) -> tuple[list[LandedFile], list[str]]:
-        """Files whose size did not change over ``settle_seconds``; and those still growing."""
+        """Files whose size did not change over ``settle_seconds``; and those still growing.
+
+        A file that stayed empty over the settle time is ready too: the pipeline refuses it
+        ("empty file") and it is filed to failed/, instead of waiting forever.
+        """
         before = self._sizes()
         if not before:
             return [], []
@@ -75,7 +79,7 @@ class LandingZone:
         ready, growing = [], []
         for path, size in sorted(before.items()):
             name = path.rsplit("/", 1)[-1]
-            if after.get(path) != size or size == 0:
+            if after.get(path) != size:
                 growing.append(name)
                 continue
             ready.append(LandedFile(path, name, size, self.fs.unstrip_protocol(path)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from customs_etl.errors import CustomsEtlError, NotPublishedYet
 from sources.base import RawDocument
@@ -16,8 +16,13 @@ BULLETIN_TABLES = (13, 14)  # major export / import commodities in quantity and 
 BULLETIN_SOURCE = "gacc_bulletin"
 BULLETIN_INDEX_SOURCE = "gacc_bulletin_index"
 ARCHIVE_ONLY_SOURCES = frozenset({BULLETIN_INDEX_SOURCE})  # kept raw, never parsed
-BULLETIN_RELEASE_DAY = 20  # the English bulletin follows around the 18th-20th of month + 1
 ENV_POLITE_DELAY = "CUSTOMS_ETL_HTTP_POLITE_DELAY"
+WAREHOUSE_SOURCE = {"sample": "sample", "gacc-bulletin": BULLETIN_SOURCE}
+# The flows a month of each source holds when it is complete (what a scheduled poll looks for).
+EXPECTED_FLOWS = {"sample": ("export",), "gacc-bulletin": ("export", "import")}
+LOOKBACK_MONTHS = 13  # a scheduled poll also fills gaps this far back
+# GACC publishes on Beijing time (UTC+8, no daylight saving).
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def bulletin_documents(
@@ -80,11 +85,42 @@ def documents_for_month(
     raise CustomsEtlError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
 
 
+def shanghai_today(now: datetime | None = None) -> date:
+    """Today in Asia/Shanghai: GACC's calendar, whatever the machine's time zone."""
+    moment = now or datetime.now(SHANGHAI)
+    if moment.tzinfo is None:
+        raise ValueError("shanghai_today needs an aware datetime")
+    return moment.astimezone(SHANGHAI).date()
+
+
+def _months_back(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def default_period(source: str, today: date | None = None) -> date:
-    """The newest month the release calendar says should be out."""
+    """The newest month that may be out: the last complete month (Asia/Shanghai dates).
+
+    No day-of-month cutoff: GACC's release day moves (the 7th for preliminary tables, around
+    the 18th-20th for the bulletin), so a month is asked for as soon as it has ended, and a
+    month not linked yet is simply "not published yet".
+    """
     if source == "sample":
         return sample_months()[-1]
-    today = today or date.today()
-    back = 1 if today.day >= BULLETIN_RELEASE_DAY else 2
-    index = today.year * 12 + today.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
+    today = today or shanghai_today()
+    return _months_back(today.replace(day=1), 1)
+
+
+def due_months(source: str, today: date | None = None) -> list[date]:
+    """Every month a scheduled poll should look at: the newest expected and the 12 before it."""
+    if source == "sample":
+        return sample_months()
+    newest = default_period(source, today)
+    return [_months_back(newest, back) for back in range(LOOKBACK_MONTHS - 1, -1, -1)]
+
+
+def missing_months(source: str, months: list[date], held: set[tuple[date, str]]) -> list[date]:
+    """The months of ``months`` not yet complete, given the (period_end, flow) pairs the
+    warehouse holds for the source: the newest expected month and any gap before it."""
+    flows = EXPECTED_FLOWS.get(source, ("export",))
+    return [m for m in months if any((m, flow) not in held for flow in flows)]

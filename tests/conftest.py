@@ -41,6 +41,31 @@ def sample_warehouse(prefect_api: str, tmp_path_factory: pytest.TempPathFactory)
     return path
 
 
+@pytest.fixture(scope="session")
+def query_warehouse(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample's files ingested as query-platform exports (source gacc_query).
+
+    The sample is a series of its own when loaded as the sample; tests of how real releases
+    restate, extend or break earlier ones need a real-source history to work against.
+    """
+    from sources.sample import sample_folder
+    from tests.support.cli import run_cli
+
+    path = tmp_path_factory.mktemp("query") / "warehouse.duckdb"
+    exports = sorted(str(p) for p in sample_folder().glob("export-*.csv"))
+    result = run_cli("ingest", *exports, "--warehouse", str(path))
+    assert result.code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def query_copy(query_warehouse: Path, tmp_path: Path) -> Path:
+    """A private copy of the real-source (gacc_query) warehouse a test may write to."""
+    target = tmp_path / "warehouse.duckdb"
+    shutil.copy(query_warehouse, target)
+    return target
+
+
 @pytest.fixture
 def warehouse_copy(sample_warehouse: Path, tmp_path: Path) -> Path:
     """A private copy of the sample warehouse a test may write to."""

@@ -21,12 +21,12 @@ from transforms.bulletin import (
     ROW_COLUMNS,
     BulletinTable,
     bulletin_observations,
-    mass_factor_kg,
     parse_bulletin_table,
     parse_month_range,
     parse_unit_line,
 )
 from transforms.catalogue import COMMODITIES, bulletin_key, resolve_commodity, slugify
+from transforms.units import kg_factor
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bulletin"
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "gacc_bulletin"
@@ -264,7 +264,7 @@ def test_unit_lines(line: str, expected: tuple[str, int] | None) -> None:
     ],
 )
 def test_mass_factors(unit: str | None, kg: int | None) -> None:
-    factor = mass_factor_kg(unit)
+    factor = kg_factor(unit)
     assert factor == (None if kg is None else Decimal(kg))
 
 

@@ -61,8 +61,15 @@ def test_july_2025_report_numbers(sample_warehouse: Path) -> None:
     assert (de["rank"], round(de["tonnes"]), round(de["mom_pct"])) == (1, 1_116, 46)
     assert [p["rank"] for p in data["partners"]] == sorted(p["rank"] for p in data["partners"])
     assert abs(sum(p["share_pct"] for p in data["partners"]) - 100) < 1e-6
-    assert set(data) == {"period", "commodity", "flow", "world", "partners"}
-    assert set(us) == {"partner", "name", "tonnes", "mom_pct", "yoy_pct", "rank", "share_pct"}
+    assert set(data) == {
+        "period", "commodity", "flow", "source", "modeled", "unit", "combined", "focus", "world",
+        "partners",
+    }
+    assert (data["source"], data["modeled"], data["focus"]) == ("sample", True, ["US"])
+    assert world["lowest_since"] is None and world["months_held"] == 19
+    assert set(us) == {
+        "partner", "name", "tonnes", "usd", "mom_pct", "yoy_pct", "rank", "share_pct"
+    }
 
 
 def test_june_2025_half_year(sample_warehouse: Path) -> None:
@@ -237,19 +244,20 @@ def _cumulative(rows: list[tuple[str, ...]]) -> bytes:
 
 
 def test_ytd_that_breaks_the_months_is_quarantined_with_the_rows_named(
-    warehouse_copy: Path, tmp_path: Path
+    query_copy: Path, tmp_path: Path
 ) -> None:
-    # Jan–Jul 2025 "cumulative" claiming only 1,000 t for the US: months say far more.
+    # Jan–Jul 2025 "cumulative" claiming only 1,000 t for the US: months say far more. Loaded
+    # as a partial (US-only) export, it meets the YTD check on the US series.
     path = tmp_path / "export-85051110-202501-202507-us-only.csv"
     path.write_bytes(
         _cumulative([magnet_row("202507", "502", "美国", "10", 1_000_000, 40_000_000)])
     )
-    before = _counts(warehouse_copy)
-    result = run_cli("ingest", str(path), "--warehouse", str(warehouse_copy))
+    before = _counts(query_copy)
+    result = run_cli("ingest", str(path), "--partial", "--warehouse", str(query_copy))
     assert result.code == 1
     line = result.stderr.strip()
     assert "YTD does not match the sum of months" in line and "85051110 US 2025 Jan-07" in line
-    assert _counts(warehouse_copy) == (before[0], before[1] + 1)
+    assert _counts(query_copy) == (before[0], before[1] + 1)
 
 
 def test_warnings_load_and_are_reported(prefect_api: str, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from transforms.ytd import RECONCILIATION_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = date(2026, 11, 26)
-EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 20, YTD_HISTORY_SUITE: 5, BULLETIN_RELEASE_SUITE: 14}
+EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 22, YTD_HISTORY_SUITE: 5, BULLETIN_RELEASE_SUITE: 15}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -76,11 +76,14 @@ MUTATIONS = [
     ("expect_column_values_to_be_in_set", "currency", _set("currency", "EUR")),
     ("expect_column_values_to_be_between", "quantity_num", _set("quantity_num", -1.0)),
     ("expect_column_values_to_be_between", "quantity_kg_num", _set("quantity_kg_num", -1.0)),
+    ("expect_column_values_to_be_in_set", "kg_or_non_mass", _set("kg_or_non_mass", False)),
     ("expect_column_values_to_not_be_null", "value_num", _set("value_num", None)),
     ("expect_column_values_to_be_between", "value_num", _set("value_num", -5.0)),
     ("expect_compound_columns_to_be_unique", None, _set("trade_mode", "10")),
+    ("expect_column_values_to_match_regex", "source_partner_code",
+     _set("source_partner_code", "50X")),
     ("expect_column_values_to_be_in_set", "source_partner_code",
-     _set("source_partner_code", "999")),
+     _set("source_partner_code", "888")),
     ("expect_column_values_to_not_be_null", "partner", _set("partner", None)),
     ("expect_column_values_to_be_between", "unit_value_usd_per_kg",
      _set("unit_value_usd_per_kg", 0.05)),
@@ -166,6 +169,7 @@ BULLETIN_MUTATIONS = [
     ("expect_column_values_to_be_in_set", "currency", _set("currency", "EUR")),
     ("expect_column_values_to_be_between", "quantity_num", _set("quantity_num", -1.0)),
     ("expect_column_values_to_be_between", "quantity_kg_num", _set("quantity_kg_num", -1.0)),
+    ("expect_column_values_to_be_in_set", "kg_or_non_mass", _set("kg_or_non_mass", False)),
     ("expect_column_values_to_be_between", "value_num", _set("value_num", -5.0)),
     ("expect_compound_columns_to_be_unique", None, _duplicate_first_row),
     ("expect_column_values_to_be_in_set", "partner", _set("partner", "US")),

@@ -68,7 +68,7 @@ def test_export_matches_the_warehouse_exactly(sample_warehouse: Path, tmp_path: 
         ).fetchone()
     # An independent reader (pyarrow) sees exact decimals, not floats.
     world = pq.read_table(out / "marts.world_monthly.parquet")
-    assert world.schema.field("quantity_kg").type == pa.decimal128(38, 6)
+    assert world.schema.field("quantity_kg").type == pa.decimal128(38, 12)
     assert world.schema.field("period").type == pa.date32()
     by_period = {r["period"].isoformat(): r for r in world.to_pylist()}
     assert by_period["2025-07-01"]["quantity_kg"] == july_kg

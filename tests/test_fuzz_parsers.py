@@ -32,7 +32,6 @@ from sources.sample import sample_folder
 from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
 from transforms.bulletin import (
     bulletin_observations,
-    mass_factor_kg,
     parse_bulletin_table,
     parse_month_range,
     parse_unit_line,
@@ -40,6 +39,7 @@ from transforms.bulletin import (
 from transforms.file_names import hints_from_name, parse_month
 from transforms.normalise import query_observations
 from transforms.query_export import parse_query_export
+from transforms.units import kg_factor
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bulletin"
 PAGES = [
@@ -272,7 +272,7 @@ def test_bulletin_small_parsers_return_a_value_or_none(text: str) -> None:
     assert months is None or 1 <= months[0] <= months[1] <= 12
     unit = parse_unit_line(text)
     assert unit is None or (unit[0] in ("USD", "CNY") and unit[1] > 0)
-    factor = mass_factor_kg(text)
+    factor = kg_factor(text)
     assert factor is None or factor > 0
 
 

@@ -62,11 +62,13 @@ def test_tonnes_convert_exactly_and_non_mass_units_have_no_kg() -> None:
     assert set(obs["partner"]) == {"WLD"} and obs["source_partner_code"].isna().all()
 
 
-def test_unknown_partner_code_is_kept_not_guessed() -> None:
+def test_unknown_partner_code_is_kept_under_its_code_not_guessed() -> None:
     header = ZH_MONTHLY_HEADER
-    row = ("202507", "85051110", "磁体", "999", "?", "10", "一般贸易", "5", "千克", "0", "-", "9")
+    row = ("202507", "85051110", "磁体", "888", "新国家", "10", "一般贸易", "5", "千克", "0", "-",
+           "9")
     obs = _obs(render_export(header, [row]))
-    assert obs.loc[0, "partner"] is None and obs.loc[0, "source_partner_code"] == "999"
+    assert obs.loc[0, "partner"] == "GACC-888" and obs.loc[0, "source_partner_code"] == "888"
+    assert obs.loc[0, "partner_label"] == "新国家"
 
 
 def test_missing_tariff_line_needs_a_hint() -> None:

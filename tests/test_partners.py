@@ -91,7 +91,7 @@ def test_code_normalisation(raw: str) -> None:
     assert partner is not None and partner.partner == "US"
 
 
-@pytest.mark.parametrize("raw", ["", "  ", "999", "abc", "5020", "50"])
+@pytest.mark.parametrize("raw", ["", "  ", "998", "abc", "5020", "50"])
 def test_unknown_codes_return_none(raw: str) -> None:
     assert partner_for_gacc_code(raw) is None
 

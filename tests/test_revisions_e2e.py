@@ -22,17 +22,17 @@ def _restated_march(extra_kg: int) -> bytes:
 
 
 def test_restated_month_loads_and_the_revision_is_recorded(
-    warehouse_copy: Path, tmp_path: Path
+    query_copy: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "export-85051110-202503-republished.csv"
     path.write_bytes(_restated_march(300_000))  # +300 t: Jan-Jul's older YTD no longer adds up
-    result = run_cli("ingest", str(path), "--warehouse", str(warehouse_copy))
+    result = run_cli("ingest", str(path), "--warehouse", str(query_copy))
     assert result.code == 0, result.output
     assert "restates 1 figure(s), 1 large" in result.stdout  # India, general trade
     assert "YTD breaks explained by the restatements" in result.stdout
     assert "85051110 IN 2025 Jan-07" in result.stdout
     assert "large revision:" in result.stdout and "IN month 2025-03..2025-03" in result.stdout
-    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
+    with duckdb.connect(str(query_copy), read_only=True) as con:
         status, report_json = con.execute(
             "SELECT status, validation_report FROM raw.releases WHERE file_name = ?", [path.name]
         ).fetchone()
@@ -48,10 +48,10 @@ def test_restated_month_loads_and_the_revision_is_recorded(
     assert history["success"] is True and history["warnings"] == 1
 
 
-def test_small_restatement_is_recorded_without_a_flag(warehouse_copy: Path, tmp_path: Path) -> None:
+def test_small_restatement_is_recorded_without_a_flag(query_copy: Path, tmp_path: Path) -> None:
     path = tmp_path / "export-85051110-202503-republished.csv"
     path.write_bytes(_restated_march(200))  # 0.2 t: within YTD tolerance, below the flag
-    result = run_cli("ingest", str(path), "--warehouse", str(warehouse_copy))
+    result = run_cli("ingest", str(path), "--warehouse", str(query_copy))
     assert result.code == 0, result.output
     assert "restates 1 figure(s), 0 large" in result.stdout
     assert "explained" not in result.stdout

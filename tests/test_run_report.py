@@ -71,7 +71,8 @@ def _latest_markdown(key: str) -> str:
     return str(found[0].data)
 
 
-def test_ingest_publishes_the_report_to_prefect(warehouse_copy: Path, tmp_path: Path) -> None:
+def test_ingest_publishes_the_report_to_prefect(query_copy: Path, tmp_path: Path) -> None:
+    warehouse_copy = query_copy
     held = tmp_path / "export-85051110-202507-cheap.csv"
     held.write_bytes(CHEAP)
     restated = tmp_path / "export-85051110-202503-republished.csv"

@@ -71,7 +71,9 @@ def test_new_vintage_supersedes_the_slice_and_records_revisions(tmp_path: Path) 
     load(prepare(_doc(july_export())), str(path))
     revised = render_export(ZH_MONTHLY_HEADER, [
         magnet_row("202507", "304", "德国", "10", 950_000, 47_000_000),
+        magnet_row("202507", "304", "德国", "15", 216_000, 10_800_000, "进料加工贸易"),
         magnet_row("202507", "502", "美国", "10", 619_000, 30_950_000),
+        magnet_row("202507", "116", "日本", "10", 232_000, 11_600_000),
     ])
     assert load(prepare(_doc(revised)), str(path)).status == "loaded"
     with reader(path) as con:
@@ -81,10 +83,11 @@ def test_new_vintage_supersedes_the_slice_and_records_revisions(tmp_path: Path) 
         revision = con.execute("SELECT partner, previous_quantity_kg, quantity_kg, delta_kg "
                                "FROM core.revisions").fetchall()
         world = con.execute("SELECT quantity_kg FROM marts.world_monthly").fetchone()[0]
-    assert latest == [("DE", "10", Decimal(950_000)), ("US", "10", Decimal(619_000))]
-    assert vintages == 6
+    assert latest == [("DE", "10", Decimal(950_000)), ("DE", "15", Decimal(216_000)),
+                      ("JP", "10", Decimal(232_000)), ("US", "10", Decimal(619_000))]
+    assert vintages == 8
     assert revision == [("DE", Decimal(900_000), Decimal(950_000), Decimal(50_000))]
-    assert world == Decimal(1_569_000)
+    assert world == Decimal(2_017_000)
 
 
 def test_reader_needs_an_existing_file(tmp_path: Path) -> None:

@@ -28,6 +28,8 @@ from bs4 import BeautifulSoup, Tag
 from customs_etl.errors import ParseError
 from transforms.catalogue import bulletin_key
 from transforms.observations import OBSERVATION_COLUMNS as CANONICAL_COLUMNS
+from transforms.observations import check_exact
+from transforms.units import unit_for
 
 SOURCE = "gacc_bulletin"
 
@@ -76,16 +78,6 @@ _MONTH_NAME = (
 _RANGE_SEP = r"\s*(?:to|-|–|—|~|/)\s*"
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _BRACKETS = str.maketrans({"【": "[", "】": "]", "〔": "(", "〕": ")", "〈": "<", "〉": ">"})
-
-# Mass units and their kilograms; a leading multiplier ("10000T") is applied on top.
-_MASS_KG = {
-    "KG": Decimal(1),
-    "T": Decimal(1000),
-    "TON": Decimal(1000),
-    "TONS": Decimal(1000),
-    "G": Decimal("0.001"),
-}
-
 
 @dataclass
 class BulletinTable:
@@ -229,19 +221,6 @@ def parse_unit_line(text: str) -> tuple[str, int] | None:
     if scale <= 0 or str(scale).rstrip("0") != "1":
         return None
     return currency, scale
-
-
-def mass_factor_kg(unit: str | None) -> Decimal | None:
-    """Kilograms per published quantity unit (``T`` → 1000, ``10000T`` → 10,000,000, ``KG`` → 1).
-
-    None for counts, volumes, areas and energy (N, PR, L, CUM, SM, MKWH …): they have no mass.
-    """
-    if not unit:
-        return None
-    m = re.fullmatch(r"(\d+)?\s*([A-Z]+)", normalise_text(unit).upper())
-    if not m or m.group(2) not in _MASS_KG:
-        return None
-    return Decimal(m.group(1) or 1) * _MASS_KG[m.group(2)]
 
 
 def _parse_number(text: str, url: str, row: int, name: str) -> tuple[Decimal | None, str | None]:
@@ -630,7 +609,15 @@ def bulletin_observations(
     codes = _commodity_codes(table, catalogue_key)
     for code, row in zip(codes, table.rows.to_dict("records"), strict=True):
         unit = row["quantity_unit"]
-        factor = mass_factor_kg(unit)
+        known = unit_for(unit) if unit is not None else None
+        if unit is not None and known is None:
+            raise ParseError(
+                table.url,
+                f"unknown quantity unit {unit!r}: its kilograms cannot be known",
+                row=int(row["row_number"]),
+                field="quantity_unit",
+            )
+        factor = known.kg if known is not None and known.is_mass else None
         for basis, start, end, q_field, v_field, extra in bases:
             quantity, value = row[q_field], row[v_field]
             if quantity is None and value is None:
@@ -665,12 +652,14 @@ def bulletin_observations(
                     "grain": "total",
                 }
             )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             name: pd.Series(
-                [r[name] for r in records], dtype="int64" if name == "source_row" else object
+                [r.get(name) for r in records], dtype="int64" if name == "source_row" else object
             )
             for name in OBSERVATION_COLUMNS
         },
         columns=OBSERVATION_COLUMNS,
     )
+    check_exact(frame, table.url)
+    return frame

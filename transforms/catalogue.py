@@ -52,6 +52,7 @@ class CommoditySpec:
     label: str
     flow: str | None = None
     note: str = ""
+    focus: tuple[str, ...] = ()  # partners the brief always reports on (ISO alpha-2)
 
 
 def _slug_words(label: str) -> list[str]:
@@ -114,6 +115,7 @@ COMMODITIES: dict[str, CommoditySpec] = {
             label="Rare-earth permanent magnets",
             flow="export",
             note="稀土永磁铁及稀土永磁体 (HS8 85051110); 85051190 is magnets of other metals",
+            focus=("US",),  # the news desk follows shipments to the United States
         ),
     )
 }

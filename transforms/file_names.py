@@ -8,7 +8,9 @@ one convention (README "Query-platform exports") and read it back: tokens separa
 * commodity: an 8-digit tariff line, bare or as ``hs85051110``;
 * months: ``YYYYMM`` (one month) or ``YYYYMM-YYYYMM`` (the query's month range; required for
   cumulative exports, which have no 数据年月 column);
-* currency: ``usd`` or ``cny``/``rmb`` (informational; the header decides).
+* currency: ``usd`` or ``cny``/``rmb`` (informational; the header decides);
+* ``partial``: the query was filtered (some partners or trade modes only): the export updates
+  only the figures it carries.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ _FLOW = re.compile(r"(?:^|[-_.\s])(exports?|imports?|出口|进口)(?=$|[-_.\s])
 _RANGE = re.compile(r"(?<!\d)(\d{4})(\d{2})-(\d{4})(\d{2})(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(\d{4})(\d{2})(?!\d)")
 _CODE = re.compile(r"(?:^|[-_.\s]|hs)(\d{8})(?=$|[-_.\s])", re.IGNORECASE)
+_PARTIAL = re.compile(r"(?:^|[-_.\s])partial(?=$|[-_.\s])", re.IGNORECASE)
 
 
 class NotAMonth(CustomsEtlError, ValueError):
@@ -39,6 +42,7 @@ class NameHints:
     commodity_code: str | None = None
     period_start: date | None = None
     period_end: date | None = None
+    partial: bool = False  # the name says the export was filtered (token "partial")
 
 
 def _month(year: str, month: str, name: str) -> date:
@@ -78,4 +82,5 @@ def hints_from_name(path: str) -> NameHints:
             start = end = _month(month_match.group(1), month_match.group(2), path)
         rest = name
     code_match = _CODE.search(rest)
-    return NameHints(flow, code_match.group(1) if code_match else None, start, end)
+    partial = _PARTIAL.search(name) is not None
+    return NameHints(flow, code_match.group(1) if code_match else None, start, end, partial)

@@ -1,9 +1,12 @@
 """Query-platform export (publisher's terms) → canonical observations.
 
-Quantities stay exact: the platform publishes whole kilograms, so ``quantity_kg`` is the
-published number times an exact ``Decimal`` factor — never a float. Partner codes are GACC's
-own; we keep them in ``source_partner_code`` and map them to ISO alpha-2 keys through the
-project's committed table (unknown codes stay null and fail validation, they are not guessed).
+Quantities stay exact: ``quantity_kg`` is the published number times its unit's exact
+``Decimal`` factor — never a float — and every unit must be known (``transforms.units``): an
+unknown unit refuses the file naming the row and the unit. A line counted in pieces takes its
+kilograms from the second quantity when that is a mass. Partner codes are GACC's own; we keep
+them in ``source_partner_code`` and map them to ISO alpha-2 keys through the project's committed
+table. A code the table does not know yet is kept as ``GACC-<code>`` with the name the export
+gives (``partner_label``): the world total stays whole, and validation warns about it.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from decimal import Decimal
 import pandas as pd
 
 from customs_etl.errors import ParseError
-from transforms.observations import basis_for, conform
-from transforms.partners import partner_for_gacc_code
-from transforms.query_export import QueryExport
-from transforms.units import kg_factor
+from transforms.observations import basis_for, check_exact, conform
+from transforms.partners import normalise_gacc_code, partner_for_gacc_code
+from transforms.query_export import MISSING_MARKS, QueryExport
+from transforms.units import Unit, unit_for
+
+UNKNOWN_PARTNER_PREFIX = "GACC-"
 
 
 def _to_decimal(series: pd.Series) -> pd.Series:
@@ -28,14 +33,40 @@ def _to_decimal(series: pd.Series) -> pd.Series:
     )
 
 
-def _kilograms(quantity: pd.Series, unit: pd.Series) -> pd.Series:
-    """Quantity × the unit's exact factor; a file has a handful of units, so look each up once."""
-    units = unit.to_numpy(dtype=object, na_value=None)
-    factor_of = {u: kg_factor(None if u is None else str(u)) for u in set(units)}
+def _units(export: QueryExport, column: str, field: str) -> dict[object, Unit | None]:
+    """Each distinct unit text of ``column`` → its Unit (None for a missing-value mark).
+
+    An unknown unit is a ``ParseError`` naming the first row that uses it.
+    """
+    rows = export.rows
+    found: dict[object, Unit | None] = {}
+    for text in rows[column].dropna().unique():
+        if str(text).strip() in MISSING_MARKS:
+            found[text] = None
+            continue
+        unit = unit_for(str(text))
+        if unit is None:
+            first = rows.loc[rows[column] == text, "source_row"].iloc[0]
+            raise ParseError(
+                export.name,
+                f"unknown quantity unit {text!r}: not in GACC's unit list, "
+                "so its kilograms cannot be known",
+                row=int(first),
+                field=field,
+            )
+        found[text] = unit
+    return found
+
+
+def _kilograms(quantity: pd.Series, unit_texts: pd.Series, units: dict) -> pd.Series:
+    """Quantity × the unit's exact factor; None for non-mass units and missing quantities."""
+    texts = unit_texts.to_numpy(dtype=object, na_value=None)
+    factors = {t: (u.kg if u is not None and u.is_mass else None) for t, u in units.items()}
     return pd.Series(
         [
-            q * factor_of[u] if q is not None and factor_of[u] is not None else None
-            for q, u in zip(quantity.tolist(), units, strict=True)
+            q * factors[t] if q is not None and t is not None and factors.get(t) is not None
+            else None
+            for q, t in zip(quantity.tolist(), texts, strict=True)
         ],
         index=quantity.index,
         dtype=object,
@@ -43,10 +74,12 @@ def _kilograms(quantity: pd.Series, unit: pd.Series) -> pd.Series:
 
 
 def _partner_keys(codes: pd.Series) -> pd.Series:
+    """GACC code → partner key: ISO alpha-2 (or the table's GACC-nnn bucket); a code the table
+    does not know yet becomes ``GACC-<code>`` rather than null (validation warns about it)."""
     lookup = {}
     for code in codes.dropna().unique():
         found = partner_for_gacc_code(str(code))
-        lookup[code] = found.partner if found else None
+        lookup[code] = found.partner if found else UNKNOWN_PARTNER_PREFIX + str(code)
     return codes.map(lookup).astype(object)
 
 
@@ -73,6 +106,7 @@ def query_observations(
     release_id: str,
     flow: str,
     commodity_code: str | None = None,
+    source: str = "gacc_query",
 ) -> pd.DataFrame:
     """Canonical observations for one export; ``flow`` and a missing tariff line come from the
     ingest (file name or command line), because the file itself does not say them."""
@@ -85,14 +119,17 @@ def query_observations(
         )
     out = pd.DataFrame(index=rows.index)
     out["release_id"] = release_id
-    out["source"] = "gacc_query"
+    out["source"] = source
     out["reporter"] = "CN"
     out["flow"] = flow
     out["commodity_code"] = rows.get("commodity_code", commodity_code)
     out["commodity_label"] = rows.get("commodity_name")
     if "partner_code" in rows:
-        out["source_partner_code"] = rows["partner_code"].astype(object)
-        out["partner"] = _partner_keys(rows["partner_code"])
+        codes = rows["partner_code"].map(normalise_gacc_code, na_action="ignore").astype(object)
+        out["source_partner_code"] = codes
+        out["partner"] = _partner_keys(codes)
+        names = rows.get("partner_name")
+        out["partner_label"] = names.str.strip().astype(object) if names is not None else None
     else:
         out["source_partner_code"] = None
         out["partner"] = "WLD"
@@ -106,10 +143,12 @@ def query_observations(
     quantity = _to_decimal(rows["quantity"])
     out["quantity"] = quantity
     out["quantity_unit"] = rows["unit"].astype(object)
-    kg = _kilograms(quantity, rows["unit"])
+    kg = _kilograms(quantity, rows["unit"], _units(export, "unit", "unit"))
     flags = pd.Series("", index=rows.index, dtype=object)
     if "quantity2" in rows and "unit2" in rows:
-        kg2 = _kilograms(_to_decimal(rows["quantity2"]), rows["unit2"])
+        kg2 = _kilograms(
+            _to_decimal(rows["quantity2"]), rows["unit2"], _units(export, "unit2", "unit2")
+        )
         use_second = kg.isna() & kg2.notna()
         kg = kg.where(~use_second, kg2)
         flags = flags.where(~use_second, "kg_from_second_quantity")
@@ -123,4 +162,6 @@ def query_observations(
     flags = flags.where(~missing_quantity, "quantity_missing")
     out["flags"] = flags
     out["source_row"] = rows["source_row"].astype("int64")
-    return conform(out.reset_index(drop=True))
+    observations = conform(out.reset_index(drop=True))
+    check_exact(observations, export.name)
+    return observations

@@ -8,8 +8,11 @@ mix an export split by trade mode with one that is not.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
+
+from customs_etl.errors import ParseError
 
 OBSERVATION_COLUMNS: tuple[str, ...] = (
     "release_id",
@@ -35,6 +38,7 @@ OBSERVATION_COLUMNS: tuple[str, ...] = (
     "value_cny",
     "flags",
     "source_row",
+    "partner_label",
 )
 
 # What identifies one published number inside a release (and across vintages, minus release_id).
@@ -51,6 +55,11 @@ NATURAL_KEY: tuple[str, ...] = (
     "period_end",
     "basis",
 )
+
+# Decimal columns are stored as DECIMAL(38, 12): 12 places after the point, 26 before it.
+DECIMAL_COLUMNS: tuple[str, ...] = ("quantity", "quantity_kg", "value", "value_usd", "value_cny")
+DECIMAL_SCALE = 12
+DECIMAL_INTEGER_DIGITS = 26
 
 BASES = ("month", "ytd", "range")
 FLOWS = ("export", "import")
@@ -71,3 +80,42 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
         if column not in out:
             out[column] = "total" if column == "grain" else None
     return out[list(OBSERVATION_COLUMNS)]
+
+
+def _fits(value: object) -> bool:
+    """Whether an exact number has at most 12 places and 26 integer digits (zeros at the end of
+    the fraction do not count: ``1.50000000000000`` is stored exactly as 1.5)."""
+    if value is None or isinstance(value, int):
+        return value is None or len(str(abs(value))) <= DECIMAL_INTEGER_DIGITS
+    if not isinstance(value, Decimal):
+        return True
+    if not value.is_finite():  # NaN or infinity: never a published number
+        return False
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    return -exponent <= DECIMAL_SCALE and len(digits) + exponent <= DECIMAL_INTEGER_DIGITS
+
+
+def check_exact(frame: pd.DataFrame, document: str) -> None:
+    """Refuse a number the warehouse could not store exactly, before anything is loaded.
+
+    Decimals are stored with 12 places: a quantity written with more (or converted to more by
+    an exact unit factor) would be rounded or crash the load, so it is a ``ParseError`` that
+    names the document, its row and the field instead.
+    """
+    for column in DECIMAL_COLUMNS:
+        if column not in frame:
+            continue
+        values = frame[column].to_numpy(dtype=object)
+        for position, value in enumerate(values):
+            if not _fits(value):
+                row = frame["source_row"].iloc[position] if "source_row" in frame else None
+                raise ParseError(
+                    document,
+                    f"{value} cannot be stored exactly (at most {DECIMAL_SCALE} decimal places "
+                    f"and {DECIMAL_INTEGER_DIGITS} digits before the point)",
+                    row=None if row is None else int(row),
+                    field=column,
+                )

@@ -1,34 +1,171 @@
-"""Quantity units: which are masses, and the exact factor to kilograms.
+"""Quantity units GACC publishes, each known or the document is refused.
 
-Factors are ``Decimal`` so conversions stay exact (a tonne is exactly 1,000 kg); units that are
-not masses (pieces, litres, carats…) map to ``None`` and their rows carry no ``quantity_kg``.
+One table for every channel: the query platform's Chinese unit names (GACC's 计量单位 code
+list: 千克, 克, 吨, 个, 台, 件, 套, 对, 升, 立方米, …), the English query UI's names
+(``Kilogram``, ``Number of item``, ``Carat``) and the bulletin's abbreviations with a power-of-ten
+multiplier (``T``, ``10000T``, ``KG``, ``N``, ``100MN``, ``10000L``, ``MKWH``). Each unit has a
+kind; a mass unit carries its exact factor to kilograms as a ``Decimal`` (a tonne is exactly
+1,000 kg, a metric carat exactly 0.0002 kg), so conversions never pass through float. Units that
+are not masses (pieces, pairs, litres, square metres…) are *declared* non-mass: their rows carry
+no ``quantity_kg`` by design. A unit that is in none of these lists is unknown, and a document
+using it is refused (``unit_for`` returns None and the parser names the row and unit): a unit
+that silently became NULL kilograms once made a month's tonnage vanish.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 
-KG_PER_UNIT: dict[str, Decimal] = {
-    "千克": Decimal(1),
-    "公斤": Decimal(1),
-    "kilogram": Decimal(1),
-    "kilograms": Decimal(1),
-    "kg": Decimal(1),
-    "克": Decimal("0.001"),
-    "gram": Decimal("0.001"),
-    "g": Decimal("0.001"),
-    "吨": Decimal(1000),
-    "t": Decimal(1000),
-    "ton": Decimal(1000),
-    "tons": Decimal(1000),
-    "tonne": Decimal(1000),
-    "10000t": Decimal(10_000_000),
-    "万吨": Decimal(10_000_000),
+MASS = "mass"
+NON_MASS_KINDS = frozenset(
+    {"count", "pairs", "volume", "area", "length", "energy", "power", "activity"}
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A published quantity unit: what it measures and, for masses, kilograms per unit."""
+
+    name: str
+    kind: str
+    kg: Decimal | None = None
+
+    @property
+    def is_mass(self) -> bool:
+        return self.kind == MASS
+
+
+def _mass(name: str, kg: str) -> Unit:
+    return Unit(name, MASS, Decimal(kg))
+
+
+# Query platform (Chinese UI): GACC's 计量单位 code list (001 台 … 164 亿株). Every mass unit
+# with an exact definition converts; 盎司 (troy or avoirdupois?), 担, 司马担 and 司马斤 (no
+# official factor found) are left out on purpose: a document using them is refused until
+# their definition is confirmed.
+_COUNT_NAMES = (
+    "个 台 座 辆 艘 架 套 只 头 张 件 支 枝 根 条 把 块 卷 副 片 组 份 幅 棵 株 井 盘 筒 "
+    "盆 具 刀 疋 扇 令 箱 批 罐 桶 扎 包 箩 打 筐 罗 匹 册 本 发 枚 捆 袋 粒 盒 合 瓶 部 "
+    "万个 百副 百支 百把 百个 百片 百枝 千只 千块 千盒 千枝 千个 亿支 亿个 万套 千张 "
+    "万张 千部 万粒 千粒 千支 亿株"
+)
+_CHINESE = {
+    "千克": _mass("千克", "1"),
+    "公斤": _mass("公斤", "1"),
+    "克": _mass("克", "0.001"),
+    "吨": _mass("吨", "1000"),
+    "公吨": _mass("公吨", "1000"),
+    "千吨": _mass("千吨", "1000000"),
+    "万吨": _mass("万吨", "10000000"),
+    "克拉": _mass("克拉", "0.0002"),  # metric carat: exactly 200 mg
+    "公担": _mass("公担", "100"),  # quintal
+    "长吨": _mass("长吨", "1016.0469088"),  # long ton: 2,240 lb
+    "短吨": _mass("短吨", "907.18474"),  # short ton: 2,000 lb
+    "磅": _mass("磅", "0.45359237"),  # international avoirdupois pound
+    "英担": _mass("英担", "50.80234544"),  # long hundredweight: 112 lb
+    "短担": _mass("短担", "45.359237"),  # short hundredweight: 100 lb
+    "斤": _mass("斤", "0.5"),  # 市斤
+    "两": _mass("两", "0.05"),  # 市两
+    "市担": _mass("市担", "50"),  # 100 市斤
+    **{name: Unit(name, "count") for name in _COUNT_NAMES.split()},
+    **{name: Unit(name, "pairs") for name in ("双", "对", "万双")},
+    **{
+        name: Unit(name, "volume")
+        for name in ("升", "毫升", "千升", "立方米", "英加仑", "美加仑", "立方英尺", "立方尺")
+    },
+    **{name: Unit(name, "area") for name in ("平方米", "平方码", "平方英尺", "平方尺")},
+    **{
+        name: Unit(name, "length")
+        for name in ("米", "千米", "英尺", "千英尺", "市尺", "码", "英寸", "寸")
+    },
+    **{name: Unit(name, "power") for name in ("千瓦", "千伏安", "英制马力", "公制马力")},
+    **{name: Unit(name, "energy") for name in ("千瓦时",)},
+    "百万贝可": Unit("百万贝可", "activity"),  # radioactivity, million becquerel
 }
+
+# Query platform (English UI) names, compared case-insensitively ("Number of item", "In
+# Thousands" and "In Hundreds" each stand for several Chinese count units).
+_ENGLISH = {
+    "kilogram": _mass("Kilogram", "1"),
+    "kilograms": _mass("Kilogram", "1"),
+    "kg": _mass("kg", "1"),
+    "gram": _mass("Gram", "0.001"),
+    "grams": _mass("Gram", "0.001"),
+    "ton": _mass("Ton", "1000"),
+    "tons": _mass("Ton", "1000"),
+    "tonne": _mass("Tonne", "1000"),
+    "tonnes": _mass("Tonne", "1000"),
+    "metric ton": _mass("Metric ton", "1000"),
+    "carat": _mass("Carat", "0.0002"),
+    "carats": _mass("Carat", "0.0002"),
+    "number of item": Unit("Number of item", "count"),
+    "in thousands": Unit("In Thousands", "count"),
+    "in hundreds": Unit("In Hundreds", "count"),
+    "million bq": Unit("Million Bq", "activity"),
+    "kilolitre": Unit("Kilolitre", "volume"),
+    "square metre": Unit("Square Metre", "area"),
+    "cubic metre": Unit("Cubic Metre", "volume"),
+    "number of items": Unit("Number of item", "count"),
+    "piece": Unit("Piece", "count"),
+    "pieces": Unit("Piece", "count"),
+    "set": Unit("Set", "count"),
+    "sets": Unit("Set", "count"),
+    "pair": Unit("Pair", "pairs"),
+    "pairs": Unit("Pair", "pairs"),
+    "liter": Unit("Liter", "volume"),
+    "litre": Unit("Litre", "volume"),
+    "cubic meter": Unit("Cubic meter", "volume"),
+    "square meter": Unit("Square meter", "area"),
+    "meter": Unit("Meter", "length"),
+    "metre": Unit("Metre", "length"),
+    "kilowatt": Unit("Kilowatt", "power"),
+    "kilowatt-hour": Unit("Kilowatt-hour", "energy"),
+}
+
+# Monthly bulletin abbreviations (before any multiplier prefix such as 10000 or 100).
+_BULLETIN_MASS_KG = {"KG": Decimal(1), "T": Decimal(1000), "G": Decimal("0.001")}
+_BULLETIN_OTHER = {
+    "N": "count",  # number of items
+    "MN": "count",  # million items
+    "CR": "count",  # cartons (万条): only the cigarettes row, "10000CR"
+    "PR": "pairs",
+    "MPR": "pairs",
+    "MP": "pairs",  # footwear ("100MP": hundred million pairs)
+    "L": "volume",
+    "CUM": "volume",
+    "SM": "area",
+    "MKWH": "energy",
+}
+_BULLETIN_UNIT = re.compile(r"(\d+)?\s*([A-Z]+)")
+
+
+def _bulletin_unit(text: str) -> Unit | None:
+    match = _BULLETIN_UNIT.fullmatch(text.upper())
+    if not match:
+        return None
+    multiplier = Decimal(match.group(1) or 1)
+    code = match.group(2)
+    if code in _BULLETIN_MASS_KG:
+        return Unit(text, MASS, multiplier * _BULLETIN_MASS_KG[code])
+    if code in _BULLETIN_OTHER:
+        return Unit(text, _BULLETIN_OTHER[code])
+    return None
+
+
+def unit_for(text: str | None) -> Unit | None:
+    """The unit a published unit text names, or None when it is unknown (or blank)."""
+    if text is None:
+        return None
+    cleaned = " ".join(unicodedata.normalize("NFKC", str(text)).split())
+    if not cleaned:
+        return None
+    return _CHINESE.get(cleaned) or _ENGLISH.get(cleaned.lower()) or _bulletin_unit(cleaned)
 
 
 def kg_factor(unit: str | None) -> Decimal | None:
-    """Kilograms per one ``unit``, or ``None`` when the unit is not a mass (or is missing)."""
-    if unit is None:
-        return None
-    return KG_PER_UNIT.get(unit.strip().lower())
+    """Kilograms per ``unit`` for a known mass unit; None for non-mass and unknown units."""
+    found = unit_for(unit)
+    return found.kg if found is not None and found.is_mass else None

@@ -16,6 +16,8 @@ own YTD figure is never explained.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from transforms.observations import NATURAL_KEY
@@ -55,17 +57,38 @@ REVISION_COLUMNS = [
 REVISION_FLAG_KG = 1_000.0
 REVISION_FLAG_SHARE = 0.05  # a restatement of 5 % (and ≥ 1 t) is worth a person's look
 _SLICE = ["source", "flow", "commodity_code", "period_start", "period_end", "basis"]
+_CELL = ["partner", "source_partner_code", "trade_mode", "region_code"]
 _SERIES = ["source", "flow", "commodity_code", "partner"]
+COMPLETE = "slice_complete"  # the slice has a full release: its world total is known
 
 
-def supersede(history: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
-    """History as it will read once ``batch`` loads: the batch replaces whole slices."""
+def supersede(history: pd.DataFrame, batch: pd.DataFrame, partial: bool = False) -> pd.DataFrame:
+    """History as it will read once ``batch`` loads (what ``core.latest`` will then show).
+
+    A full batch replaces whole slices. A partial batch (a filtered export) replaces only the
+    cells (partner x trade mode x region) it carries, and its slices stay complete only where
+    history already held a full release. ``slice_complete`` says which slices have a full
+    release, i.e. whose world total is known.
+    """
+    batch = batch.copy()
     if history.empty:
-        return batch.copy()
-    incoming = batch[_SLICE].drop_duplicates()
-    kept = history.merge(incoming, on=_SLICE, how="left", indicator=True)
+        batch[COMPLETE] = not partial
+        return batch
+    history = history.copy()
+    if COMPLETE not in history:
+        history[COMPLETE] = True
+    keys = _SLICE + (_CELL if partial else [])
+    incoming = batch[keys].drop_duplicates()
+    kept = history.merge(incoming, on=keys, how="left", indicator=True)
     kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
-    return pd.concat([kept[list(batch.columns)], batch], ignore_index=True)
+    if partial:
+        complete = history[[*_SLICE, COMPLETE]].drop_duplicates(_SLICE)
+        batch = batch.merge(complete, on=_SLICE, how="left")
+        batch[COMPLETE] = batch[COMPLETE].astype("boolean").fillna(False).astype(bool)
+    else:
+        batch[COMPLETE] = True
+    columns = [*batch.columns]
+    return pd.concat([kept[columns], batch[columns]], ignore_index=True)
 
 
 def _with_world(frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,6 +106,8 @@ def _with_world(frame: pd.DataFrame) -> pd.DataFrame:
 
 def reconcile_ytd(observations: pd.DataFrame) -> pd.DataFrame:
     """One row per published YTD figure whose months are all known, with the gap to Σ months."""
+    if COMPLETE in observations:  # months known only from filtered exports are not known
+        observations = observations[observations[COMPLETE].astype(bool)]
     if observations.empty:
         return pd.DataFrame(columns=RECONCILIATION_COLUMNS)
     sums = _with_world(observations[[*NATURAL_KEY, "quantity_kg"]])
@@ -198,66 +223,83 @@ def revisions(
     batch: pd.DataFrame,
     flag_kg: float = REVISION_FLAG_KG,
     flag_share: float = REVISION_FLAG_SHARE,
+    partial: bool = False,
 ) -> pd.DataFrame:
-    """Figures the batch restates: same slice and partner already in history, other kilograms.
+    """Figures the batch restates: per slice already in history and partner, old vs new kg.
 
-    ``large`` marks a change beyond max(``flag_kg``, ``flag_share`` × old): the run report
-    flags those for a person.
+    "New" is history as it reads after the batch (``supersede``), so a full batch that no
+    longer carries a partner restates it to 0 (how a filtered export over a full one shows up)
+    and a partner it adds is restated from 0, while a partial batch restates only what it
+    carries. ``large`` marks a change beyond max(``flag_kg``, ``flag_share`` × old).
     """
     if history.empty or batch.empty:
         return pd.DataFrame(columns=REVISION_COLUMNS)
     keys = [*_SLICE, "partner"]
-    old = (
-        history.assign(kg=_kg(history))
-        .groupby(keys, dropna=False, as_index=False)["kg"]
-        .sum(min_count=1)
+    touched = batch[_SLICE].drop_duplicates()
+    before = history.merge(touched, on=_SLICE)
+    if before.empty:
+        return pd.DataFrame(columns=REVISION_COLUMNS)
+    after = supersede(history, batch, partial).merge(before[_SLICE].drop_duplicates(), on=_SLICE)
+
+    def per_partner(frame: pd.DataFrame) -> pd.DataFrame:
+        return (
+            frame.assign(kg=_kg(frame))
+            .groupby(keys, dropna=False, as_index=False)["kg"]
+            .sum(min_count=1)
+        )
+
+    both = per_partner(before).merge(
+        per_partner(after), on=keys, how="outer", suffixes=("_old", "_new")
     )
-    new = (
-        batch.assign(kg=_kg(batch))
-        .groupby(keys, dropna=False, as_index=False)["kg"]
-        .sum(min_count=1)
-    )
-    # Only slices the batch re-publishes; a partner the new vintage no longer carries went to 0
-    # (how a partner-filtered export over a full one shows up: large negative revisions).
-    restated_slices = new[_SLICE].drop_duplicates()
-    old = old.merge(restated_slices, on=_SLICE)
-    both = old.merge(new, on=keys, how="outer", suffixes=("_old", "_new"))
-    both = both[both["kg_old"].notna()]
+    both["kg_old"] = both["kg_old"].fillna(0.0)
     both["kg_new"] = both["kg_new"].fillna(0.0)
     both = both[(both["kg_old"] - both["kg_new"]).abs() > 1e-9]
     delta = both["kg_new"] - both["kg_old"]
-    out = pd.DataFrame(
-        {
-            **{
-                k: both[k]
-                for k in [
-                    "source",
-                    "flow",
-                    "commodity_code",
-                    "partner",
-                    "period_start",
-                    "period_end",
-                    "basis",
-                ]
-            },
-            "old_kg": both["kg_old"],
-            "new_kg": both["kg_new"],
-            "delta_kg": delta,
-            "delta_pct": (delta / both["kg_old"].where(both["kg_old"] != 0)) * 100,
-        }
-    )
+    out = both[[*_SLICE[:3], "partner", *_SLICE[3:]]].copy()
+    out["old_kg"] = both["kg_old"]
+    out["new_kg"] = both["kg_new"]
+    out["delta_kg"] = delta
+    out["delta_pct"] = (delta / both["kg_old"].where(both["kg_old"] != 0)) * 100
     out["large"] = delta.abs() > (both["kg_old"].abs() * flag_share).clip(lower=flag_kg)
     return out[REVISION_COLUMNS].reset_index(drop=True)
+
+
+def _restated_by_slice(restated: pd.DataFrame) -> dict[tuple, dict[str, float]]:
+    """(source, flow, line, start, end, basis) → partner → net kilograms restated."""
+    found: dict[tuple, dict[str, float]] = {}
+    for row in restated[[*_SLICE, "partner", "delta_kg"]].itertuples(index=False):
+        *slice_key, partner, delta = row
+        per_partner = found.setdefault(tuple(slice_key), {})
+        per_partner[partner] = per_partner.get(partner, 0.0) + float(delta)
+    return found
+
+
+def _input_slices(check: str, used: str, s: str, f: str, c: str, year: int, through: int):
+    """The slices whose figures a reconciliation row adds up (see ``reconcile_ytd``)."""
+    def month(m: int) -> tuple:
+        first = date(year, m, 1)
+        return (s, f, c, first, first, "month")
+
+    jan = date(year, 1, 1)
+    if check == "step":
+        return [(s, f, c, jan, date(year, through - 1, 1), "ytd"), month(through)]
+    if used.startswith("Jan-Feb combined"):
+        combined = [(s, f, c, jan, date(year, 2, 1), basis) for basis in ("ytd", "month")]
+        return combined + [month(m) for m in range(3, through + 1)]
+    return [month(m) for m in range(1, through + 1)]
 
 
 def explain_breaks(
     after: pd.DataFrame, before: pd.DataFrame, batch: pd.DataFrame, restated: pd.DataFrame
 ) -> pd.DataFrame:
-    """Mark breaks caused only by the batch's restatements of earlier figures as explained.
+    """Mark breaks that the batch's restatements of earlier figures account for as explained.
 
-    A break is explained when (1) the YTD figure it tests is not one the batch publishes,
-    (2) the batch restates a figure of the same line and year within its months, and (3) the
-    same check held before the batch. Everything else stays a critical break.
+    A break is explained only when all of these hold: (1) the YTD figure it tests is not one
+    the batch publishes; (2) the same check ran and held before the batch (a check that could
+    not run before — a month that was missing — is never explained); (3) its excess is at most
+    what the batch restated on the figures the check adds up: the net change of the same
+    partner (all partners for the world) in those slices. A restatement explains at most its
+    own size on its own slice: +2 kg on July cannot excuse an August 2,000 t off its YTD.
     """
     after = after.copy()
     if after.empty or restated.empty:
@@ -266,29 +308,33 @@ def explain_breaks(
     held_before = {
         tuple(r) for r in before.loc[before["excess_kg"] <= 0, ident].itertuples(index=False)
     }
-    known_before = {tuple(r) for r in before[ident].itertuples(index=False)}
     own_ytd = {
         (s, f, c, end.year, end.month)
         for s, f, c, end in batch.loc[
             batch["basis"] == "ytd", ["source", "flow", "commodity_code", "period_end"]
         ].itertuples(index=False)
     }
-    restated_months: dict[tuple, int] = {}
-    for s, f, c, end in restated[["source", "flow", "commodity_code", "period_end"]].itertuples(
-        index=False
-    ):
-        key = (s, f, c, end.year)
-        restated_months[key] = min(restated_months.get(key, 13), end.month)
+    by_slice = _restated_by_slice(restated)
+
+    def capacity(row: tuple) -> float:
+        check, s, f, c, p, year, through, used = row
+        total = 0.0
+        for slice_key in _input_slices(check, used, s, f, c, year, through):
+            per_partner = by_slice.get(slice_key, {})
+            net = sum(per_partner.values()) if p == "WLD" else per_partner.get(p, 0.0)
+            total += abs(net)
+        return total
+
     explained = []
-    for row in after[[*ident, "excess_kg"]].itertuples(index=False):
-        check, s, f, c, p, year, through, excess = row
-        ident_key = (check, s, f, c, p, year, through)
+    for row in after[[*ident, "months_used", "excess_kg"]].itertuples(index=False):
+        *key, used, excess = row
+        _, s, f, c, _, year, through = key
         explained.append(
             bool(
                 excess > 0
                 and (s, f, c, year, through) not in own_ytd
-                and restated_months.get((s, f, c, year), 13) <= through
-                and (ident_key in held_before or ident_key not in known_before)
+                and tuple(key) in held_before
+                and excess <= capacity((*key, used)) + 1e-6
             )
         )
     after["explained_by_revision"] = explained

@@ -45,17 +45,74 @@ def _migrations() -> list[tuple[int, str, str]]:
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """BEGIN … COMMIT, or ROLLBACK on any error: DuckDB would otherwise commit statement by
-    statement, and the warehouse must never hold half a load."""
+    statement, and the warehouse must never hold half a load.
+
+    The ROLLBACK is cleanup: when it fails too (DuckDB already ended an aborted transaction)
+    the first error is the one raised, never the cleanup's.
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
         con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> tuple | None:
+    """The first row of a query, or None; the result is read to its end.
+
+    ``fetchone()`` leaves a streaming result open, and DuckDB refuses any other work on the
+    connection until it is finished ("connection has an unfinished result").
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def known_schema_version() -> int:
+    """The newest schema version this code knows (its last migration)."""
+    return max(version for version, _, _ in _migrations())
+
+
+def _app_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("customs-etl")
+    except Exception:  # running from a checkout without an install
+        return "(uninstalled)"
+
+
+def _applied_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The warehouse's newest applied migration; None for a file without our catalogue."""
+    try:
+        row = fetch_one(con, "SELECT max(version) FROM meta.schema_migrations")
+    except duckdb.CatalogException:
+        return None
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def check_schema_version(con: duckdb.DuckDBPyConnection, path: object, *, reading: bool) -> None:
+    """Refuse a warehouse written by a newer customs-etl (readers and writers alike): its
+    tables may mean what this code does not know. A reader also needs pending migrations
+    applied first (it cannot apply them itself)."""
+    applied = _applied_version(con)
+    known = known_schema_version()
+    if applied is not None and applied > known:
+        raise CustomsEtlError(
+            f"warehouse {path} has schema version {applied}, newer than this customs-etl "
+            f"{_app_version()} knows (up to {known}): upgrade customs-etl to use it"
+        )
+    if reading and (applied or 0) < known:
+        raise CustomsEtlError(
+            f"warehouse {path} has schema version {applied or 0}, older than this customs-etl "
+            f"{_app_version()} needs ({known}): run `customs-etl migrate` (or any loading "
+            "command) to upgrade it"
+        )
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: object = "the warehouse") -> list[str]:
     """Apply pending migrations, each in its own transaction; refuse an edited applied one."""
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(
@@ -69,6 +126,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             "SELECT version, name, sha256 FROM meta.schema_migrations"
         ).fetchall()
     }
+    check_schema_version(con, path, reading=False)
     done = []
     for version, name, sql in _migrations():
         digest = hashlib.sha256(sql.encode()).hexdigest()
@@ -119,7 +177,7 @@ _STORAGE_TEXT = re.compile(
 )
 
 
-def _storage_cause(exc: BaseException) -> duckdb.Error | None:
+def storage_cause(exc: BaseException) -> duckdb.Error | None:
     """The first storage failure in a chain, if any: a failed ROLLBACK after a failed COMMIT
     (DuckDB has already rolled back) hides the real cause in ``__context__``."""
     seen: list[BaseException] = []
@@ -160,10 +218,10 @@ def writer(
         # in the WAL; runs checkpoint once at their end (``checkpoint``), and DuckDB on its own
         # when the WAL passes its threshold.
         con.execute("PRAGMA disable_checkpoint_on_shutdown")
-        migrate(con)
+        migrate(con, path)
         yield con
     except duckdb.Error as exc:
-        cause = _storage_cause(exc)
+        cause = storage_cause(exc)
         if cause is None:
             raise  # a bug, not the machine: keep the traceback
         reason = " ".join(str(cause).split())
@@ -198,6 +256,7 @@ def reader(
         )
     con = _open(path, read_only=True, wait_seconds=wait_seconds)
     try:
+        check_schema_version(con, path, reading=True)
         yield con
     finally:
         con.close()

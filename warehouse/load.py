@@ -17,11 +17,11 @@ import pandas as pd
 import pyarrow as pa
 
 from sources.base import RawDocument
-from transforms.observations import OBSERVATION_COLUMNS
+from transforms.observations import DECIMAL_SCALE, OBSERVATION_COLUMNS
 from warehouse.db import transaction
 
-PARSER_VERSION = "1"
-_DECIMAL = pa.decimal128(38, 6)
+PARSER_VERSION = "2"
+_DECIMAL = pa.decimal128(38, DECIMAL_SCALE)
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "period_start": pa.date32(),
     "period_end": pa.date32(),
@@ -61,12 +61,15 @@ def _insert_release(
     row_count: int | None,
     message: str | None,
     report: dict[str, Any] | None,
+    replace: bool = False,
 ) -> None:
+    if replace:  # the same bytes decided again (a quarantined export offered as partial)
+        con.execute("DELETE FROM raw.releases WHERE release_id = ?", [doc.sha256])
     con.execute(
         "INSERT INTO raw.releases (release_id, source, file_name, url, content, size_bytes,"
         " fetched_at, published_on, ingested_at, parser_version, flow, commodity_code,"
-        " period_start, period_end, status, row_count, message, validation_report)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " period_start, period_end, status, row_count, message, validation_report, coverage)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             doc.sha256,
             doc.source,
@@ -86,6 +89,7 @@ def _insert_release(
             row_count,
             message,
             json.dumps(report, default=str) if report is not None else None,
+            doc.coverage,
         ],
     )
 
@@ -95,12 +99,20 @@ def load_release(
     doc: RawDocument,
     observations: pd.DataFrame,
     report: dict[str, Any] | None,
+    *,
+    replace: bool = False,
 ) -> int:
     """Insert the document and its observations atomically; returns rows loaded."""
     table = observations_to_arrow(observations)
     with transaction(con):
         _insert_release(
-            con, doc, status="loaded", row_count=table.num_rows, message=None, report=report
+            con,
+            doc,
+            status="loaded",
+            row_count=table.num_rows,
+            message=None,
+            report=report,
+            replace=replace,
         )
         insert_observations(con, table)
     return table.num_rows
@@ -110,7 +122,7 @@ def insert_observations(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None
     """Append canonical observations (Arrow, exact types) inside the caller's transaction."""
     con.register("incoming_observations", table)
     try:
-        con.execute("INSERT INTO core.observations SELECT * FROM incoming_observations")
+        con.execute("INSERT INTO core.observations BY NAME SELECT * FROM incoming_observations")
     finally:
         con.unregister("incoming_observations")
 
@@ -122,11 +134,18 @@ def quarantine_release(
     message: str,
     report: dict[str, Any] | None,
     row_count: int | None = None,
+    replace: bool = False,
 ) -> None:
     """Keep the bytes and the reason, load no observation."""
     with transaction(con):
         _insert_release(
-            con, doc, status="quarantined", row_count=row_count, message=message, report=report
+            con,
+            doc,
+            status="quarantined",
+            row_count=row_count,
+            message=message,
+            report=report,
+            replace=replace,
         )
 
 
@@ -163,3 +182,13 @@ def latest_for(
         },
     )
     return relation.to_arrow_table().to_pandas()  # Decimals and dates survive, unlike .df()
+
+
+def held_periods(con: duckdb.DuckDBPyConnection, source: str) -> set[tuple[date, str]]:
+    """(period_end, flow) of every loaded document of ``source``: what a poll need not fetch."""
+    rows = con.execute(
+        "SELECT DISTINCT period_end, flow FROM raw.releases WHERE source = ?"
+        " AND status IN ('loaded', 'released') AND period_end IS NOT NULL",
+        [source],
+    ).fetchall()
+    return {(period, flow) for period, flow in rows}
