@@ -13,6 +13,7 @@ import pytest
 # Before anything imports Prefect: a private PREFECT_HOME and patient start-up on slow machines.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="customs-etl-test-prefect-")
 os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # no test may reach the internet
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
 os.environ.pop("CUSTOMS_ETL_WAREHOUSE", None)
 
