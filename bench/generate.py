@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from transforms.partners import load_partner_table
-from transforms.query_export import PLATFORM_ROW_LIMIT
+from customs_etl.core.partners import load_partner_table
+from customs_etl.transforms.query_export import PLATFORM_ROW_LIMIT
 
 ROWS_PER_FILE = PLATFORM_ROW_LIMIT - 1  # 10,000 exactly is the platform's truncation mark
 HEADER = (

@@ -89,14 +89,14 @@ def floor(data: Path, work: Path) -> dict[str, Any]:
 
 
 def _documents(data: Path) -> list[Any]:
-    from sources.landing import read_export
+    from customs_etl.publishers.gacc_query.files import read_export
 
     return [read_export(p) for p in _files(data)]
 
 
 def parse(data: Path, work: Path) -> dict[str, Any]:
     """The project's parse + normalise, file by file."""
-    from customs_etl.batches import observations_for
+    from customs_etl.pipeline.batches import observations_for
 
     clock, rows = Clock(), 0
     for doc in _documents(data):
@@ -109,9 +109,9 @@ def gx(data: Path, work: Path) -> dict[str, Any]:
     """The GX release suite (derived columns + validation) on each file's observations."""
     from datetime import date
 
-    from customs_etl.batches import observations_for
-    from expectations.suites import QUERY_RELEASE_SUITE
-    from expectations.validate import query_validation_frame, run_suite
+    from customs_etl.expectations.suites import QUERY_RELEASE_SUITE
+    from customs_etl.expectations.validate import query_validation_frame, run_suite
+    from customs_etl.pipeline.batches import observations_for
 
     clock, rows, failed = Clock(), 0, 0
     for doc in _documents(data):
@@ -129,8 +129,8 @@ def gx(data: Path, work: Path) -> dict[str, Any]:
 
 def load(data: Path, work: Path) -> dict[str, Any]:
     """``batches.load`` (history check + one transaction per file) into a fresh warehouse."""
-    from customs_etl.batches import load as load_batch
-    from customs_etl.batches import prepare
+    from customs_etl.pipeline.batches import load as load_batch
+    from customs_etl.pipeline.batches import prepare
 
     warehouse = work / "load.duckdb"
     warehouse.unlink(missing_ok=True)

@@ -2,32 +2,45 @@
 
 Every failure a user can cause ends with one line on stderr and a non-zero exit, never a
 traceback. Pipeline commands run as Prefect flows (an ephemeral API when no server is set).
+The CLI holds no SQL: it calls flows, pipeline steps, the warehouse and the reports.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from customs_etl.errors import CustomsEtlError
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.models import Outcome, Status
 
-# Quiet Prefect's per-task INFO chatter on the terminal unless the user asked for it.
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-# Failed tasks would print Prefect's traceback before our one-line error: keep the console to
-# CRITICAL (runs still send their logs to the API, where the details belong).
-os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-# A first start of Prefect's temporary API migrates its database: give slow machines time.
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-if os.environ.get("PREFECT_HOME"):  # Prefect's SQLite cannot create a missing folder
-    os.makedirs(os.path.expanduser(os.environ["PREFECT_HOME"]), exist_ok=True)
+# Prefect's defaults for a command-line run, applied in ``main`` (never at import time), each
+# only when the user has not set it.
+PREFECT_DEFAULTS = {
+    # Quiet Prefect's per-task INFO chatter on the terminal unless the user asked for it.
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    # Failed tasks would print Prefect's traceback before our one-line error: keep the
+    # console to CRITICAL (runs still send their logs to the API, where details belong).
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
+    # A first start of Prefect's temporary API migrates its database: give slow machines time.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    # The pipeline makes no network calls but to its sources: no telemetry from the server.
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
+
+
+def prefect_environment() -> None:
+    """Set Prefect's command-line defaults and create PREFECT_HOME (its SQLite cannot)."""
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    if os.environ.get("PREFECT_HOME"):
+        os.makedirs(os.path.expanduser(os.environ["PREFECT_HOME"]), exist_ok=True)
 
 app = typer.Typer(
     add_completion=False,
@@ -73,18 +86,21 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _outcome_table(title: str, outcomes: list) -> None:
+STATUS_STYLES = {Status.LOADED: "green", Status.UNCHANGED: "dim", Status.QUARANTINED: "red"}
+
+
+def _outcome_table(title: str, outcomes: list[Outcome]) -> None:
     table = Table(title=title)
     for column in ("period", "file", "status", "rows", "warnings", "seconds"):
         table.add_column(
             column, justify="right" if column in ("rows", "warnings", "seconds") else "left"
         )
     for o in outcomes:
-        style = {"loaded": "green", "unchanged": "dim", "quarantined": "red"}.get(o.status)
+        style = STATUS_STYLES.get(o.status)
         table.add_row(
             o.period,
             o.name,
-            o.status,
+            str(o.status),
             str(o.rows),
             str(o.warnings),
             f"{o.seconds:.2f}",
@@ -94,7 +110,7 @@ def _outcome_table(title: str, outcomes: list) -> None:
 
 
 def _run_flow(kind: str, **params: object) -> None:
-    from flows.catalog import FLOWS  # Prefect is imported only for pipeline commands
+    from customs_etl.flows.catalog import FLOWS  # Prefect is imported only for pipeline commands
 
     state = FLOWS[kind](**params, return_state=True)
     outcomes = state.result(raise_on_failure=False)
@@ -108,16 +124,22 @@ def _run_flow(kind: str, **params: object) -> None:
     elif state.message:
         out.print(state.message, highlight=False)
     for o in outcomes:
-        if o.status == "loaded" and o.message:
+        if o.status == Status.LOADED and o.message:
             kind = "warning" if o.warnings else "note"
             out.print(f"{kind}: {o.name}: {o.message}", highlight=False, markup=False)
         for line in o.large_revisions:
             out.print(f"large revision: {o.name}: {line}", highlight=False, markup=False)
-    failed = [o for o in outcomes if o.status == "quarantined"]
+    failed = [o for o in outcomes if o.status == Status.QUARANTINED]
     for o in failed:
         err.print(f"quarantined: {o.message}", highlight=False, markup=False, soft_wrap=True)
     if failed or not state.is_completed():
         raise typer.Exit(1)
+
+
+def _check_sources(names: list[str] | None) -> None:
+    from customs_etl.publishers.registry import publishers
+
+    publishers(names)  # an unknown source is one line, before Prefect starts
 
 
 @app.command()
@@ -166,9 +188,10 @@ def run(
 ) -> None:
     """One monthly run (what the schedule does): the newest month due and any gap before it."""
     if period is not None:
-        from transforms.file_names import parse_month
+        from customs_etl.core.months import parse_month
 
         parse_month(period)  # a bad month is one line, before Prefect starts
+    _check_sources(source)
     _run_flow(
         "monthly", source=source, period=period, warehouse=warehouse, allow_sample=allow_sample
     )
@@ -183,6 +206,10 @@ def backfill(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Every month of a range; safe to re-run (loaded documents are no-ops)."""
+    from customs_etl.core.months import month_range
+
+    month_range(start, end)  # bad months are one line, before Prefect starts
+    _check_sources(source)
     _run_flow(
         "backfill",
         source=source,
@@ -214,10 +241,10 @@ def report(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The news-desk brief for one month: totals, changes, YTD, partners."""
-    from reports.commodities import resolve_report_commodity
-    from reports.news import build_report, render
-    from transforms.file_names import parse_month
-    from warehouse.db import reader
+    from customs_etl.core.months import parse_month
+    from customs_etl.reports.commodities import resolve_report_commodity
+    from customs_etl.reports.news import build_report, render
+    from customs_etl.warehouse.db import reader
 
     month = parse_month(period)
     code, label, default_flow, default_focus = resolve_report_commodity(commodity)
@@ -225,7 +252,7 @@ def report(
     with reader(warehouse) as con:
         data = build_report(con, month, code, chosen, focus or default_focus)
         if chart is not None:
-            from reports.charts import write_chart
+            from customs_etl.reports.charts import write_chart
 
             write_chart(con, month, code, chart, chosen, label)
     out.print(
@@ -242,7 +269,7 @@ def schema(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The data dictionary: every core and marts table, view and column, with its meaning."""
-    from warehouse.dictionary import warehouse_dictionary
+    from customs_etl.warehouse.dictionary import warehouse_dictionary
 
     out.print(
         warehouse_dictionary(warehouse, fmt.value), highlight=False, markup=False, soft_wrap=True
@@ -263,7 +290,7 @@ def export(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Marts and core.latest as Parquet (one file each, replaced atomically) + manifest.json."""
-    from warehouse.export import export_warehouse
+    from customs_etl.warehouse.export import export_warehouse
 
     for path in export_warehouse(warehouse, out_dir, include_history=history):
         out.print(str(path), highlight=False, markup=False)
@@ -287,13 +314,11 @@ def landing(
 @quarantine_app.command("list")
 def quarantine_list(warehouse: WarehouseOpt = None) -> None:
     """Documents held back by validation, newest first."""
-    from warehouse.db import reader
+    from customs_etl.warehouse.db import reader
+    from customs_etl.warehouse.releases import quarantined
 
     with reader(warehouse) as con:
-        rows = con.execute(
-            "SELECT left(release_id, 12), ingested_at, file_name, message FROM raw.releases"
-            " WHERE status = 'quarantined' ORDER BY load_seq DESC"
-        ).fetchall()
+        rows = quarantined(con)
     if not rows:
         out.print("no quarantined documents")
         return
@@ -301,22 +326,8 @@ def quarantine_list(warehouse: WarehouseOpt = None) -> None:
     for column in ("id", "ingested (UTC)", "file", "reason"):
         table.add_column(column, overflow="fold")
     for rid, at, name, message in rows:
-        table.add_row(rid, f"{at:%Y-%m-%d %H:%M}", name or "", message or "")
+        table.add_row(rid[:12], f"{at:%Y-%m-%d %H:%M}", name, message)
     out.print(table)
-
-
-def _reviews(con: Any, release_id: str) -> list[tuple]:
-    """The audit trail of one document (empty on a warehouse from before reviews existed)."""
-    import duckdb
-
-    try:
-        return con.execute(
-            "SELECT action, reviewer, reviewed_at, reason FROM meta.quarantine_reviews"
-            " WHERE release_id = ? ORDER BY review_id",
-            [release_id],
-        ).fetchall()
-    except duckdb.CatalogException:
-        return []
 
 
 @quarantine_app.command("show")
@@ -325,41 +336,32 @@ def quarantine_show(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The failing checks and rows of one quarantined document."""
-    from warehouse.db import reader
+    from customs_etl.warehouse.db import reader
+    from customs_etl.warehouse.releases import find_release, reviews_of
 
     with reader(warehouse) as con:
-        rows = con.execute(
-            "SELECT release_id, file_name, status, message, validation_report FROM raw.releases"
-            " WHERE starts_with(release_id, ?)",
-            [release_id.strip().lower()],
-        ).fetchall()
-        reviews = _reviews(con, rows[0][0]) if len(rows) == 1 else []
-    if len(rows) != 1:
-        _fail(f"{len(rows)} documents match id {release_id!r}")
-    rid, name, status, message, report_json = rows[0]
-    out.print(f"{name}  [{status}]  {rid}", highlight=False, markup=False)
-    out.print(f"reason: {message}", highlight=False, markup=False, soft_wrap=True)
-    report_data = json.loads(report_json) if report_json else {}
+        stored = find_release(con, release_id)
+        reviews = reviews_of(con, stored.doc.sha256)
+    doc = stored.doc
+    out.print(f"{doc.name}  [{stored.status}]  {doc.sha256}", highlight=False, markup=False)
+    out.print(f"reason: {stored.message}", highlight=False, markup=False, soft_wrap=True)
     for action, who, at, why in reviews:
         out.print(
             f"{action} by {who} at {at:%Y-%m-%d %H:%M} UTC: {why}", highlight=False, markup=False
         )
-    for part in ("release", "coverage", "history"):
-        suite = report_data.get(part)
-        if not suite:
-            continue
+    for suite in stored.report.suites():
         out.print(
-            f"{suite['suite']}: {suite['expectation_count']} expectations, "
-            f"{suite['critical_failures']} critical failures, {suite['warnings']} warnings",
+            f"{suite.suite}: {suite.expectation_count} expectations, "
+            f"{len(suite.critical_failures)} critical failures, {len(suite.warnings)} warnings",
             highlight=False,
             markup=False,
         )
-        for check in suite["checks"]:
-            if not check["success"]:
-                rows_text = ", ".join(map(str, check["rows"][:20]))
+        for check in suite.checks:
+            if not check.success:
+                rows_text = ", ".join(map(str, check.rows[:20]))
                 out.print(
-                    f"  [{check['severity']}] {check['expectation']}{check['details']} "
-                    f"column={check['column']} failing={check['unexpected_count']}"
+                    f"  [{check.severity}] {check.expectation}{check.details} "
+                    f"column={check.column} failing={check.unexpected_count}"
                     + (f" rows={rows_text}" if rows_text else ""),
                     highlight=False,
                     markup=False,
@@ -370,7 +372,7 @@ def quarantine_show(
 @app.command()
 def migrate(warehouse: WarehouseOpt = None) -> None:
     """Upgrade the warehouse's schema to this version (loading commands do it too)."""
-    from warehouse.db import known_schema_version, writer
+    from customs_etl.warehouse.db import known_schema_version, writer
 
     with writer(warehouse):
         pass
@@ -385,7 +387,7 @@ def serve(
     ] = None,
 ) -> None:
     """Run prefect.yaml's schedules in this process (one machine; needs PREFECT_API_URL)."""
-    from flows.deployments import serve_all
+    from customs_etl.flows.deployments import serve_all
 
     serve_all(names=only, warehouse=warehouse)
 
@@ -408,9 +410,10 @@ def quarantine_release(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Re-validate and load a quarantined document with its failing checks waived (audited)."""
-    from customs_etl.review import release
+    from customs_etl.pipeline.review import release
+    from customs_etl.publishers.registry import publisher
 
-    done = release(release_id, reason, reviewer, warehouse, partial=partial)
+    done = release(release_id, reason, publisher, reviewer, warehouse, partial=partial)
     out.print(
         f"released {done.file_name} ({done.release_id[:12]}): {done.rows_loaded} rows loaded",
         highlight=False,
@@ -430,7 +433,7 @@ def quarantine_drop(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Decide a quarantined document never loads; its bytes and report are kept (audited)."""
-    from customs_etl.review import drop
+    from customs_etl.pipeline.review import drop
 
     done = drop(release_id, reason, reviewer, warehouse)
     out.print(f"dropped {done.file_name} ({done.release_id[:12]})", highlight=False, markup=False)
@@ -440,6 +443,7 @@ def main() -> None:
     """Entry point with the one-line error contract for the project's own errors."""
     import click
 
+    prefect_environment()
     try:
         code = app(standalone_mode=False)
     except CustomsEtlError as exc:

@@ -1,15 +1,14 @@
 """GX Data Docs for each run: the validations of a run as a static HTML site people can open.
 
-``validate.py`` runs suites on an ephemeral context (fast, keeps nothing), so it leaves no Data
-Docs. This module keeps a FILE context under ``docs_dir/gx``, validates the same frames there,
-stores each result under the document's name and the run's name, and renders them
-incrementally into ``docs_dir/site`` (index at ``docs_dir/site/index.html``). Results
-accumulate across runs; the index lists every stored result.
+``validate.py`` runs suites on an ephemeral context (fast, keeps nothing). This module keeps a
+FILE context under ``docs_dir/gx``, stores the results of those same validations there (no
+second run) under the document's name and the run's name, and renders them incrementally into
+``docs_dir/site`` (index at ``docs_dir/site/index.html``). Results accumulate across runs; the
+index lists every stored result. Lists of failing values are cut to what the pages show.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Sequence
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
-import pandas as pd
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.data_context.types.resource_identifiers import (
@@ -27,15 +25,11 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 
-from expectations.suites import load_suite
+from customs_etl.core.settings import settings
+from customs_etl.expectations.suites import load_suite
 
-ENV_DATA_DOCS = "CUSTOMS_ETL_DATA_DOCS"
 SITE_NAME = "customs_etl"
-DATASOURCE = "customs_etl"
-ASSET = "validation_frame"
-BATCH_DEFINITION = "whole"
-RESULT_FORMAT = "SUMMARY"  # counts + up to 20 example values per check: what the pages show
-_OFF = frozenset({"0", "off", "false", "no"})
+SHOWN_VALUES = 20  # failing values and row indexes kept per check: what the pages show
 _UNSAFE = re.compile(r"[^\w.\-]+")  # store keys become path parts: no '/', '\\' or spaces
 _LOCK = threading.Lock()  # GX contexts are not documented as thread-safe
 _OPEN: dict[Path, _Docs] = {}
@@ -43,10 +37,10 @@ _OPEN: dict[Path, _Docs] = {}
 
 @dataclass(frozen=True)
 class DocValidation:
-    """One frame the pipeline validated, with the names people will look for in the site."""
+    """One validation the pipeline ran, with the names people will look for in the site."""
 
     suite_name: str
-    frame: pd.DataFrame = field(compare=False)
+    result: Any = field(compare=False)  # GX's ExpectationSuiteValidationResult
     label: str  # the document, e.g. "export-85051110-202507.csv": the site's batch ID
     run_name: str  # e.g. the Prefect flow run name: the site's run name
 
@@ -56,13 +50,12 @@ class _Docs:
     """A file context opened once per docs folder per process, and the suites added to it."""
 
     context: Any
-    batch_definition: Any
     suites: dict[str, gx.ExpectationSuite] = field(default_factory=dict)
 
 
 def docs_enabled() -> bool:
     """``$CUSTOMS_ETL_DATA_DOCS`` 0/off/false/no turns Data Docs off (benchmarks); default on."""
-    return os.environ.get(ENV_DATA_DOCS, "").strip().lower() not in _OFF
+    return settings().data_docs
 
 
 def _site_config(site_dir: Path) -> dict[str, Any]:
@@ -82,27 +75,6 @@ def _site_config(site_dir: Path) -> dict[str, Any]:
     }
 
 
-def _batch_definition(context: Any) -> Any:
-    """The pandas whole-frame batch definition, added on first use, found again on reopen.
-
-    Reached through ``get_asset``/``get_batch_definition`` only: those bind the asset to a
-    datasource that has the context (assets from ``.assets`` of a reloaded file context may
-    not, and then fail with MissingDataContextError).
-    """
-    try:
-        source = context.data_sources.get(DATASOURCE)
-    except KeyError:
-        source = context.data_sources.add_pandas(DATASOURCE)
-    try:
-        asset = source.get_asset(ASSET)
-    except LookupError:
-        asset = source.add_dataframe_asset(ASSET)
-    try:
-        return asset.get_batch_definition(BATCH_DEFINITION)
-    except KeyError:
-        return asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
-
-
 def _open(docs_dir: Path) -> _Docs:
     """The cached context for ``docs_dir``; safe on an existing folder (created or reused)."""
     if docs_dir not in _OPEN:
@@ -113,7 +85,7 @@ def _open(docs_dir: Path) -> _Docs:
         # Only our site: the default one would render a second copy under gx/uncommitted.
         context.variables.data_docs_sites = {SITE_NAME: _site_config(docs_dir / "site")}
         context.variables.save()
-        _OPEN[docs_dir] = _Docs(context=context, batch_definition=_batch_definition(context))
+        _OPEN[docs_dir] = _Docs(context=context)
     return _OPEN[docs_dir]
 
 
@@ -134,9 +106,22 @@ def _key_part(text: str) -> str:
     return _UNSAFE.sub("_", text).strip("_")[:150] or "unnamed"
 
 
+_LONG_LISTS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
+
+
+def _trimmed(result: Any) -> Any:
+    """The result with its per-check lists cut to what the pages show (a failing check on a
+    large frame lists every row). In place: the pipeline has read what it needs from it."""
+    for item in result.results:
+        for key in _LONG_LISTS:
+            values = (item.result or {}).get(key)
+            if isinstance(values, list) and len(values) > SHOWN_VALUES:
+                item.result[key] = values[:SHOWN_VALUES]
+    return result
+
+
 def _store(docs: _Docs, item: DocValidation, suite: gx.ExpectationSuite) -> Any:
-    batch = docs.batch_definition.get_batch(batch_parameters={"dataframe": item.frame})
-    result = batch.validate(suite, result_format={"result_format": RESULT_FORMAT})
+    result = _trimmed(item.result)
     result.meta["document"] = item.label
     result.meta["run_name"] = item.run_name
     # One run time per validation: two results of one run never share a key.
@@ -150,7 +135,7 @@ def _store(docs: _Docs, item: DocValidation, suite: gx.ExpectationSuite) -> Any:
 
 
 def build_data_docs(validations: Sequence[DocValidation], docs_dir: Path | str) -> Path:
-    """Validate and store each frame, render its page and the index; return the index path."""
+    """Store each validation result, render its page and the index; return the index path."""
     root = Path(docs_dir).resolve()
     with _LOCK:
         docs = _open(root)

@@ -19,9 +19,15 @@ import great_expectations as gx
 from great_expectations import expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
-from transforms.observations import BASES, CURRENCIES, FLOWS, NATURAL_KEY, OBSERVATION_COLUMNS
-from transforms.partners import load_partner_table
-from transforms.ytd import RECONCILIATION_COLUMNS
+from customs_etl.core.partners import load_partner_table
+from customs_etl.core.schema import (
+    BASES,
+    CURRENCIES,
+    FLOWS,
+    NATURAL_KEY,
+    OBSERVATION_COLUMNS,
+    RECONCILIATION_COLUMNS,
+)
 
 QUERY_RELEASE_SUITE = "gacc_query_release"
 YTD_HISTORY_SUITE = "ytd_history"
@@ -214,7 +220,7 @@ def suite_json(suite: gx.ExpectationSuite) -> dict:
 
 
 def suite_path(name: str) -> Path:
-    return Path(str(resources.files("expectations") / f"{name}.json"))
+    return Path(str(resources.files("customs_etl.expectations") / f"{name}.json"))
 
 
 def load_suite(name: str) -> gx.ExpectationSuite:

@@ -7,7 +7,6 @@ quarantine message reads like "row 7, field quantity: must be >= 0".
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -16,12 +15,13 @@ import numpy as np
 import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from expectations.suites import (
+from customs_etl.core.models import CheckResult, SuiteReport
+from customs_etl.core.units import unit_for
+from customs_etl.expectations.suites import (
     UNIT_VALUE_BANDS_USD_PER_KG,
     UNIT_VALUE_MIN_KG,
     load_suite,
 )
-from transforms.units import unit_for
 
 CNY_PER_USD_FOR_BANDS = 7.0  # only to place CNY exports in a USD plausibility band
 _GX_LOCK = threading.Lock()  # GX contexts are not documented as thread-safe
@@ -41,60 +41,6 @@ FIELD_OF_COLUMN = {
     "zero_quantity_with_value": "quantity",
     "kg_or_non_mass": "unit",
 }
-
-
-@dataclass
-class CheckResult:
-    """One expectation's outcome, in words a person can act on."""
-
-    expectation: str
-    column: str | None
-    severity: str
-    success: bool
-    unexpected_count: int = 0
-    rows: list[int] = field(default_factory=list)
-    observed: Any = None
-    details: str = ""
-
-    def describe(self) -> str:
-        where = ""
-        if self.rows:
-            shown = ", ".join(str(r) for r in self.rows[:5])
-            more = f" (+{self.unexpected_count - 5} more)" if self.unexpected_count > 5 else ""
-            where = f" at row{'s' if len(self.rows) > 1 else ''} {shown}{more}"
-        column = f", field {FIELD_OF_COLUMN.get(self.column, self.column)}" if self.column else ""
-        return f"{self.expectation}{self.details}{column}{where}"
-
-
-@dataclass
-class SuiteReport:
-    """A suite's run: passed unless a critical expectation failed."""
-
-    suite: str
-    expectation_count: int
-    checks: list[CheckResult]
-
-    @property
-    def critical_failures(self) -> list[CheckResult]:
-        return [c for c in self.checks if not c.success and c.severity == "critical"]
-
-    @property
-    def warnings(self) -> list[CheckResult]:
-        return [c for c in self.checks if not c.success and c.severity != "critical"]
-
-    @property
-    def success(self) -> bool:
-        return not self.critical_failures
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "suite": self.suite,
-            "success": self.success,
-            "expectation_count": self.expectation_count,
-            "critical_failures": len(self.critical_failures),
-            "warnings": len(self.warnings),
-            "checks": [c.__dict__ for c in self.checks],
-        }
 
 
 def _batch_definition() -> Any:
@@ -123,6 +69,14 @@ def run_suite(
     frame: pd.DataFrame, suite_name: str, row_labels: pd.Series | None = None
 ) -> SuiteReport:
     """Validate ``frame`` with the saved suite; ``row_labels`` maps index → file row number."""
+    return validate(frame, suite_name, row_labels)[0]
+
+
+def validate(
+    frame: pd.DataFrame, suite_name: str, row_labels: pd.Series | None = None
+) -> tuple[SuiteReport, Any]:
+    """The suite's report for people, and GX's own result (Data Docs render from it: one
+    validation, not a second run)."""
     suite = load_suite(suite_name)
     frame = frame.reset_index(drop=True)
     with _GX_LOCK:
@@ -145,10 +99,12 @@ def run_suite(
         count = outcome.get("unexpected_count")
         if count is None:
             count = 0 if item.success else 1
+        column = kwargs.get("column")
         checks.append(
             CheckResult(
                 expectation=config.type,
-                column=kwargs.get("column"),
+                column=column,
+                field=FIELD_OF_COLUMN.get(column, column) if column else None,
                 severity=str(
                     getattr(config, "severity", None) or config.meta.get("severity", "critical")
                 )
@@ -161,7 +117,8 @@ def run_suite(
                 details=_details(kwargs),
             )
         )
-    return SuiteReport(suite=suite_name, expectation_count=len(suite.expectations), checks=checks)
+    report = SuiteReport(suite=suite_name, expectation_count=len(suite.expectations), checks=checks)
+    return report, result
 
 
 def _months_between(start: date, end: date) -> int:

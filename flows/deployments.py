@@ -1,8 +1,11 @@
-"""``customs-etl serve``: the deployments of ``prefect.yaml``, served from one process.
+"""``customs-etl serve``: the deployments of ``flows/prefect.yaml``, served from one process.
 
-Why read the YAML: the worker path (``prefect deploy --all``) and the single-machine path must
-run the same schedules, so names, entrypoints, schedules, parameters and concurrency limits are
-taken from ``prefect.yaml`` instead of being repeated in Python.
+The deployments are defined once, in ``flows/prefect.yaml``, which ships inside the package
+(``customs_etl.flows``): the worker path (``prefect deploy --all --prefect-file
+flows/prefect.yaml``) reads it from a checkout, and ``serve`` reads the installed copy, so both
+run the same names, schedules, parameters and concurrency limits — from a wheel too. Its file
+entrypoints (``flows/pipeline.py:…``, relative to the checkout) are the installed modules
+(``customs_etl.flows.pipeline``) when served.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import importlib
 import os
 from collections.abc import Iterable
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +25,12 @@ from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron, Interval, Schedule
 from prefect.settings import get_current_settings
 
-from customs_etl.errors import CustomsEtlError
-from warehouse.db import ENV_WAREHOUSE, warehouse_path
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.warehouse.db import ENV_WAREHOUSE, warehouse_path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
+PREFECT_YAML = Path(str(resources.files("customs_etl.flows") / "prefect.yaml"))
+PROJECT_ROOT = PREFECT_YAML.parent.parent  # a checkout's root (where `prefect deploy` runs)
+PACKAGE = "customs_etl"
 
 
 def load_specs(prefect_file: Path = PREFECT_YAML) -> list[dict[str, Any]]:
@@ -42,10 +47,17 @@ def load_specs(prefect_file: Path = PREFECT_YAML) -> list[dict[str, Any]]:
     return specs
 
 
-def load_entrypoint(entrypoint: str) -> Flow[..., Any]:
-    """``flows/pipeline.py:scheduled_flow`` → the flow object, imported as a module."""
+def module_of(entrypoint: str) -> tuple[str, str]:
+    """``flows/pipeline.py:scheduled_flow`` → (``customs_etl.flows.pipeline``, ``scheduled_flow``):
+    the checkout's folders are subpackages of the one installed package."""
     path, _, attribute = entrypoint.partition(":")
-    module_name = path.removesuffix(".py").replace("/", ".")
+    dotted = path.removeprefix("./").removesuffix(".py").replace("/", ".")
+    return f"{PACKAGE}.{dotted.removeprefix(PACKAGE + '.')}", attribute
+
+
+def load_entrypoint(entrypoint: str) -> Flow[..., Any]:
+    """``flows/pipeline.py:scheduled_flow`` → the installed flow object."""
+    module_name, attribute = module_of(entrypoint)
     try:
         found = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
@@ -117,13 +129,13 @@ def serve_all(
     no scheduler, so the schedules would silently never fire. ``warehouse`` is exported as
     $CUSTOMS_ETL_WAREHOUSE (absolute) for the flow-run processes, like a worker's environment.
     """
+    deployments = build_deployments(prefect_file, names)
     if not get_current_settings().api.url:
         raise CustomsEtlError(
-            "serve needs a Prefect server for its schedules: start one with "
-            "`prefect server start --background` and set "
+            f"serve needs a Prefect server for its {len(deployments)} deployment(s): start one "
+            "with `prefect server start --background` and set "
             "PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
-    deployments = build_deployments(prefect_file, names)
     if warehouse is not None:
         os.environ[ENV_WAREHOUSE] = str(warehouse_path(warehouse).resolve())
     serve(*deployments, limit=limit)

@@ -1,15 +1,16 @@
-"""Prefect flows: ingest files, one monthly run, a backfill over a month range.
+"""Prefect flows: ingest files, a monthly run, a backfill over a month range.
 
-Thin orchestration only: documents are fetched and prepared (parse → normalise → GX) in
-concurrent tasks, then loaded one at a time because DuckDB has a single writer. One failed
-document never stops the others; the run ends Failed when anything was quarantined, with a
-per-document outcome table on the terminal and as a Prefect artifact.
+Orchestration only: documents are fetched (a task per month, retried) and prepared (parse,
+normalise, GX) concurrently, then loaded one at a time because DuckDB has a single writer. One
+failed document never stops the others; the run ends Failed when anything was quarantined, with
+a per-document outcome table on the terminal and as a Prefect artifact. The landing flow
+(``flows.landing``) uses the same streaming loop, ``Run.process``.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
@@ -20,29 +21,24 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from customs_etl import batches
-from customs_etl.batches import Outcome, PreparedBatch
-from customs_etl.errors import CustomsEtlError, ParseError
-from customs_etl.notify import notify_failure, notify_on_crash
-from expectations.data_docs import DocValidation, build_data_docs, docs_enabled
-from flows.run_report import render_run_report
-from sources.base import RawDocument
-from sources.http import HttpStatusError, UnexpectedContent
-from sources.landing import expand_paths, read_export
-from sources.registry import (
-    ARCHIVE_ONLY_SOURCES,
-    AUTOMATED_SOURCES,
-    SOURCES,
-    WAREHOUSE_SOURCE,
-    documents_for_month,
-    due_months,
-    missing_months,
-)
-from transforms.file_names import parse_month
-from warehouse.db import checkpoint, warehouse_path, writer
-from warehouse.load import held_periods
+from customs_etl.core.errors import ParseError
+from customs_etl.core.models import Outcome, RawDocument, Status
+from customs_etl.core.months import month_range, parse_month, shanghai_today
+from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
+from customs_etl.flows.notify import notify_failure, notify_on_crash
+from customs_etl.flows.run_report import render_run_report
+from customs_etl.pipeline.load import archive, load, refuse_sample_beside_real
+from customs_etl.pipeline.prepare import PreparedBatch, prepare
+from customs_etl.publishers.base import Publisher
+from customs_etl.publishers.gacc_query.files import expand_paths, read_export
+from customs_etl.publishers.http import HttpStatusError, UnexpectedContent
+from customs_etl.publishers.registry import publisher, publishers
+from customs_etl.publishers.sample import NAME as SAMPLE
+from customs_etl.warehouse.db import checkpoint, warehouse_path, writer
+from customs_etl.warehouse.releases import held_periods
 
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
+DOCS_FLUSH_VALIDATIONS = 100  # GX results held for Data Docs before they are rendered
 
 
 def worth_retrying(task: object, task_run: object, state: State) -> bool:
@@ -69,35 +65,31 @@ def worth_retrying(task: object, task_run: object, state: State) -> bool:
     retry_condition_fn=worth_retrying,
     cache_policy=NO_CACHE,
 )
-def fetch_month(
-    source: str, month: date, index_cache: dict[int, bytes] | None = None
-) -> list[RawDocument]:
+def fetch_month(source: str, month: date, cache: dict | None = None) -> list[RawDocument]:
     """List and fetch what ``source`` released for ``month`` (retried: sources are remote)."""
-    return documents_for_month(source, month, index_cache=index_cache)
-
-
-def _keep_pages(docs: list[RawDocument], warehouse: str | None) -> list[RawDocument]:
-    """Archive the pages fetched only to find the data (indexes); return the data documents."""
-    for page in (d for d in docs if d.source in ARCHIVE_ONLY_SOURCES):
-        batches.archive(page, warehouse)
-    return [d for d in docs if d.source not in ARCHIVE_ONLY_SOURCES]
+    return publisher(source).documents_for_month(month, {} if cache is None else cache)
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
 def prepare_document(doc: RawDocument) -> PreparedBatch:
-    return batches.prepare(doc, keep_frames=docs_enabled())
+    return prepare(doc, publisher(doc.source), keep_results=docs_enabled())
+
+
+@task(name="load", cache_policy=NO_CACHE)
+def load_document(
+    batch: PreparedBatch, warehouse: str | None, allow_sample: bool = False
+) -> Outcome:
+    return load(batch, warehouse, allow_sample=allow_sample)
+
+
+def data_docs_dir(warehouse: str | None) -> Path:
+    """Data Docs live in the data directory, beside the warehouse file."""
+    return warehouse_path(warehouse).resolve().parent / "data_docs"
 
 
 @task(name="data-docs", cache_policy=NO_CACHE)
-def publish_data_docs(prepared: list[PreparedBatch], warehouse: str | None) -> str | None:
-    """Render this run's validations into GX Data Docs beside the warehouse; never fails a run."""
-    validations = [
-        DocValidation(suite, frame, batch.doc.name, flow_run.get_name() or "run")
-        for batch in prepared
-        for suite, frame in batch.validated
-    ]
-    for batch in prepared:
-        batch.validated = []  # frames can be large: keep them no longer than needed
+def publish_data_docs(validations: list[DocValidation], warehouse: str | None) -> str | None:
+    """Render this run's validation results into GX Data Docs; never fails a run."""
     if not validations:
         return None
     try:
@@ -107,53 +99,9 @@ def publish_data_docs(prepared: list[PreparedBatch], warehouse: str | None) -> s
         return None
 
 
-def data_docs_dir(warehouse: str | None) -> Path:
-    """Data Docs live in the data directory, beside the warehouse file."""
-    return warehouse_path(warehouse).resolve().parent / "data_docs"
-
-
 def _docs_link(warehouse: str | None) -> str | None:
     index = data_docs_dir(warehouse) / "site" / "index.html"
     return index.as_uri() if docs_enabled() and index.exists() else None
-
-
-@task(name="load", cache_policy=NO_CACHE)
-def load_document(
-    batch: PreparedBatch, warehouse: str | None, allow_sample: bool = False
-) -> Outcome:
-    return batches.load(batch, warehouse, allow_sample=allow_sample)
-
-
-def source_list(sources: str | list[str] | None) -> list[str]:
-    """Named sources, checked; none named means the automated ones (what the schedule polls):
-    the modeled sample is only ever loaded when asked for by name."""
-    if sources is None or sources == []:
-        return list(AUTOMATED_SOURCES)
-    named = [sources] if isinstance(sources, str) else list(sources)
-    unknown = [s for s in named if s not in SOURCES]
-    if unknown:
-        raise CustomsEtlError(
-            f"unknown source {unknown[0]!r}; known: {', '.join(SOURCES)}"
-        )
-    return named
-
-
-def _guard_sample(sources: list[str], warehouse: str | None, allow_sample: bool) -> None:
-    """Refuse up front, before any fetch, to load the sample beside real releases."""
-    if "sample" in sources and not allow_sample and warehouse_path(warehouse).exists():
-        with writer(warehouse) as con:
-            batches.refuse_sample_beside_real(con, warehouse)
-
-
-def _month_range(start: str, end: str) -> list[date]:
-    first, last = parse_month(start), parse_month(end)
-    if last < first:
-        raise ValueError(f"--end {end} is before --start {start}")
-    months, current = [], first
-    while current <= last:
-        months.append(current)
-        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
-    return months
 
 
 def _artifact_key(name: str) -> str:
@@ -161,89 +109,122 @@ def _artifact_key(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
 
 
-def _publish(kind: str, outcomes: list[Outcome], notes: list[str], docs_link: str | None) -> None:
-    """A table artifact (one row per document) and the markdown run report."""
-    create_table_artifact(
-        key=_artifact_key(f"{kind}-outcomes"),
-        table=[o.as_row() for o in outcomes],
-        description=f"customs-etl {kind}: one row per document",
-    )
-    run = flow_run.get_name()
-    create_markdown_artifact(
-        key=_artifact_key(f"{kind}-report"),
-        markdown=render_run_report(kind, outcomes, notes, docs_link=docs_link, run_name=run),
-        description=f"customs-etl {kind} run report",
-    )
+class Run:
+    """One flow run's documents: prepared ahead, loaded in order, reported at the end."""
 
+    def __init__(self, kind: str, warehouse: str | None, allow_sample: bool = False) -> None:
+        self.kind = kind
+        self.warehouse = warehouse
+        self.allow_sample = allow_sample
+        self.outcomes: list[Outcome] = []
+        self.notes: list[str] = []
+        self._docs: list[DocValidation] = []
 
-DOCS_FLUSH_ROWS = 200_000  # validated rows held for Data Docs before they are rendered
+    def keep_pages(self, docs: list[RawDocument]) -> list[RawDocument]:
+        """Archive the pages fetched only to find the data (indexes); return the data."""
+        for page in (d for d in docs if d.archive_only):
+            archive(page, self.warehouse)
+        return [d for d in docs if not d.archive_only]
 
+    def _collect_docs(self, batch: PreparedBatch) -> None:
+        run = flow_run.get_name() or "run"
+        self._docs += [DocValidation(s, r, batch.doc.name, run) for s, r in batch.validations]
+        batch.validations = []
+        if len(self._docs) >= DOCS_FLUSH_VALIDATIONS:
+            publish_data_docs(self._docs, self.warehouse)
+            self._docs = []
 
-def _prepare_and_load(
-    docs: Iterable[RawDocument], warehouse: str | None, allow_sample: bool = False
-) -> list[Outcome]:
-    """Prepare ahead on the thread pool, load in document order, hold little in memory.
+    def process(
+        self,
+        docs: Iterable[RawDocument | PreparedBatch],
+        after_load: Callable[[PreparedBatch, Outcome], None] | None = None,
+    ) -> None:
+        """Prepare ahead on the thread pool, load in document order, hold little in memory.
 
-    At most ``PREPARE_WORKERS`` prepared documents wait for the single writer, and each
-    batch's frames are dropped once it is loaded (and, in bounded chunks, rendered into the
-    Data Docs), so a backfill of many large files runs in flat memory.
-    """
-    outcomes: list[Outcome] = []
-    window: deque = deque()
-    for_docs: list[PreparedBatch] = []
-    held_rows = 0  # validated rows waiting in ``for_docs``
+        At most ``PREPARE_WORKERS`` prepared documents wait for the single writer, and each
+        batch's frames are dropped once it is loaded, so a backfill of many large files runs
+        in flat memory. An item that is already a ``PreparedBatch`` (refused before parsing)
+        goes straight to the load step, in its place.
+        """
+        window: deque = deque()
 
-    def load_next() -> None:
-        nonlocal held_rows
-        batch = window.popleft().result()
-        outcomes.append(load_document(batch, warehouse, allow_sample))
-        batch.observations = None
-        if batch.validated:
-            for_docs.append(batch)
-            held_rows += sum(len(frame) for _, frame in batch.validated)
-        if held_rows >= DOCS_FLUSH_ROWS:
-            publish_data_docs(for_docs, warehouse)
-            for_docs.clear()
-            held_rows = 0
+        def load_next() -> None:
+            item = window.popleft()
+            batch = item if isinstance(item, PreparedBatch) else item.result()
+            outcome = load_document(batch, self.warehouse, self.allow_sample)
+            self.outcomes.append(outcome)
+            batch.observations = None
+            self._collect_docs(batch)
+            if after_load is not None:
+                after_load(batch, outcome)
 
-    for doc in docs:
-        window.append(prepare_document.submit(doc))
-        if len(window) > PREPARE_WORKERS:
+        for doc in docs:
+            window.append(doc if isinstance(doc, PreparedBatch) else prepare_document.submit(doc))
+            if len(window) > PREPARE_WORKERS:
+                load_next()
+        while window:
             load_next()
-    while window:
-        load_next()
-    if for_docs:
-        publish_data_docs(for_docs, warehouse)
-    return outcomes
 
-
-def finish(
-    kind: str,
-    outcomes: list[Outcome],
-    extra: list[str] | None = None,
-    warehouse: str | None = None,
-) -> State:
-    """Publish the run report; Failed when anything was quarantined (the schedule alerts)."""
-    checkpoint(warehouse)
-    _publish(kind, outcomes, extra or [], _docs_link(warehouse))
-    logger = get_run_logger()
-    for o in outcomes:
-        logger.info("%s %s: %s (%d rows) %s", o.period, o.name, o.status, o.rows, o.message)
-    bad = [o for o in outcomes if o.status == "quarantined"]
-    notes = "; ".join(extra or [])
-    if bad:
-        notify_failure(kind, outcomes)  # $CUSTOMS_ETL_WEBHOOK_URL, if set; never raises
-        return Failed(
-            message=f"{len(bad)} of {len(outcomes)} document(s) quarantined", data=outcomes
+    def finish(self) -> State:
+        """Publish the run report; Failed when anything was quarantined (the schedule alerts)."""
+        if self._docs:
+            publish_data_docs(self._docs, self.warehouse)
+            self._docs = []
+        checkpoint(self.warehouse)
+        if not self.outcomes:
+            return Completed(message="; ".join(self.notes) or "nothing to do", data=[])
+        create_table_artifact(
+            key=_artifact_key(f"{self.kind}-outcomes"),
+            table=[o.as_row() for o in self.outcomes],
+            description=f"customs-etl {self.kind}: one row per document",
         )
-    return Completed(message=notes or f"{len(outcomes)} document(s) processed", data=outcomes)
+        create_markdown_artifact(
+            key=_artifact_key(f"{self.kind}-report"),
+            markdown=render_run_report(
+                self.kind,
+                self.outcomes,
+                self.notes,
+                docs_link=_docs_link(self.warehouse),
+                run_name=flow_run.get_name(),
+            ),
+            description=f"customs-etl {self.kind} run report",
+        )
+        logger = get_run_logger()
+        for o in self.outcomes:
+            logger.info("%s %s: %s (%d rows) %s", o.period, o.name, o.status, o.rows, o.message)
+        bad = [o for o in self.outcomes if o.status == Status.QUARANTINED]
+        if bad:
+            notify_failure(self.kind, self.outcomes)  # $CUSTOMS_ETL_WEBHOOK_URL; never raises
+            return Failed(
+                message=f"{len(bad)} of {len(self.outcomes)} document(s) quarantined",
+                data=self.outcomes,
+            )
+        message = "; ".join(self.notes) or f"{len(self.outcomes)} document(s) processed"
+        return Completed(message=message, data=self.outcomes)
+
+
+def guard_sample(sources: list[Publisher], warehouse: str | None, allow_sample: bool) -> None:
+    """Refuse up front, before any fetch, to load the sample beside real releases."""
+    wanted = any(p.name == SAMPLE for p in sources)
+    if wanted and not allow_sample and warehouse_path(warehouse).exists():
+        with writer(warehouse) as con:
+            refuse_sample_beside_real(con, warehouse)
+
+
+def _fetch_and_load(run: Run, source: Publisher, months: list[date], missing: str) -> None:
+    cache: dict = {}  # each year's index fetched once per run
+    for month in months:
+        docs = run.keep_pages(fetch_month(source.name, month, cache))
+        if not docs:
+            run.notes.append(f"{source.name} {month:%Y-%m}: {missing}")
+            continue
+        run.process(docs)
 
 
 @flow(
     name="ingest",
     on_failure=[notify_on_crash],
     task_runner=ThreadPoolTaskRunner(max_workers=PREPARE_WORKERS),
-    log_prints=True,
 )
 def ingest_flow(
     paths: list[str],
@@ -254,13 +235,14 @@ def ingest_flow(
     end: str | None = None,
     partial: bool = False,
 ) -> State:
-    """Ingest query-platform export files (a landing folder, or files named on the CLI).
+    """Ingest query-platform export files (named on the CLI, or folders of them).
 
     ``partial``: the exports were filtered (some partners or trade modes only); they update
     only the figures they carry.
     """
     period_range = (parse_month(start), parse_month(end)) if start and end else None
-    docs = (  # read lazily: one file's bytes at a time, not the whole folder up front
+    run = Run("ingest", warehouse)
+    run.process(  # read lazily: one file's bytes at a time, not the whole folder up front
         read_export(
             p,
             flow=flow_hint,
@@ -270,7 +252,7 @@ def ingest_flow(
         )
         for p in expand_paths(paths)
     )
-    return finish("ingest", _prepare_and_load(docs, warehouse), warehouse=warehouse)
+    return run.finish()
 
 
 @flow(
@@ -287,58 +269,48 @@ def backfill_flow(
 ) -> State:
     """Every month from ``start`` to ``end`` (YYYY-MM) of each source (default: the automated
     ones); re-running resumes (loaded documents are no-ops)."""
-    sources = source_list(source)
-    months = _month_range(start, end)
-    _guard_sample(sources, warehouse, allow_sample)
-    outcomes: list[Outcome] = []
-    notes: list[str] = []
-    for name in sources:
-        index_cache: dict[int, bytes] = {}  # each year's index fetched once per run
-        for month in months:
-            docs = _keep_pages(fetch_month(name, month, index_cache), warehouse)
-            if not docs:
-                notes.append(f"{name} {month:%Y-%m}: nothing published")
-                continue
-            outcomes.extend(_prepare_and_load(docs, warehouse, allow_sample))
-    return finish("backfill", outcomes, notes, warehouse)
+    sources = publishers(source)
+    months = month_range(start, end)
+    guard_sample(sources, warehouse, allow_sample)
+    run = Run("backfill", warehouse, allow_sample)
+    for each in sources:
+        _fetch_and_load(run, each, months, "nothing published")
+    return run.finish()
 
 
-def _held(source: str, warehouse: str | None) -> set:
+def _held(source: Publisher, warehouse: str | None) -> set:
     if not warehouse_path(warehouse).exists():
         return set()
     with writer(warehouse) as con:
-        return held_periods(con, WAREHOUSE_SOURCE.get(source, source))
+        return held_periods(con, source.name)
 
 
-def _poll(
+def missing_months(source: Publisher, months: list[date], held: set) -> list[date]:
+    """The months not yet complete, given the (period_end, flow) pairs the warehouse holds:
+    the newest expected month and any gap before it."""
+    return [m for m in months if any((m, f) not in held for f in source.expected_flows)]
+
+
+def poll(
     kind: str,
-    sources: list[str],
+    sources: list[Publisher],
     period: str | None,
     warehouse: str | None,
     allow_sample: bool,
 ) -> State:
     """One month of each source, or — with no period — every month due and missing."""
-    _guard_sample(sources, warehouse, allow_sample)
-    outcomes: list[Outcome] = []
-    notes: list[str] = []
-    for name in sources:
+    guard_sample(sources, warehouse, allow_sample)
+    run = Run(kind, warehouse, allow_sample)
+    today = shanghai_today()
+    for each in sources:
         if period is not None:
             months = [parse_month(period)]
         else:
-            months = missing_months(name, due_months(name), _held(name, warehouse))
+            months = missing_months(each, each.due_months(today), _held(each, warehouse))
             if not months:
-                notes.append(f"{name}: every month due is already loaded")
-        index_cache: dict[int, bytes] = {}
-        for month in months:
-            docs = _keep_pages(fetch_month(name, month, index_cache), warehouse)
-            if not docs:
-                notes.append(f"{name} {month:%Y-%m}: not published yet")
-                continue
-            outcomes.extend(_prepare_and_load(docs, warehouse, allow_sample))
-    if not outcomes:
-        checkpoint(warehouse)  # an index page may have been archived
-        return Completed(message="; ".join(notes) or "nothing to do", data=[])
-    return finish(kind, outcomes, notes, warehouse)
+                run.notes.append(f"{each.name}: every month due is already loaded")
+        _fetch_and_load(run, each, months, "not published yet")
+    return run.finish()
 
 
 @flow(
@@ -356,7 +328,7 @@ def monthly_flow(
 
     Without ``source``: the automated sources, as the schedule polls them.
     """
-    return _poll("monthly", source_list(source), period, warehouse, allow_sample)
+    return poll("monthly", publishers(source), period, warehouse, allow_sample)
 
 
 @flow(
@@ -371,4 +343,4 @@ def scheduled_flow(sources: list[str] | None = None, warehouse: str | None = Non
     Asia/Shanghai) and any month of the 12 before it not loaded yet; an unpublished month is a
     note, an unchanged page a no-op, so extra polls cost a few requests and nothing else.
     """
-    return _poll("scheduled-monthly", source_list(sources), None, warehouse, False)
+    return poll("scheduled-monthly", publishers(sources), None, warehouse, False)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from customs_etl.batches import Outcome
+from customs_etl.core.models import Outcome, Status
 
-STATUSES = ("loaded", "unchanged", "quarantined", "dropped")
+# What a run can do to a document, in the order the summary lists them ("dropped" only when
+# it happened).
+STATUSES = (Status.LOADED, Status.UNCHANGED, Status.QUARANTINED, Status.DROPPED)
 
 
 def _cell(text: object) -> str:
@@ -18,8 +20,8 @@ def _cell(text: object) -> str:
 
 
 def counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
-    found = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
-    return {s: n for s, n in found.items() if n or s != "dropped"}
+    found = {str(s): sum(o.status == s for o in outcomes) for s in STATUSES}
+    return {s: n for s, n in found.items() if n or s != Status.DROPPED}
 
 
 def render_run_report(
@@ -46,7 +48,7 @@ def render_run_report(
             for o in outcomes
         ]
         lines.append("")
-    checked = [o for o in outcomes if o.failed_checks or o.status == "quarantined"]
+    checked = [o for o in outcomes if o.failed_checks or o.status == Status.QUARANTINED]
     lines += ["## Validation", ""]
     if not checked:
         lines.append("Every expectation passed for every document validated in this run.")

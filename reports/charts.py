@@ -23,10 +23,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from customs_etl.errors import CustomsEtlError
-from reports.news import choose_source
-from transforms.partners import partner_name
-from warehouse.db import fetch_one
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.partners import partner_name
+from customs_etl.reports.news import choose_source, fetch_one
 
 WINDOW_MONTHS = 24
 TOP_PARTNERS = 5

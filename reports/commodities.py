@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transforms.catalogue import resolve_commodity
+from customs_etl.core.catalogue import resolve_commodity
 
 
 def resolve_report_commodity(

@@ -22,9 +22,8 @@ from typing import Any
 
 import duckdb
 
-from customs_etl.errors import CustomsEtlError
-from transforms.partners import partner_name
-from warehouse.db import fetch_one
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.partners import partner_name
 
 ORDINALS = (
     "first",
@@ -71,6 +70,12 @@ _THE_NAMES = frozenset(
         "Holy See",
     }
 )
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple | None:
+    """The first row, read to the end (DuckDB refuses other work on a half-read result)."""
+    rows = con.execute(sql, params).fetchall()
+    return rows[0] if rows else None
 
 
 def _num(value: Any) -> float | None:

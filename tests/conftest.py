@@ -49,7 +49,7 @@ def query_warehouse(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) 
     The sample is a series of its own when loaded as the sample; tests of how real releases
     restate, extend or break earlier ones need a real-source history to work against.
     """
-    from sources.sample import sample_folder
+    from customs_etl.publishers.sample import sample_folder
     from tests.support.cli import run_cli
 
     path = tmp_path_factory.mktemp("query") / "warehouse.duckdb"

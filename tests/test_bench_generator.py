@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 
 from bench.generate import ROWS_PER_FILE, generate, pack
-from transforms.file_names import hints_from_name
-from transforms.normalise import query_observations
-from transforms.query_export import parse_query_export
+from customs_etl.transforms.file_names import hints_from_name
+from customs_etl.transforms.normalise import query_observations
+from customs_etl.transforms.query_export import parse_query_export
 
 
 def _write(folder: Path, **kwargs: object) -> dict[str, bytes]:

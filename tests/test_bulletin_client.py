@@ -11,20 +11,25 @@ from pathlib import Path
 import pytest
 import requests
 
-from customs_etl.errors import NotPublishedYet, ParseError, SourceError
-from sources import http as http_module
-from sources.gacc_bulletin import BASE_URL_ENV, DEFAULT_BASE_URL, BulletinClient, parse_index_links
-from sources.http import (
+from customs_etl.core.errors import NotPublishedYet, ParseError, SourceError
+from customs_etl.publishers import http as http_module
+from customs_etl.publishers.gacc_bulletin import PUBLISHER as BULLETIN
+from customs_etl.publishers.gacc_bulletin.client import (
+    DEFAULT_BASE_URL,
+    BulletinClient,
+    parse_index_links,
+)
+from customs_etl.publishers.http import (
     DEFAULT_USER_AGENT,
     HttpStatusError,
     fetch,
     make_session,
     redact_url,
 )
+from customs_etl.transforms.bulletin import parse_bulletin_table
 from tests.support.http_site import RecordedRequest, Reply, Route, serve_site
-from transforms.bulletin import parse_bulletin_table
 
-FIXTURES = Path(__file__).parent / "fixtures" / "bulletin"
+FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "gacc_bulletin"
 
 INDEX_2026 = (FIXTURES / "index-monthly-2026.html").read_bytes()
@@ -126,11 +131,14 @@ def test_index_errors_fail_loudly() -> None:
         parse_index_links(bad, 13)
 
 
+BASE_URL_ENV = "CUSTOMS_ETL_GACC_BULLETIN_URL"
+
+
 def test_base_url_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(BASE_URL_ENV, raising=False)
-    assert BulletinClient(session=requests.Session()).base_url == DEFAULT_BASE_URL
+    assert BULLETIN.client().base_url == DEFAULT_BASE_URL
     monkeypatch.setenv(BASE_URL_ENV, "http://proxy.example/gacc/")
-    assert BulletinClient(session=requests.Session()).base_url == "http://proxy.example/gacc"
+    assert BULLETIN.client().base_url == "http://proxy.example/gacc"
     assert BulletinClient("http://arg.example", session=requests.Session()).base_url == (
         "http://arg.example"
     )

@@ -12,7 +12,7 @@ import pytest
 from tests.support.cli import run_cli
 from tests.support.http_site import Route, serve_site
 
-FIXTURES = Path(__file__).parent / "fixtures" / "bulletin"
+FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
 TABLE14_JAN = "/Statics/14000000-0000-4000-8000-000000000001.html"
 
 
@@ -48,7 +48,7 @@ def test_run_loads_a_published_month_and_reports_rare_earths(
     assert url.endswith(TABLE14_JAN) and url.startswith("http://127.0.0.1")
     assert (source, status, hashed) == ("gacc_bulletin", "loaded", True)
     # The index page that led there is kept raw too, but never parsed.
-    assert (index_source, index_status) == ("gacc_bulletin_index", "archived")
+    assert (index_source, index_status) == ("gacc_bulletin", "archived")
     assert index_url.endswith("/statics/report/monthly.html")
 
     report = run_cli(

@@ -15,8 +15,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from customs_etl.errors import CustomsEtlError, ParseError
-from transforms.bulletin import (
+from customs_etl.core.catalogue import COMMODITIES, bulletin_key, resolve_commodity, slugify
+from customs_etl.core.errors import CustomsEtlError, ParseError
+from customs_etl.core.units import kg_factor
+from customs_etl.transforms.bulletin import (
     OBSERVATION_COLUMNS,
     ROW_COLUMNS,
     BulletinTable,
@@ -25,10 +27,8 @@ from transforms.bulletin import (
     parse_month_range,
     parse_unit_line,
 )
-from transforms.catalogue import COMMODITIES, bulletin_key, resolve_commodity, slugify
-from transforms.units import kg_factor
 
-FIXTURES = Path(__file__).parent / "fixtures" / "bulletin"
+FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "gacc_bulletin"
 URL = "http://english.customs.gov.cn/Statics/fixture.html"
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customs_etl.errors import CustomsEtlError
-from reports.charts import OTHER, chart_data, chart_title, draw_chart, write_chart
-from reports.news import build_report, render
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.reports.charts import OTHER, chart_data, chart_title, draw_chart, write_chart
+from customs_etl.reports.news import build_report, render
 
 JULY = date(2025, 7, 1)
 LINE = "85051110"

@@ -14,13 +14,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from expectations.data_docs import DocValidation, build_data_docs, docs_enabled
-from expectations.suites import QUERY_RELEASE_SUITE, YTD_HISTORY_SUITE
-from expectations.validate import query_validation_frame
+from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
+from customs_etl.expectations.suites import QUERY_RELEASE_SUITE, YTD_HISTORY_SUITE
+from customs_etl.expectations.validate import query_validation_frame, validate
+from customs_etl.transforms.normalise import query_observations
+from customs_etl.transforms.query_export import parse_query_export
+from customs_etl.transforms.ytd import RECONCILIATION_COLUMNS
 from tests.support.exports import july_export
-from transforms.normalise import query_observations
-from transforms.query_export import parse_query_export
-from transforms.ytd import RECONCILIATION_COLUMNS
+
+
+def _result(suite: str, frame: pd.DataFrame) -> object:
+    """GX's own result of validating ``frame`` (what the pipeline hands Data Docs)."""
+    return validate(frame, suite)[1]
+
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 26)
@@ -78,9 +84,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     docs_dir = tmp_path_factory.mktemp("docs")
     index = build_data_docs(
         [
-            DocValidation(YTD_HISTORY_SUITE, _reconciliation(-999.0), PASSING, RUN),
-            DocValidation(YTD_HISTORY_SUITE, _reconciliation(5.0), FAILING, RUN),
-            DocValidation(QUERY_RELEASE_SUITE, _release_frame(), RELEASE, RUN),
+            DocValidation(
+                YTD_HISTORY_SUITE, _result(YTD_HISTORY_SUITE, _reconciliation(-999.0)), PASSING, RUN
+            ),
+            DocValidation(
+                YTD_HISTORY_SUITE, _result(YTD_HISTORY_SUITE, _reconciliation(5.0)), FAILING, RUN
+            ),
+            DocValidation(
+                QUERY_RELEASE_SUITE, _result(QUERY_RELEASE_SUITE, _release_frame()), RELEASE, RUN
+            ),
         ],
         docs_dir,
     )
@@ -139,11 +151,16 @@ def test_second_build_adds_to_the_site_quietly(
     capfd.readouterr()
     again = build_data_docs(
         [
-            DocValidation(YTD_HISTORY_SUITE, _reconciliation(-999.0), PASSING, "calm-heron"),
+            DocValidation(
+                YTD_HISTORY_SUITE,
+                _result(YTD_HISTORY_SUITE, _reconciliation(-999.0)),
+                PASSING,
+                "calm-heron",
+            ),
             # A bulletin URL as label: '/' cannot be in a store key, so it is replaced.
             DocValidation(
                 YTD_HISTORY_SUITE,
-                _reconciliation(-1.0),
+                _result(YTD_HISTORY_SUITE, _reconciliation(-1.0)),
                 "http://127.0.0.1/table14.html",
                 "calm-heron",
             ),
@@ -168,7 +185,15 @@ def test_second_build_adds_to_the_site_quietly(
 def test_unknown_suite_is_an_error_not_a_silent_pass(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         build_data_docs(
-            [DocValidation("no_such_suite", _reconciliation(0.0), "x.csv", RUN)], tmp_path
+            [
+                DocValidation(
+                    "no_such_suite",
+                    _result(YTD_HISTORY_SUITE, _reconciliation(0.0)),
+                    "x.csv",
+                    RUN,
+                )
+            ],
+            tmp_path,
         )
     assert not list((tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json"))
 
@@ -179,12 +204,14 @@ REOPEN = textwrap.dedent("""
     sys.addaudithook(lambda event, args: connects.append(args) if event == "socket.connect"
                      else None)
     import pandas as pd
-    from expectations.data_docs import DocValidation, build_data_docs
-    from transforms.ytd import RECONCILIATION_COLUMNS
+    from customs_etl.expectations.data_docs import DocValidation, build_data_docs
+    from customs_etl.transforms.ytd import RECONCILIATION_COLUMNS
     row = ["sum", "gacc_query", "export", "85051110", "WLD", 2025, 7, 10000.0, 9999.0,
            "months 1-7", 1.0, 1000.0, 5.0, False]
     frame = pd.DataFrame([row], columns=RECONCILIATION_COLUMNS)
-    print(build_data_docs([DocValidation("ytd_history", frame, "later.csv", "next-run")],
+    from customs_etl.expectations.validate import validate
+    result = validate(frame, "ytd_history")[1]
+    print(build_data_docs([DocValidation("ytd_history", result, "later.csv", "next-run")],
                           sys.argv[1]))
     print("connects", len(connects))
 """)

@@ -21,8 +21,8 @@ from prefect.cli.deploy._models import PrefectYamlModel
 from prefect.server.schemas.schedules import CronSchedule
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from customs_etl.errors import CustomsEtlError
-from flows.deployments import (
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.flows.deployments import (
     PREFECT_YAML,
     PROJECT_ROOT,
     build_deployments,

@@ -24,8 +24,9 @@ import yaml
 from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.deployments import PREFECT_YAML, PROJECT_ROOT
-from sources.sample import sample_documents, sample_folder
+from customs_etl.flows.deployments import PREFECT_YAML, PROJECT_ROOT
+from customs_etl.publishers.sample import PUBLISHER as SAMPLE
+from customs_etl.publishers.sample import sample_folder
 from tests.support.prefect_server import PrefectServer, prefect_server
 
 pytestmark = pytest.mark.slow
@@ -60,8 +61,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
         server.cli("work-pool", "create", POOL, "--type", "process")
         # as a user would: from the project root, where the pull step records $PWD
         result = server.cli(
-            "--no-prompt", "deploy", "--all", cwd=PROJECT_ROOT, PWD=str(PROJECT_ROOT)
-        )
+            "--no-prompt", "deploy", "--all", "--prefect-file", "flows/prefect.yaml",
+            cwd=PROJECT_ROOT, PWD=str(PROJECT_ROOT),
+        )  # fmt: skip
         yield Deployed(server, folder, warehouse, result.stdout + result.stderr)
 
 
@@ -169,7 +171,7 @@ def test_backfill_deployment_runs_on_a_worker_and_loads_the_warehouse(
         assert finished.parameters == BACKFILL
 
     months = [date(2025, 6, 1), date(2025, 7, 1)]
-    expected = {doc.sha256 for month in months for doc in sample_documents(month)}
+    expected = {doc.sha256 for month in months for doc in SAMPLE.documents_for_month(month, {})}
     with duckdb.connect(str(deployed.warehouse), read_only=True) as con:
         releases = dict(con.execute("SELECT release_id, status FROM raw.releases").fetchall())
         world = dict(
@@ -186,9 +188,11 @@ def test_serve_registers_the_same_deployments_with_a_runner(deployed: Deployed) 
     """Last, as it re-registers the deployments: ``serve`` builds them from prefect.yaml."""
     server, specs = deployed.server, _specs()
     flows = {"monthly": "scheduled-monthly", "landing": "landing", "backfill": "backfill"}
-    serve = [sys.executable, "-c", "from flows.deployments import serve_all; serve_all()"]
-    by_module = {  # served runs import flows by module path: flows/landing.py:f → flows.landing.f
-        name: spec["entrypoint"].replace(".py:", ".").replace("/", ".")
+    serve = [
+        sys.executable, "-c", "from customs_etl.flows.deployments import serve_all; serve_all()"
+    ]
+    by_module = {  # served runs import installed modules: flows/landing.py:f → customs_etl.…
+        name: "customs_etl." + spec["entrypoint"].replace(".py:", ".").replace("/", ".")
         for name, spec in specs.items()
     }
     with server.background(command=serve, name="serve", cwd=deployed.folder):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from customs_etl.errors import CustomsEtlError
-from warehouse.db import reader, writer
-from warehouse.dictionary import (
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.warehouse.db import reader, writer
+from customs_etl.warehouse.dictionary import (
     DictionaryRow,
     dictionary_rows,
     missing_comments,

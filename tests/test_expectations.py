@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from expectations.suites import (
+from customs_etl.core.schema import conform
+from customs_etl.expectations.suites import (
     BUILDERS,
     BULLETIN_RELEASE_SUITE,
     QUERY_RELEASE_SUITE,
@@ -19,13 +20,12 @@ from expectations.suites import (
     suite_json,
     suite_path,
 )
-from expectations.validate import query_validation_frame, run_suite
+from customs_etl.expectations.validate import query_validation_frame, run_suite
+from customs_etl.transforms.bulletin import bulletin_observations, parse_bulletin_table
+from customs_etl.transforms.normalise import query_observations
+from customs_etl.transforms.query_export import parse_query_export
+from customs_etl.transforms.ytd import RECONCILIATION_COLUMNS
 from tests.support.exports import july_export
-from transforms.bulletin import bulletin_observations, parse_bulletin_table
-from transforms.normalise import query_observations
-from transforms.observations import conform
-from transforms.query_export import parse_query_export
-from transforms.ytd import RECONCILIATION_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = date(2026, 11, 26)
@@ -146,7 +146,7 @@ def test_decimal_columns_are_checked_as_numbers() -> None:
 
 
 def _valid_bulletin_frame() -> pd.DataFrame:
-    page = FIXTURES / "bulletin" / "table14-import-2026-01.html"
+    page = FIXTURES / "gacc_bulletin" / "table14-import-2026-01.html"
     table = parse_bulletin_table(page.read_bytes(), "http://127.0.0.1/table14.html")
     obs = conform(bulletin_observations(table, release_id="r"))
     return query_validation_frame(obs, TODAY)

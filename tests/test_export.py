@@ -12,9 +12,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from customs_etl.errors import CustomsEtlError, WarehouseBusy
-from warehouse.db import ENV_WAIT, reader, writer
-from warehouse.export import MANIFEST, export_warehouse
+from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
+from customs_etl.warehouse.db import reader, writer
+from customs_etl.warehouse.export import MANIFEST, export_warehouse
+
+ENV_WAIT = "CUSTOMS_ETL_BUSY_WAIT_SECONDS"
 
 
 def _migrated(tmp_path: Path) -> Path:

@@ -16,17 +16,19 @@ from typing import Any
 import duckdb
 import pytest
 
-from customs_etl import batches
-from customs_etl.errors import SourceError
-from sources.gacc_bulletin import BulletinClient
-from sources.http import HttpStatusError, make_session
-from sources.registry import ARCHIVE_ONLY_SOURCES, bulletin_documents
+from customs_etl.core.errors import SourceError
+from customs_etl.core.models import Outcome
+from customs_etl.pipeline.load import archive, load
+from customs_etl.publishers.gacc_bulletin import PUBLISHER as BULLETIN
+from customs_etl.publishers.gacc_bulletin.client import BulletinClient
+from customs_etl.publishers.http import HttpStatusError, make_session
 from tests.support.cli import run_cli
 from tests.support.faults import Reset, Truncated, serve_faulty_site
 from tests.support.http_site import Reply, Route
+from tests.support.pipeline import prepared
 
 pytestmark = pytest.mark.slow  # local HTTP servers
-FIXTURES = Path(__file__).parent / "fixtures" / "bulletin"
+FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
 INDEX = (FIXTURES / "index-monthly-2026.html").read_bytes()
 PAGE = (FIXTURES / "table14-import-2026-01.html").read_bytes()
 TABLE14_JAN = "/Statics/14000000-0000-4000-8000-000000000001.html"
@@ -49,17 +51,16 @@ def _site(table14: Route, table13: Route | None = None) -> dict[str, Route | byt
     }
 
 
-def _load_month(base_url: str, warehouse: Path) -> list[batches.Outcome]:
+def _load_month(base_url: str, warehouse: Path) -> list[Outcome]:
     """Fetch January 2026 from the site as the flows do: archive the index, then prepare +
     load every data document; the data documents' outcomes."""
     client = BulletinClient(
         base_url, session=make_session(retries=2, backoff=0.01), polite_delay=0, timeout=(2, 5)
     )
-    docs = bulletin_documents(MONTH, client=client)
-    for page in (d for d in docs if d.source in ARCHIVE_ONLY_SOURCES):
-        batches.archive(page, str(warehouse))
-    data = [d for d in docs if d.source not in ARCHIVE_ONLY_SOURCES]
-    return [batches.load(batches.prepare(doc), str(warehouse)) for doc in data]
+    docs = BULLETIN.documents_for_month(MONTH, {}, client=client)
+    for page in (d for d in docs if d.archive_only):
+        archive(page, str(warehouse))
+    return [load(prepared(doc), str(warehouse)) for doc in docs if not doc.archive_only]
 
 
 def _observations(warehouse: Path) -> list[tuple[Any, ...]]:

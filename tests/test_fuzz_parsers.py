@@ -24,24 +24,25 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from customs_etl import batches
-from customs_etl.errors import CustomsEtlError
-from sources.base import RawDocument
-from sources.gacc_bulletin import parse_index_links
-from sources.sample import sample_folder
-from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
-from transforms.bulletin import (
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.models import RawDocument
+from customs_etl.core.months import parse_month
+from customs_etl.core.units import kg_factor
+from customs_etl.publishers.gacc_bulletin.client import parse_index_links
+from customs_etl.publishers.sample import sample_folder
+from customs_etl.transforms.bulletin import (
     bulletin_observations,
     parse_bulletin_table,
     parse_month_range,
     parse_unit_line,
 )
-from transforms.file_names import hints_from_name, parse_month
-from transforms.normalise import query_observations
-from transforms.query_export import parse_query_export
-from transforms.units import kg_factor
+from customs_etl.transforms.file_names import hints_from_name
+from customs_etl.transforms.normalise import query_observations
+from customs_etl.transforms.query_export import parse_query_export
+from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
+from tests.support.pipeline import prepared
 
-FIXTURES = Path(__file__).parent / "fixtures" / "bulletin"
+FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
 PAGES = [
     (FIXTURES / name).read_text(encoding="utf-8")
     for name in (
@@ -208,10 +209,10 @@ def test_query_export_parser_random_bytes(data: bytes) -> None:
 @settings(FUZZ, max_examples=20)  # each example runs the GX release suite
 @given(mutated_export())
 def test_prepare_never_raises_for_bad_input(data: bytes) -> None:
-    """``batches.prepare`` promises never to raise for bad input: it quarantines instead."""
+    """``prepare`` promises never to raise for bad input: it quarantines instead."""
     doc = RawDocument(name="export-85051110-202507.csv", source="gacc_query", content=data,
                       flow="export", commodity_code="85051110")  # fmt: skip
-    escaped = _escape(lambda: batches.prepare(doc, today=date(2026, 1, 15)))
+    escaped = _escape(lambda: prepared(doc, today=date(2026, 1, 15)))
     if escaped is not None:
         assume(not _known(escaped))
         raise AssertionError(f"{type(escaped).__name__} escaped prepare: {escaped}")

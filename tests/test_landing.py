@@ -10,7 +10,7 @@ import duckdb
 import fsspec
 import pytest
 
-from flows.landing import landing_flow
+from customs_etl.flows.landing import landing_flow
 from tests.support.cli import run_cli
 from tests.support.exports import july_export
 

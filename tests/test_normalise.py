@@ -8,12 +8,13 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from customs_etl.errors import ParseError
+from customs_etl.core.errors import ParseError
+from customs_etl.core.months import parse_month
+from customs_etl.core.schema import OBSERVATION_COLUMNS, basis_for
+from customs_etl.transforms.file_names import hints_from_name
+from customs_etl.transforms.normalise import query_observations
+from customs_etl.transforms.query_export import parse_query_export
 from tests.support.exports import ZH_MONTHLY_HEADER, july_export, render_export
-from transforms.file_names import hints_from_name, parse_month
-from transforms.normalise import query_observations
-from transforms.observations import OBSERVATION_COLUMNS, basis_for
-from transforms.query_export import parse_query_export
 
 
 def _obs(data: bytes, **kwargs: object):

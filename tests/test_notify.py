@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from customs_etl.batches import Outcome
-from customs_etl.errors import SourceError
-from customs_etl.notify import (
+from customs_etl.core.errors import SourceError
+from customs_etl.core.models import Outcome
+from customs_etl.flows.notify import (
     ENV_WEBHOOK,
     notify_failure,
     notify_on_crash,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from transforms import partners
-from transforms.partners import (
+from customs_etl.core import partners
+from customs_etl.core.partners import (
     SHARED_ENTITY_MARKER,
     TABLE_COLUMNS,
     Partner,

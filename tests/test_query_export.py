@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from customs_etl.errors import ParseError
+from customs_etl.core.errors import ParseError
+from customs_etl.transforms.query_export import parse_query_export
 from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
-from transforms.query_export import parse_query_export
 
 
 def test_gbk_monthly_export_parses_with_types() -> None:

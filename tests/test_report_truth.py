@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reports.news import build_report, render, to_json
+from customs_etl.reports.news import build_report, render, to_json
+from customs_etl.warehouse.db import migrate
 from tests.support.history import LINE, clear, load_rows, observation
-from warehouse.db import migrate
 
 FIRST = date(2024, 1, 1)
 PARTNERS = ("DE", "US", "JP", "KR")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from sources.sample import sample_folder
+from customs_etl.publishers.sample import sample_folder
 from tests.support.cli import run_cli
 
 MARCH = "export-85051110-202503-partner-mode-usd.csv"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from customs_etl.batches import Outcome
-from flows.run_report import render_run_report
+from customs_etl.core.models import Outcome
+from customs_etl.flows.run_report import render_run_report
 from tests.support.cli import run_cli
 from tests.test_review import CHEAP
 from tests.test_revisions_e2e import _restated_march

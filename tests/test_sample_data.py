@@ -1,4 +1,4 @@
-"""The bundled magnet sample (sources/sample_data/magnets): format, sums, published figures.
+"""The bundled magnet sample (publishers/sample/data/magnets): format, sums, published figures.
 
 Reads the committed files directly (no project parser) and regenerates them with
 tools/make_sample.py to prove they are reproducible byte for byte.
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "sources" / "sample_data" / "magnets"
+SAMPLE = ROOT / "publishers" / "sample" / "data" / "magnets"
 SCRIPT = ROOT / "tools" / "make_sample.py"
 
 MONTHS = [f"2024{m:02d}" for m in range(1, 13)] + [f"2025{m:02d}" for m in range(1, 8)]

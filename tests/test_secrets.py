@@ -15,11 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customs_etl.errors import SourceError
-from sources.http import (
-    ENV_API_KEY,
-    ENV_API_KEY_PARAM,
-    ENV_COOKIE,
+from customs_etl.core.errors import SourceError
+from customs_etl.publishers.http import (
     Credentials,
     fetch,
     make_session,
@@ -28,8 +25,12 @@ from sources.http import (
 from tests.support.cli import run_cli
 from tests.support.http_site import RecordedRequest, Reply, Route, serve_site
 
+ENV_COOKIE = "CUSTOMS_ETL_HTTP_COOKIE"
+ENV_API_KEY = "CUSTOMS_ETL_HTTP_API_KEY"
+ENV_API_KEY_PARAM = "CUSTOMS_ETL_HTTP_API_KEY_PARAM"
+
 pytestmark = pytest.mark.slow  # local HTTP servers, Prefect flow runs
-FIXTURES = Path(__file__).parent / "fixtures" / "bulletin"
+FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
 INDEX = (FIXTURES / "index-monthly-2026.html").read_bytes()
 # URL-safe on purpose: one marker then covers the raw, quoted and URL-encoded forms.
 COOKIE_VALUE = "COOKIE-SECRET-5f1e9a"

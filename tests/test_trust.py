@@ -16,12 +16,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources.sample import sample_folder
+from customs_etl.publishers.sample import sample_folder
 from tests.support.cli import CliResult, run_cli
 from tests.support.exports import ZH_MONTHLY_HEADER, magnet_row, render_export
 
 CUMULATIVE_HEADER = tuple(h for h in ZH_MONTHLY_HEADER if h != "数据年月")
-FIXTURES = Path(__file__).parent / "fixtures" / "bulletin"
+FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
 
 
 def _rows(name: str) -> list[tuple[str, ...]]:
@@ -334,10 +334,10 @@ def test_the_sample_is_not_loaded_beside_real_releases_unless_asked(
 
 
 def test_run_and_backfill_default_to_automated_sources_never_the_sample() -> None:
-    from flows.pipeline import source_list
+    from customs_etl.publishers.registry import publishers
 
-    assert source_list(None) == ["gacc-bulletin"]
-    assert "sample" not in source_list([])
+    assert [p.name for p in publishers(None)] == ["gacc_bulletin"]
+    assert "sample" not in [p.name for p in publishers([])]
     makefile = (Path(__file__).parents[1] / "Makefile").read_text(encoding="utf-8")
     assert "backfill --source sample" in makefile
 
@@ -552,20 +552,22 @@ def test_an_empty_landing_file_is_filed_to_failed(prefect_api: str, tmp_path: Pa
 
 
 def test_the_newest_month_is_due_as_soon_as_it_has_ended() -> None:
-    from sources.registry import default_period, due_months, missing_months, shanghai_today
+    from customs_etl.core.months import shanghai_today
+    from customs_etl.flows.pipeline import missing_months
+    from customs_etl.publishers.gacc_bulletin import PUBLISHER as BULLETIN
 
     # The 10th: the old 20th-of-the-month cutoff hid October, already published.
-    assert default_period("gacc-bulletin", date(2026, 11, 10)) == date(2026, 10, 1)
+    assert BULLETIN.default_period(date(2026, 11, 10)) == date(2026, 10, 1)
     # 17:00 UTC on 31 October is 1 November in Shanghai: October is due there.
     assert shanghai_today(datetime(2026, 10, 31, 17, tzinfo=UTC)) == date(2026, 11, 1)
-    due = due_months("gacc-bulletin", date(2026, 11, 1))
+    due = BULLETIN.due_months(date(2026, 11, 1))
     assert due[0] == date(2025, 10, 1) and due[-1] == date(2026, 10, 1) and len(due) == 13
     held = {
         (date(2026, 3, 1), "export"),
         (date(2026, 3, 1), "import"),
         (date(2026, 4, 1), "export"),
     }
-    missing = missing_months("gacc-bulletin", due, held)
+    missing = missing_months(BULLETIN, due, held)
     assert date(2026, 3, 1) not in missing and date(2026, 4, 1) in missing  # imports missing
 
 
@@ -656,7 +658,7 @@ def test_an_index_link_to_another_host_is_refused(
 
 
 def test_an_answer_beyond_the_size_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sources.http import UnexpectedContent, fetch, make_session
+    from customs_etl.publishers.http import UnexpectedContent, fetch, make_session
     from tests.support.http_site import Route, serve_site
 
     big = b"<html>" + b"x" * 5_000 + b"</html>"
@@ -674,7 +676,7 @@ def test_an_answer_beyond_the_size_cap_is_refused(monkeypatch: pytest.MonkeyPatc
 def test_a_warehouse_from_a_newer_version_is_refused_by_readers_and_writers(
     prefect_api: str, tmp_path: Path
 ) -> None:
-    from warehouse.db import known_schema_version, writer
+    from customs_etl.warehouse.db import known_schema_version, writer
 
     path = tmp_path / "w.duckdb"
     with writer(path) as con:
@@ -703,7 +705,7 @@ def test_a_warehouse_from_a_newer_version_is_refused_by_readers_and_writers(
 
 
 def test_a_failing_rollback_never_hides_the_first_error() -> None:
-    from warehouse.db import transaction
+    from customs_etl.warehouse.db import transaction
 
     con = duckdb.connect()
     with pytest.raises(duckdb.BinderException, match="nope"), transaction(con):

@@ -9,12 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customs_etl.batches import load, prepare
-from customs_etl.errors import CustomsEtlError, WarehouseBusy
-from sources.base import RawDocument
+from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
+from customs_etl.core.models import RawDocument
+from customs_etl.pipeline.load import load
+from customs_etl.warehouse import releases as loads
+from customs_etl.warehouse.db import reader, writer
 from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
-from warehouse import load as loads
-from warehouse.db import reader, writer
+from tests.support.pipeline import prepared
 
 
 def _doc(content: bytes, name: str = "export-85051110-202507.csv") -> RawDocument:
@@ -42,8 +43,8 @@ def test_migrations_apply_once_and_layers_exist(tmp_path: Path) -> None:
 
 def test_same_bytes_twice_is_a_no_op(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    first = load(prepare(_doc(july_export())), str(path))
-    second = load(prepare(_doc(july_export(), name="renamed.csv")), str(path))
+    first = load(prepared(_doc(july_export())), str(path))
+    second = load(prepared(_doc(july_export(), name="renamed.csv")), str(path))
     assert (first.status, first.rows) == ("loaded", 4)
     assert (second.status, second.rows) == ("unchanged", 0)
     assert _count(path, "SELECT count(*) FROM core.observations") == 4
@@ -56,11 +57,11 @@ def test_same_bytes_twice_is_a_no_op(tmp_path: Path) -> None:
 
 def test_failure_mid_load_leaves_nothing(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    batch = prepare(_doc(july_export()))
+    batch = prepared(_doc(july_export()))
     broken = batch.observations.copy()
     broken.loc[3, "period_start"] = None  # NOT NULL: fails on INSERT after the release row
     with writer(path) as con, pytest.raises(duckdb.Error):
-        loads.load_release(con, batch.doc, broken, {})
+        loads.load_release(con, batch.doc, broken, None)
     assert _count(path, "SELECT count(*) FROM raw.releases") == 0
     assert _count(path, "SELECT count(*) FROM core.observations") == 0
     assert load(batch, str(path)).status == "loaded"  # and a clean retry works
@@ -68,14 +69,14 @@ def test_failure_mid_load_leaves_nothing(tmp_path: Path) -> None:
 
 def test_new_vintage_supersedes_the_slice_and_records_revisions(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    load(prepare(_doc(july_export())), str(path))
+    load(prepared(_doc(july_export())), str(path))
     revised = render_export(ZH_MONTHLY_HEADER, [
         magnet_row("202507", "304", "德国", "10", 950_000, 47_000_000),
         magnet_row("202507", "304", "德国", "15", 216_000, 10_800_000, "进料加工贸易"),
         magnet_row("202507", "502", "美国", "10", 619_000, 30_950_000),
         magnet_row("202507", "116", "日本", "10", 232_000, 11_600_000),
     ])
-    assert load(prepare(_doc(revised)), str(path)).status == "loaded"
+    assert load(prepared(_doc(revised)), str(path)).status == "loaded"
     with reader(path) as con:
         latest = con.execute("SELECT partner, trade_mode, quantity_kg FROM core.latest "
                              "ORDER BY partner, trade_mode").fetchall()

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from transforms.observations import OBSERVATION_COLUMNS
-from transforms.ytd import explain_breaks, reconcile_ytd, revisions, supersede
+from customs_etl.core.schema import OBSERVATION_COLUMNS
+from customs_etl.transforms.ytd import explain_breaks, reconcile_ytd, revisions, supersede
 
 
 def _obs(start: tuple[int, int], end: tuple[int, int], partner: str, kg: int,

@@ -7,7 +7,7 @@ totals and a handful of partner-month totals are chosen so that every figure pub
 press (``PUBLISHED`` below) holds; everything else (the other partners, the trade-mode split,
 every US-dollar value) is modeled with a seeded ``random.Random``.
 
-    python tools/make_sample.py [--out DIR]      # default: sources/sample_data/magnets
+    python tools/make_sample.py [--out DIR]      # default: publishers/sample/data/magnets
 
 Standard library only. The output is byte-for-byte deterministic: the model uses only the seeded
 generator and plain float arithmetic (no libm functions), and every figure written is an integer.
@@ -27,7 +27,7 @@ SERIES = "magnets_85051110"
 HS_CODE = "85051110"
 HS_NAME = "稀土永磁铁及稀土永磁体"
 SEED = 20250717
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "sources" / "sample_data" / "magnets"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "publishers" / "sample" / "data" / "magnets"
 
 MONTHS = tuple(f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13))[:19]
 RANGES = (("2024-01", "2024-12"), ("2025-01", "2025-07"))  # the cumulative exports
@@ -638,7 +638,7 @@ like the real ones.
 Regenerate (standard library only, byte-for-byte deterministic; it checks every published figure
 before writing):
 
-    python tools/make_sample.py [--out DIR]      # default: sources/sample_data/magnets
+    python tools/make_sample.py [--out DIR]      # default: publishers/sample/data/magnets
 
 `tests/test_sample_data.py` checks that the committed files match a fresh run.
 

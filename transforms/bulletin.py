@@ -25,11 +25,11 @@ from typing import Any
 import pandas as pd
 from bs4 import BeautifulSoup, Tag
 
-from customs_etl.errors import ParseError
-from transforms.catalogue import bulletin_key
-from transforms.observations import OBSERVATION_COLUMNS as CANONICAL_COLUMNS
-from transforms.observations import check_exact
-from transforms.units import unit_for
+from customs_etl.core.catalogue import bulletin_key
+from customs_etl.core.errors import ParseError
+from customs_etl.core.schema import OBSERVATION_COLUMNS as CANONICAL_COLUMNS
+from customs_etl.core.schema import check_exact
+from customs_etl.core.units import unit_for
 
 SOURCE = "gacc_bulletin"
 

@@ -20,18 +20,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
 
-from customs_etl.errors import CustomsEtlError, ParseError
+from customs_etl.core.errors import ParseError
 
 _FLOW = re.compile(r"(?:^|[-_.\s])(exports?|imports?|出口|进口)(?=$|[-_.\s])", re.IGNORECASE)
 _RANGE = re.compile(r"(?<!\d)(\d{4})(\d{2})-(\d{4})(\d{2})(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(\d{4})(\d{2})(?!\d)")
 _CODE = re.compile(r"(?:^|[-_.\s]|hs)(\d{8})(?=$|[-_.\s])", re.IGNORECASE)
 _PARTIAL = re.compile(r"(?:^|[-_.\s])partial(?=$|[-_.\s])", re.IGNORECASE)
-
-
-class NotAMonth(CustomsEtlError, ValueError):
-    """A month argument that is not YYYY-MM: the CLI prints it as one line (CustomsEtlError),
-    callers that validate arguments may still catch ValueError."""
 
 
 @dataclass(frozen=True)
@@ -50,14 +45,6 @@ def _month(year: str, month: str, name: str) -> date:
     if not 1 <= int(month) <= 12 or int(year) < 1:
         raise ParseError(name, f"file name month {year}{month} is not a month")
     return date(int(year), int(month), 1)
-
-
-def parse_month(text: str) -> date:
-    """``YYYY-MM`` or ``YYYYMM`` → first day of that month (used by the CLI too)."""
-    match = re.fullmatch(r"(\d{4})-?(\d{2})", text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
-        raise NotAMonth(f"{text!r} is not a month (YYYY-MM)")
-    return date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def hints_from_name(path: str) -> NameHints:

@@ -16,11 +16,11 @@ from decimal import Decimal
 
 import pandas as pd
 
-from customs_etl.errors import ParseError
-from transforms.observations import basis_for, check_exact, conform
-from transforms.partners import normalise_gacc_code, partner_for_gacc_code
-from transforms.query_export import MISSING_MARKS, QueryExport
-from transforms.units import Unit, unit_for
+from customs_etl.core.errors import ParseError
+from customs_etl.core.partners import normalise_gacc_code, partner_for_gacc_code
+from customs_etl.core.schema import basis_for, check_exact, conform
+from customs_etl.core.units import Unit, unit_for
+from customs_etl.transforms.query_export import MISSING_MARKS, QueryExport
 
 UNKNOWN_PARTNER_PREFIX = "GACC-"
 

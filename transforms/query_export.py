@@ -17,7 +17,7 @@ from datetime import date
 
 import pandas as pd
 
-from customs_etl.errors import ParseError
+from customs_etl.core.errors import ParseError
 
 PLATFORM_ROW_LIMIT = 10_000
 

@@ -20,26 +20,12 @@ from datetime import date
 
 import pandas as pd
 
-from transforms.observations import NATURAL_KEY
+from customs_etl.core.schema import NATURAL_KEY
+from customs_etl.core.schema import RECONCILIATION_COLUMNS as _RECONCILIATION
 
 TOLERANCE_KG = 1_000.0
 TOLERANCE_SHARE = 0.001
-RECONCILIATION_COLUMNS = [
-    "check",
-    "source",
-    "flow",
-    "commodity_code",
-    "partner",
-    "year",
-    "through_month",
-    "ytd_kg",
-    "months_kg",
-    "months_used",
-    "diff_kg",
-    "tolerance_kg",
-    "excess_kg",
-    "explained_by_revision",
-]
+RECONCILIATION_COLUMNS = list(_RECONCILIATION)
 REVISION_COLUMNS = [
     "source",
     "flow",

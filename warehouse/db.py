@@ -19,21 +19,20 @@ from pathlib import Path
 
 import duckdb
 
-from customs_etl.errors import CustomsEtlError, WarehouseBusy
+from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
+from customs_etl.core.settings import settings
 
-DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
 ENV_WAREHOUSE = "CUSTOMS_ETL_WAREHOUSE"
-ENV_WAIT = "CUSTOMS_ETL_BUSY_WAIT_SECONDS"
 
 
 def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """``--warehouse`` beats ``$CUSTOMS_ETL_WAREHOUSE`` beats ``./data/warehouse.duckdb``."""
-    chosen = explicit or os.environ.get(ENV_WAREHOUSE) or DEFAULT_WAREHOUSE
+    chosen = explicit or settings().warehouse
     return Path(chosen).expanduser()
 
 
 def _migrations() -> list[tuple[int, str, str]]:
-    folder = resources.files("warehouse") / "migrations"
+    folder = resources.files("customs_etl.warehouse") / "migrations"
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
@@ -152,7 +151,7 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 def _open(path: Path, *, read_only: bool, wait_seconds: float | None) -> duckdb.DuckDBPyConnection:
-    wait = float(os.environ.get(ENV_WAIT, "30")) if wait_seconds is None else wait_seconds
+    wait = settings().busy_wait_seconds if wait_seconds is None else wait_seconds
     deadline = time.monotonic() + wait
     delay = 0.1
     while True:

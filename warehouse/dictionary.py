@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import duckdb
 
-from customs_etl.errors import CustomsEtlError
-from warehouse.db import reader
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.warehouse.db import reader
 
 DEFAULT_SCHEMAS: tuple[str, ...] = ("core", "marts")
 FORMATS: tuple[str, ...] = ("text", "markdown", "json")

@@ -23,9 +23,9 @@ from typing import Any
 
 import duckdb
 
-from customs_etl.errors import CustomsEtlError
-from warehouse.db import reader
-from warehouse.dictionary import dictionary_rows
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.warehouse.db import reader
+from customs_etl.warehouse.dictionary import dictionary_rows
 
 MANIFEST = "manifest.json"
 HISTORY_OBJECTS: tuple[str, ...] = ("core.observations", "core.revisions")

@@ -15,9 +15,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from sources.base import RawDocument
-from transforms.observations import OBSERVATION_COLUMNS, conform
-from warehouse.load import load_release
+from customs_etl.core.models import RawDocument
+from customs_etl.core.schema import OBSERVATION_COLUMNS, conform
+from customs_etl.warehouse.releases import load_release
 
 LINE = "85051110"
 GACC_CODE = {"DE": "304", "US": "502", "JP": "116", "KR": "133", "NL": "309", "IN": "111"}
@@ -83,7 +83,7 @@ def load_rows(
     frame = conform(pd.DataFrame(list(rows)))
     frame["release_id"] = doc.sha256
     frame["source_row"] = range(2, len(frame) + 2)
-    load_release(con, doc, frame, {})
+    load_release(con, doc, frame, None)
     return doc.sha256
 
 

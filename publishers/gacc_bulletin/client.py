@@ -8,35 +8,32 @@ client's base URL: a mirror, a proxy or a local test server then serves the whol
 
 from __future__ import annotations
 
-import os
 import re
-from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from bs4 import BeautifulSoup
 
-from customs_etl.errors import NotPublishedYet, ParseError
-from sources.http import (
+from customs_etl.core.errors import NotPublishedYet, ParseError
+from customs_etl.core.months import shanghai_today
+from customs_etl.publishers.http import (
     FetchedDocument,
     HttpStatusError,
     UnexpectedContent,
     fetch,
     make_session,
 )
-from transforms.bulletin import normalise_text, page_is_complete, parse_month_range
+from customs_etl.transforms.bulletin import normalise_text, page_is_complete, parse_month_range
 
 DEFAULT_BASE_URL = "http://english.customs.gov.cn"
-BASE_URL_ENV = "CUSTOMS_ETL_GACC_BULLETIN_URL"
 PUBLISHER_HOSTS = frozenset({"english.customs.gov.cn"})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _INDEX_DIR = "/statics/report/"
-# GACC publishes on Beijing time (UTC+8, no daylight saving): its year turns 8 hours early.
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def _this_year() -> int:
-    return datetime.now(BEIJING).year
+    """GACC's current year: Beijing time turns the year 8 hours before UTC."""
+    return shanghai_today().year
 
 
 def parse_index_links(
@@ -92,7 +89,7 @@ class BulletinClient:
         polite_delay: float = 1.0,
         timeout: float | tuple[float, float] = (5, 30),
     ) -> None:
-        self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         # Credentials from the environment go to the publisher (or its mirror) only.
         host = urlsplit(self.base_url).hostname or ""
         self.session = session or make_session(secret_hosts=[host])

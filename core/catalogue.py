@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from customs_etl.errors import CustomsEtlError
+from customs_etl.core.errors import CustomsEtlError
 
 BULLETIN_PREFIX = "bulletin:"
 

@@ -1,8 +1,9 @@
-"""The canonical observation: one row = one published number, whatever the publisher.
+"""The canonical schema: one observation row = one published number, whatever the publisher.
 
-Every normaliser returns exactly these columns so validation, loading and marts are written
-once. ``grain`` says which breakdowns the document had (``partner,trade_mode``…), so sums never
-mix an export split by trade mode with one that is not.
+Every publisher's parser returns exactly these columns so validation, loading and marts are
+written once. ``grain`` says which breakdowns the document had (``partner,trade_mode``…), so
+sums never mix an export split by trade mode with one that is not. The reconciliation columns
+are the shape of the YTD history check (built in ``transforms.ytd``, validated by a GX suite).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from customs_etl.errors import ParseError
+from customs_etl.core.errors import ParseError
 
 OBSERVATION_COLUMNS: tuple[str, ...] = (
     "release_id",
@@ -60,6 +61,24 @@ NATURAL_KEY: tuple[str, ...] = (
 DECIMAL_COLUMNS: tuple[str, ...] = ("quantity", "quantity_kg", "value", "value_usd", "value_cny")
 DECIMAL_SCALE = 12
 DECIMAL_INTEGER_DIGITS = 26
+
+# One row per published YTD figure checked against the months (``transforms.ytd``).
+RECONCILIATION_COLUMNS: tuple[str, ...] = (
+    "check",
+    "source",
+    "flow",
+    "commodity_code",
+    "partner",
+    "year",
+    "through_month",
+    "ytd_kg",
+    "months_kg",
+    "months_used",
+    "diff_kg",
+    "tolerance_kg",
+    "excess_kg",
+    "explained_by_revision",
+)
 
 BASES = ("month", "ytd", "range")
 FLOWS = ("export", "import")

@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from customs_etl.errors import CustomsEtlError
-from sources.base import RawDocument
-from transforms.file_names import hints_from_name
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.models import RawDocument
+from customs_etl.publishers.gacc_query import NAME
+from customs_etl.transforms.file_names import hints_from_name
 
-QUERY_SOURCE = "gacc_query"
+QUERY_SOURCE = NAME
 
 
 def read_export(

@@ -55,7 +55,7 @@ class Partner:
 
 def _read_table_text() -> str:
     """Read the shipped CSV through the package so it works from a wheel as well as a checkout."""
-    return resources.files("transforms").joinpath(TABLE_RESOURCE).read_text(encoding="utf-8")
+    return resources.files("customs_etl.core").joinpath(TABLE_RESOURCE).read_text(encoding="utf-8")
 
 
 @cache

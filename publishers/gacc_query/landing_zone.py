@@ -10,7 +10,6 @@ dropped twice is recognised by the warehouse and filed away as done without a se
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,17 +17,16 @@ from datetime import UTC, datetime
 import fsspec
 from fsspec.core import url_to_fs
 
-from customs_etl.errors import CustomsEtlError
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.settings import settings
 
-ENV_LANDING = "CUSTOMS_ETL_LANDING_URL"
-DEFAULT_LANDING = os.path.join("data", "landing")
 DONE, FAILED = "done", "failed"
 ACCEPTED_SUFFIXES = (".csv",)
 
 
 def landing_location(explicit: str | None = None) -> str:
     """``--location`` beats ``$CUSTOMS_ETL_LANDING_URL`` beats ``./data/landing``."""
-    return explicit or os.environ.get(ENV_LANDING) or DEFAULT_LANDING
+    return explicit or settings().landing_url
 
 
 @dataclass(frozen=True)

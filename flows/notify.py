@@ -13,24 +13,22 @@ False; it never fails the run it reports on.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from sources.http import REDACTED, make_session
-
-if TYPE_CHECKING:  # batches pulls in pandas and GX; a notice needs neither
-    from customs_etl.batches import Outcome
+from customs_etl.core.models import Outcome, Status
+from customs_etl.core.settings import secret_text, settings
+from customs_etl.publishers.http import REDACTED, make_session
 
 ENV_WEBHOOK = "CUSTOMS_ETL_WEBHOOK_URL"
 TIMEOUT = (3.05, 10.0)  # connect, read: a notice must not hold a finished run for long
 MAX_LISTED = 20  # quarantined documents listed in one message
 MAX_TEXT = 500  # characters of one reason or error kept
-STATUSES = ("loaded", "unchanged", "quarantined")
+STATUSES = (Status.LOADED, Status.UNCHANGED, Status.QUARANTINED)
 # Loggers that print request lines (path and query included) at DEBUG level.
 _HTTP_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.connection")
 
@@ -73,10 +71,9 @@ def _mask(text: str, secrets: set[str] | list[str]) -> str:
     return text
 
 
-def webhook_url_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+def webhook_url_from_env() -> str | None:
     """``$CUSTOMS_ETL_WEBHOOK_URL``, or None when unset or blank (notices are optional)."""
-    value = (environ if environ is not None else os.environ).get(ENV_WEBHOOK, "").strip()
-    return value or None
+    return secret_text(settings().webhook_url)
 
 
 def redact_webhook_url(url: str) -> str:
@@ -149,11 +146,11 @@ def failure_message(
         message["error"] = _clip(text)
         return message
     outcomes = list(outcomes_or_summary)
-    bad = [o for o in outcomes if o.status == "quarantined"]
+    bad = [o for o in outcomes if o.status == Status.QUARANTINED]
     if not bad:
         return None
     message["event"] = "quarantined"
-    message["counts"] = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
+    message["counts"] = {str(s): sum(o.status == s for o in outcomes) for s in STATUSES}
     message["quarantined"] = [
         {"file": o.name, "period": o.period, "reason": _clip(o.message), "id": o.release_id[:12]}
         for o in bad[:MAX_LISTED]

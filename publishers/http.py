@@ -11,10 +11,9 @@ here once.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
@@ -25,7 +24,8 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from requests.utils import get_auth_from_url
 from urllib3.util.retry import Retry
 
-from customs_etl.errors import SourceError
+from customs_etl.core.errors import SourceError
+from customs_etl.core.settings import secret_text, settings
 
 DEFAULT_USER_AGENT = "customs-etl/0.1 (+data pipeline; contact via repository)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -72,11 +72,7 @@ _SECRET_PARTS = (
 _MAX_RETRY_AFTER = 120.0
 
 ENV_MAX_BYTES = "CUSTOMS_ETL_HTTP_MAX_BYTES"
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # a bulletin page is ~100 kB; 50 MB is far beyond any
 ENV_COOKIE = "CUSTOMS_ETL_HTTP_COOKIE"
-ENV_API_KEY = "CUSTOMS_ETL_HTTP_API_KEY"
-ENV_API_KEY_HEADER = "CUSTOMS_ETL_HTTP_API_KEY_HEADER"
-ENV_API_KEY_PARAM = "CUSTOMS_ETL_HTTP_API_KEY_PARAM"
 DEFAULT_API_KEY_HEADER = "X-API-Key"
 # Statuses a WAF answers with a JS challenge or a ban page: retrying without a browser is futile.
 _CHALLENGE_STATUSES = frozenset({403, 412})
@@ -134,16 +130,16 @@ class Credentials:
     api_key_param: str | None = None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
+    def from_env(cls) -> Credentials:
         """``$CUSTOMS_ETL_HTTP_COOKIE`` (a Cookie header) and ``$CUSTOMS_ETL_HTTP_API_KEY``
         (sent as header ``$…_API_KEY_HEADER``, default X-API-Key, or as query parameter
-        ``$…_API_KEY_PARAM`` when that is set)."""
-        env = os.environ if environ is None else environ
+        ``$…_API_KEY_PARAM`` when that is set), from the settings."""
+        current = settings()
         return cls(
-            cookie=env.get(ENV_COOKIE, "").strip() or None,
-            api_key=env.get(ENV_API_KEY, "").strip() or None,
-            api_key_header=env.get(ENV_API_KEY_HEADER, "").strip() or DEFAULT_API_KEY_HEADER,
-            api_key_param=env.get(ENV_API_KEY_PARAM, "").strip() or None,
+            cookie=secret_text(current.http_cookie),
+            api_key=secret_text(current.http_api_key),
+            api_key_header=current.http_api_key_header.strip() or DEFAULT_API_KEY_HEADER,
+            api_key_param=(current.http_api_key_param or "").strip() or None,
         )
 
     def __bool__(self) -> bool:
@@ -334,16 +330,7 @@ def _media_type(content_type: str) -> str:
 
 def max_body_bytes() -> int:
     """``$CUSTOMS_ETL_HTTP_MAX_BYTES`` (default 50 MB): no answer is read beyond it."""
-    text = os.environ.get(ENV_MAX_BYTES, "").strip()
-    if not text:
-        return DEFAULT_MAX_BYTES
-    try:
-        value = int(text)
-    except ValueError:
-        raise SourceError(f"{ENV_MAX_BYTES}={text!r} is not a whole number of bytes") from None
-    if value <= 0:
-        raise SourceError(f"{ENV_MAX_BYTES}={text!r} must be positive")
-    return value
+    return settings().http_max_bytes
 
 
 def _read_capped(response: requests.Response, limit: int, safe_url: str) -> bytes:

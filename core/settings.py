@@ -1,0 +1,77 @@
+"""Every setting customs-etl reads from the environment, in one object.
+
+``CUSTOMS_ETL_*`` variables are read here and nowhere else (pydantic-settings, which Prefect
+already brings). A bad value is one line naming the variable, never a traceback from deep in a
+run. Secrets are ``SecretStr``: their ``repr`` and ``str`` never show the value, so a settings
+object can be logged. Reading settings has no side effects; ``settings()`` reads the
+environment afresh each time, so a test or a deployment that changes a variable is seen at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from customs_etl.core.errors import CustomsEtlError
+
+PREFIX = "CUSTOMS_ETL_"
+DEFAULT_WAREHOUSE = str(Path("data") / "warehouse.duckdb")
+DEFAULT_LANDING = str(Path("data") / "landing")
+
+
+class Settings(BaseSettings):
+    """The environment a run sees (``CUSTOMS_ETL_`` + the field name in capitals)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, extra="ignore", frozen=True, env_ignore_empty=True
+    )
+
+    warehouse: str = Field(DEFAULT_WAREHOUSE, description="DuckDB file")
+    landing_url: str = Field(DEFAULT_LANDING, description="landing folder or fsspec URL")
+    gacc_bulletin_url: str = Field(
+        "http://english.customs.gov.cn", description="GACC English bulletin site"
+    )
+    http_polite_delay: float = Field(1.0, ge=0, description="seconds between requests")
+    http_max_bytes: int = Field(50 * 1024 * 1024, gt=0, description="largest answer read")
+    http_cookie: SecretStr | None = Field(None, description="Cookie header for the publisher")
+    http_api_key: SecretStr | None = Field(None, description="API key for the publisher")
+    http_api_key_header: str = Field("X-API-Key", description="header carrying the API key")
+    http_api_key_param: str | None = Field(None, description="query parameter for the key")
+    busy_wait_seconds: float = Field(30.0, ge=0, description="wait for a running load")
+    webhook_url: SecretStr | None = Field(None, description="failure notices go here")
+    data_docs: bool = Field(True, description="build GX Data Docs beside the warehouse")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        """Values copied into an environment often carry stray spaces: ' off ' means off."""
+        return value.strip() if isinstance(value, str) else value
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first.get("loc") else "?"
+    variable = PREFIX + field.upper()
+    given = first.get("input")
+    shown = "" if given is None or "secret" in field or "cookie" in field or "key" in field else (
+        f"={given!r}"
+    )
+    return f"setting {variable}{shown}: {first['msg']}"
+
+
+def settings() -> Settings:
+    """The current settings; a bad value is a ``CustomsEtlError`` naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise CustomsEtlError(_one_line(exc)) from None
+
+
+def secret_text(value: SecretStr | None) -> str | None:
+    """The plain text of a secret setting, or None when it is unset or blank."""
+    if value is None:
+        return None
+    text = value.get_secret_value().strip()
+    return text or None

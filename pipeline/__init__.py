@@ -1,0 +1,1 @@
+"""Pipeline steps the flows call: prepare (parse, validate), check history, load; review."""

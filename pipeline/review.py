@@ -1,0 +1,128 @@
+"""Quarantine review: a person releases a held-back document (its failing checks waived) or
+drops it. Either way the decision is audited in ``meta.quarantine_reviews`` and the bytes stay.
+
+Release re-runs the whole preparation on the stored bytes — parse, normalise, the release suite,
+coverage and the YTD history check — so the audit records exactly which checks were waived
+today, and loads in one transaction with the status change and the audit row. A released
+document keeps its place in load order: when a newer vintage of its month loaded since, that one
+stays current, and the review says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.models import Coverage, DocumentParser, Status
+from customs_etl.core.months import label
+from customs_etl.pipeline.history import history_check
+from customs_etl.pipeline.prepare import prepare
+from customs_etl.warehouse import releases
+from customs_etl.warehouse.db import checkpoint, writer
+
+
+@dataclass(frozen=True)
+class Review:
+    """What a review did, for the terminal."""
+
+    release_id: str
+    file_name: str
+    action: Status
+    rows_loaded: int
+    waived: tuple[str, ...]
+    current: tuple[str, ...] = ()  # newer vintages that stay current over a release
+
+
+def _reviewer(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a container
+        return "unknown"
+
+
+def _require_reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise CustomsEtlError("a review needs --reason: say why, for the audit trail")
+    return reason.strip()
+
+
+def _quarantined(con: object, prefix: str) -> releases.StoredRelease:
+    stored = releases.find_release(con, prefix)  # type: ignore[arg-type]
+    if stored.status != Status.QUARANTINED:
+        raise CustomsEtlError(
+            f"{stored.doc.name} ({stored.doc.sha256[:12]}) is {stored.status}, not quarantined"
+        )
+    return stored
+
+
+def _still_current(con: object, release_id: str) -> tuple[str, ...]:
+    by_release: dict[tuple[str, str], list[str]] = {}
+    for start, end, rid, name in releases.newer_full_vintages(con, release_id):  # type: ignore[arg-type]
+        by_release.setdefault((rid, name or rid), []).append(label(start, end))
+    return tuple(
+        f"loaded as an older vintage: {name} ({rid[:12]}), loaded since, stays current for "
+        + ", ".join(dict.fromkeys(spans))
+        for (rid, name), spans in by_release.items()
+    )
+
+
+def release(
+    prefix: str,
+    reason: str,
+    parser_for: Callable[[str], DocumentParser],
+    reviewer: str | None = None,
+    warehouse: str | None = None,
+    *,
+    partial: bool = False,
+) -> Review:
+    """Load a quarantined document with its failing checks downgraded, and audit it.
+
+    ``parser_for`` gives the document's publisher by name; ``partial`` loads it as a filtered
+    export (only the figures it carries).
+    """
+    reason, who = _require_reason(reason), _reviewer(reviewer)
+    with writer(warehouse) as con:
+        doc = _quarantined(con, prefix).doc
+        if partial:
+            doc = dataclasses.replace(doc, coverage=Coverage.PARTIAL)
+        batch = prepare(doc, parser_for(doc.source))
+        if batch.observations is None:
+            raise CustomsEtlError(f"{doc.name}: cannot release, it does not parse: {batch.error}")
+        check = history_check(con, doc, batch.observations)
+        report = dataclasses.replace(
+            batch.report, coverage=check.coverage, history=check.history,
+            revisions=check.revisions,
+        )  # fmt: skip
+        waived = [
+            {
+                "suite": suite,
+                "expectation": c.expectation,
+                "column": c.column,
+                "severity": c.severity,
+                "unexpected_count": c.unexpected_count,
+            }
+            for suite, c in report.failed_checks()
+        ]
+        report.waived = {"by": who, "reason": reason, "checks": waived}
+        rows = releases.release_reviewed(con, doc, batch.observations, report, who, reason, waived)
+        current = _still_current(con, doc.sha256)
+    checkpoint(warehouse)
+    labels = tuple(f"[{w['severity']}] {w['expectation']} {w['column'] or ''}" for w in waived)
+    return Review(doc.sha256, doc.name, Status.RELEASED, rows, labels, current)
+
+
+def drop(
+    prefix: str, reason: str, reviewer: str | None = None, warehouse: str | None = None
+) -> Review:
+    """Decide a quarantined document will never load (its bytes and report stay)."""
+    reason, who = _require_reason(reason), _reviewer(reviewer)
+    with writer(warehouse) as con:
+        doc = _quarantined(con, prefix).doc
+        releases.drop_reviewed(con, doc.sha256, who, reason)
+    checkpoint(warehouse)
+    return Review(doc.sha256, doc.name, Status.DROPPED, 0, ())

@@ -1,0 +1,1 @@
+"""Publishers: one package each (list, fetch, parse, its suite), registered in registry.py."""

@@ -1,0 +1,126 @@
+"""The package as users install it: one top-level namespace, layers that point down, its data.
+
+The wheel is built once per session from this checkout (in-process setuptools, no download)
+and installed into a private folder; every check runs against that copy, from outside the
+checkout, so nothing here passes only because the repository is on the path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(out), str(ROOT)],
+        check=True, capture_output=True, cwd=out,
+    )  # fmt: skip
+    (built,) = out.glob("customs_etl-*.whl")
+    return built
+
+
+@pytest.fixture(scope="session")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+         str(target), str(wheel)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return target
+
+
+def _python(installed: Path, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` with the installed wheel first on the path, from outside the checkout."""
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    env.pop("PREFECT_API_URL", None)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_the_wheel_installs_one_top_level_package(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/", 1)[0] for name in archive.namelist()}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"customs_etl"}
+
+
+def test_layers_only_point_down(installed: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    result = subprocess.run(
+        [str(BIN / "lint-imports"), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 kept, 0 broken" in result.stdout
+
+
+def test_the_installed_copy_finds_its_data_and_deployments(
+    installed: Path, tmp_path: Path
+) -> None:
+    code = """
+import json
+import customs_etl
+from customs_etl.core.partners import load_partner_table
+from customs_etl.expectations.suites import BUILDERS, load_suite
+from customs_etl.flows.deployments import build_deployments
+from customs_etl.publishers.sample import sample_months
+from customs_etl.warehouse.db import known_schema_version
+print(json.dumps({
+    "file": customs_etl.__file__,
+    "deployments": sorted(d.name for d in build_deployments()),
+    "partners": len(load_partner_table()),
+    "suites": {n: len(load_suite(n).expectations) for n in BUILDERS},
+    "sample_months": len(sample_months()),
+    "schema": known_schema_version(),
+}))
+"""
+    result = _python(installed, code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["file"].startswith(str(installed))
+    assert found["deployments"] == ["backfill", "landing", "monthly"]
+    assert found["partners"] > 240 and found["sample_months"] == 19 and found["schema"] >= 5
+    assert all(count > 0 for count in found["suites"].values())
+
+
+def test_serve_from_the_installed_copy_reads_its_deployments(
+    installed: Path, tmp_path: Path
+) -> None:
+    code = "import sys; sys.argv = ['customs-etl', 'serve']; import customs_etl.__main__"
+    result = _python(installed, code, tmp_path)
+    assert result.returncode == 1
+    assert "serve needs a Prefect server for its 3 deployment(s)" in result.stderr
+
+
+def test_importing_has_no_side_effects_and_the_run_report_stays_light(tmp_path: Path) -> None:
+    code = """
+import json, os, sys
+before = dict(os.environ)
+import customs_etl.cli, customs_etl.flows.run_report, customs_etl.core.models
+light = [m for m in ("pandas", "great_expectations", "duckdb", "prefect") if m in sys.modules]
+print(json.dumps({"changed": sorted(k for k in set(os.environ) | set(before)
+                                    if os.environ.get(k) != before.get(k)),
+                  "heavy": light}))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found == {"changed": [], "heavy": []}

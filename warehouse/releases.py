@@ -1,0 +1,392 @@
+"""Every statement about releases and reviews: store, load, quarantine, archive, look up, review.
+
+All SQL that reads or writes ``raw.releases``, ``core.observations`` and
+``meta.quarantine_reviews`` lives here, so the pipeline and the CLI speak in documents and
+outcomes, never in SQL. Each write is ONE explicit transaction (DuckDB would otherwise commit a
+``;``-separated batch statement by statement): the warehouse never holds half a load, and the
+same bytes twice are a no-op because ``release_id`` is their sha256. Validation reports arrive
+as objects and become JSON here, at the warehouse boundary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.models import CURRENT_STATUSES, RawDocument, ReleaseReport, Status
+from customs_etl.core.schema import DECIMAL_SCALE, OBSERVATION_COLUMNS
+from customs_etl.warehouse.db import fetch_one, transaction
+
+PARSER_VERSION = "2"
+_DECIMAL = pa.decimal128(38, DECIMAL_SCALE)
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "period_start": pa.date32(),
+    "period_end": pa.date32(),
+    "quantity": _DECIMAL,
+    "quantity_kg": _DECIMAL,
+    "value": _DECIMAL,
+    "value_usd": _DECIMAL,
+    "value_cny": _DECIMAL,
+    "source_row": pa.int32(),
+}
+_CURRENT = tuple(str(s) for s in CURRENT_STATUSES)
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """What the warehouse decided about a document it has seen before."""
+
+    status: Status
+    message: str
+    coverage: str
+
+
+@dataclass(frozen=True)
+class StoredRelease:
+    """A stored document with its decision and report (for review and ``quarantine show``)."""
+
+    doc: RawDocument
+    status: Status
+    message: str
+    report: ReleaseReport
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def observations_to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """Exact hand-off to DuckDB: decimals stay decimals, dates stay dates.
+
+    Missing values (None, NaN, NA) become nulls in one vectorised pass per column; Arrow builds
+    the decimal and date arrays from the Python objects directly (never through float).
+    """
+    arrays = []
+    for column in OBSERVATION_COLUMNS:
+        kind = _ARROW_TYPES.get(column, pa.string())
+        items = frame[column].to_numpy(dtype=object, na_value=None)
+        arrays.append(pa.array(items, type=kind))
+    return pa.Table.from_arrays(arrays, names=list(OBSERVATION_COLUMNS))
+
+
+def decision_of(con: duckdb.DuckDBPyConnection, release_id: str) -> StoredDecision | None:
+    row = fetch_one(
+        con,
+        "SELECT status, message, coverage FROM raw.releases WHERE release_id = ?",
+        [release_id],
+    )
+    if row is None:
+        return None
+    return StoredDecision(Status(row[0]), row[1] or "", row[2] or "full")
+
+
+def _insert_release(
+    con: duckdb.DuckDBPyConnection,
+    doc: RawDocument,
+    *,
+    status: Status,
+    row_count: int | None,
+    message: str | None,
+    report: ReleaseReport | None,
+    replace: bool = False,
+) -> None:
+    if replace:  # the same bytes decided again (a quarantined export offered as partial)
+        con.execute("DELETE FROM raw.releases WHERE release_id = ?", [doc.sha256])
+    con.execute(
+        "INSERT INTO raw.releases (release_id, source, file_name, url, content, size_bytes,"
+        " fetched_at, published_on, ingested_at, parser_version, flow, commodity_code,"
+        " period_start, period_end, status, row_count, message, validation_report, coverage)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            doc.sha256,
+            doc.source,
+            doc.name,
+            doc.url,
+            doc.content,
+            len(doc.content),
+            doc.fetched_at.replace(tzinfo=None),
+            doc.published_on,
+            _utc_now(),
+            PARSER_VERSION,
+            doc.flow,
+            doc.commodity_code,
+            doc.period_start,
+            doc.period_end,
+            str(status),
+            row_count,
+            message,
+            report.to_json() if report is not None else None,
+            str(doc.coverage),
+        ],
+    )
+
+
+def insert_observations(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    """Append canonical observations (Arrow, exact types) inside the caller's transaction."""
+    con.register("incoming_observations", table)
+    try:
+        con.execute("INSERT INTO core.observations BY NAME SELECT * FROM incoming_observations")
+    finally:
+        con.unregister("incoming_observations")
+
+
+def load_release(
+    con: duckdb.DuckDBPyConnection,
+    doc: RawDocument,
+    observations: pd.DataFrame,
+    report: ReleaseReport | None,
+    *,
+    replace: bool = False,
+) -> int:
+    """Insert the document and its observations atomically; returns rows loaded."""
+    table = observations_to_arrow(observations)
+    with transaction(con):
+        _insert_release(
+            con,
+            doc,
+            status=Status.LOADED,
+            row_count=table.num_rows,
+            message=None,
+            report=report,
+            replace=replace,
+        )
+        insert_observations(con, table)
+    return table.num_rows
+
+
+def quarantine_release(
+    con: duckdb.DuckDBPyConnection,
+    doc: RawDocument,
+    *,
+    message: str,
+    report: ReleaseReport | None,
+    replace: bool = False,
+) -> None:
+    """Keep the bytes and the reason, load no observation."""
+    with transaction(con):
+        _insert_release(
+            con,
+            doc,
+            status=Status.QUARANTINED,
+            row_count=None,
+            message=message,
+            report=report,
+            replace=replace,
+        )
+
+
+def archive_release(con: duckdb.DuckDBPyConnection, doc: RawDocument) -> bool:
+    """Keep a page that is evidence, not data (a bulletin index): status ``archived``.
+
+    False when these bytes are already kept.
+    """
+    if decision_of(con, doc.sha256) is not None:
+        return False
+    with transaction(con):
+        _insert_release(con, doc, status=Status.ARCHIVED, row_count=None, message=None,
+                        report=None)  # fmt: skip
+    return True
+
+
+def latest_for(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    flow: str,
+    commodity_codes: Iterable[str],
+    years: Iterable[int],
+) -> pd.DataFrame:
+    """Latest observations of the given lines and years: the history a new batch joins."""
+    codes, years = list(commodity_codes), list(years)
+    if not codes or not years:
+        return pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
+    # The date range repeats what ``year IN`` says in a form DuckDB pushes below the view's
+    # window (period_end is one of its partition columns): only those years are scanned.
+    relation = con.sql(
+        "SELECT * FROM core.latest WHERE source = $source AND flow = $flow"
+        " AND commodity_code IN $codes AND year(period_end) IN $years"
+        " AND period_end >= $first AND period_end < $after",
+        params={
+            "source": source,
+            "flow": flow,
+            "codes": codes,
+            "years": years,
+            "first": date(min(years), 1, 1),
+            "after": date(max(years) + 1, 1, 1),
+        },
+    )
+    return relation.to_arrow_table().to_pandas()  # Decimals and dates survive, unlike .df()
+
+
+def held_periods(con: duckdb.DuckDBPyConnection, source: str) -> set[tuple[date, str]]:
+    """(period_end, flow) of every loaded document of ``source``: what a poll need not fetch."""
+    rows = con.execute(
+        "SELECT DISTINCT period_end, flow FROM raw.releases WHERE source = ?"
+        " AND status IN ? AND period_end IS NOT NULL",
+        [source, list(_CURRENT)],
+    ).fetchall()
+    return {(period, flow) for period, flow in rows}
+
+
+def current_sources(con: duckdb.DuckDBPyConnection, excluding: str) -> list[tuple[str, int]]:
+    """(source, documents) of loaded releases from every source but ``excluding``."""
+    return con.execute(
+        "SELECT source, count(*) FROM raw.releases WHERE status IN ? AND source <> ?"
+        " GROUP BY source ORDER BY source",
+        [list(_CURRENT), excluding],
+    ).fetchall()
+
+
+# ---------------------------------------------------------------- quarantine and review
+
+
+def quarantined(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime, str, str]]:
+    """(id, ingested at, file, reason) of every quarantined document, newest first."""
+    return con.execute(
+        "SELECT release_id, ingested_at, coalesce(file_name, ''), coalesce(message, '')"
+        " FROM raw.releases WHERE status = ? ORDER BY load_seq DESC",
+        [str(Status.QUARANTINED)],
+    ).fetchall()
+
+
+def find_release(con: duckdb.DuckDBPyConnection, prefix: str) -> StoredRelease:
+    """The one document whose id starts with ``prefix`` (a literal prefix, no wildcards)."""
+    rows = con.execute(
+        "SELECT release_id, status, file_name, source, content, url, fetched_at, published_on,"
+        " flow, commodity_code, period_start, period_end, coverage, message, validation_report"
+        " FROM raw.releases WHERE starts_with(release_id, ?)",
+        [prefix.strip().lower()],
+    ).fetchall()
+    if len(rows) != 1:
+        raise CustomsEtlError(f"{len(rows)} documents match id {prefix!r}; give more of the id")
+    (rid, status, name, source, content, url, fetched, published, flow, code, start, end,
+     coverage, message, report) = rows[0]  # fmt: skip
+    doc = RawDocument(
+        name=name or rid,
+        source=source,
+        content=bytes(content),
+        url=url,
+        fetched_at=fetched.replace(tzinfo=UTC) if fetched else datetime.now(UTC),
+        published_on=published,
+        flow=flow,
+        commodity_code=code,
+        period_start=start,
+        period_end=end,
+        coverage=coverage or "full",
+    )
+    return StoredRelease(doc, Status(status), message or "", ReleaseReport.from_json(report))
+
+
+def reviews_of(con: duckdb.DuckDBPyConnection, release_id: str) -> list[tuple]:
+    """(action, reviewer, reviewed at, reason) of one document's reviews, oldest first."""
+    try:
+        return con.execute(
+            "SELECT action, reviewer, reviewed_at, reason FROM meta.quarantine_reviews"
+            " WHERE release_id = ? ORDER BY review_id",
+            [release_id],
+        ).fetchall()
+    except duckdb.CatalogException:  # a warehouse from before reviews existed
+        return []
+
+
+def _audit(
+    con: duckdb.DuckDBPyConnection,
+    release_id: str,
+    action: Status,
+    reason: str,
+    reviewer: str,
+    waived: list[dict[str, Any]] | None = None,
+    rows: int | None = None,
+) -> None:
+    con.execute(
+        "INSERT INTO meta.quarantine_reviews (release_id, action, reason, reviewer, reviewed_at,"
+        " waived_checks, rows_loaded) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            release_id,
+            str(action),
+            reason,
+            reviewer,
+            _utc_now(),
+            None if waived is None else json.dumps(waived),
+            rows,
+        ],
+    )
+
+
+def release_reviewed(
+    con: duckdb.DuckDBPyConnection,
+    doc: RawDocument,
+    observations: pd.DataFrame,
+    report: ReleaseReport,
+    reviewer: str,
+    reason: str,
+    waived: list[dict[str, Any]],
+) -> int:
+    """Load a quarantined document after review: status, observations and audit row in ONE
+    transaction. It keeps its place in load order (its vintage is when it arrived)."""
+    table = observations_to_arrow(observations)
+    with transaction(con):
+        con.execute(
+            "UPDATE raw.releases SET status = ?, row_count = ?, message = ?,"
+            " validation_report = ?, coverage = ? WHERE release_id = ?",
+            [
+                str(Status.RELEASED),
+                table.num_rows,
+                f"released by {reviewer}: {reason}",
+                report.to_json(),
+                str(doc.coverage),
+                doc.sha256,
+            ],
+        )
+        insert_observations(con, table)
+        _audit(con, doc.sha256, Status.RELEASED, reason, reviewer, waived, table.num_rows)
+    return table.num_rows
+
+
+def drop_reviewed(
+    con: duckdb.DuckDBPyConnection, release_id: str, reviewer: str, reason: str
+) -> None:
+    """Decide a quarantined document never loads; bytes and report stay (audited)."""
+    with transaction(con):
+        con.execute(
+            "UPDATE raw.releases SET status = ?, message = message || ? WHERE release_id = ?",
+            [str(Status.DROPPED), f" [dropped by {reviewer}: {reason}]", release_id],
+        )
+        _audit(con, release_id, Status.DROPPED, reason, reviewer)
+
+
+def newer_full_vintages(
+    con: duckdb.DuckDBPyConnection, release_id: str
+) -> list[tuple[date, date, str, str]]:
+    """(period start, end, release id, file) of the newest full vintage loaded after
+    ``release_id`` for each slice it publishes: the ones that stay current over it."""
+    return con.execute(
+        """
+        WITH mine AS (
+            SELECT DISTINCT source, flow, commodity_code, period_start, period_end, basis
+            FROM core.observations WHERE release_id = $rid
+        ),
+        newer AS (
+            SELECT m.period_start, m.period_end, r.release_id, r.file_name,
+                   row_number() OVER (PARTITION BY m.source, m.flow, m.commodity_code,
+                                      m.period_start, m.period_end, m.basis
+                                      ORDER BY r.load_seq DESC) AS n
+            FROM mine AS m
+            JOIN core.observations AS o USING (source, flow, commodity_code, period_start,
+                                               period_end, basis)
+            JOIN raw.releases AS r ON r.release_id = o.release_id
+            WHERE r.status IN $current AND r.coverage = 'full'
+              AND r.load_seq > (SELECT load_seq FROM raw.releases WHERE release_id = $rid)
+        )
+        SELECT DISTINCT period_start, period_end, release_id, file_name FROM newer
+        WHERE n = 1 ORDER BY period_start, period_end
+        """,
+        {"rid": release_id, "current": list(_CURRENT)},
+    ).fetchall()
