@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from customs_etl.core.errors import CustomsEtlError
@@ -45,9 +45,13 @@ class Settings(BaseSettings):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _strip(cls, value: object) -> object:
-        """Values copied into an environment often carry stray spaces: ' off ' means off."""
-        return value.strip() if isinstance(value, str) else value
+    def _strip(cls, value: object, info: ValidationInfo) -> object:
+        """Values copied into an environment often carry stray spaces: ' off ' means off, and
+        a blank value means the default."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        return text if text else cls.model_fields[str(info.field_name)].default
 
 
 def _one_line(error: ValidationError) -> str:

@@ -6,7 +6,7 @@ every rule is a stock expectation: no custom classes, so a saved suite always lo
 Each expectation carries a GX ``severity``: ``critical`` quarantines the batch, ``warning``
 loads and is reported.
 
-Regenerate the JSON after changing a rule: ``python -m expectations.suites``.
+Regenerate the JSON after changing a rule: ``python -m customs_etl.expectations.suites``.
 """
 
 from __future__ import annotations

@@ -176,4 +176,4 @@ def test_serve_refuses_to_run_without_a_prefect_server() -> None:
         temporary_settings(restore_defaults={PREFECT_API_URL}),
         pytest.raises(CustomsEtlError, match="prefect server start"),
     ):
-        serve_all(names=["nightly"])  # without the check: "no deployment named", never a hang
+        serve_all()  # without the check this would serve forever on an API with no scheduler

@@ -118,3 +118,32 @@ def test_reader_meets_a_busy_warehouse_with_a_clear_error(tmp_path: Path) -> Non
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_statuses_are_typed_and_the_warehouse_checks_them(tmp_path: Path) -> None:
+    import re
+
+    from customs_etl.core.models import STORED_STATUSES, Coverage
+
+    path = tmp_path / "w.duckdb"
+    with writer(path) as con:
+        checks = [
+            text
+            for (text,) in con.execute(
+                "SELECT expression FROM duckdb_constraints() WHERE schema_name = 'raw'"
+                " AND table_name = 'releases' AND constraint_type = 'CHECK'"
+            ).fetchall()
+        ]
+        allowed = {
+            column: set(re.findall(r"'(\w+)'", text))
+            for text in checks
+            for column in ("status", "coverage")
+            if column in text
+        }
+        assert allowed == {"status": {str(s) for s in STORED_STATUSES},
+                           "coverage": {str(c) for c in Coverage}}
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute(
+                "INSERT INTO raw.releases (release_id, source, content, size_bytes, ingested_at,"
+                " parser_version, status) VALUES ('x', 's', ''::BLOB, 0, now(), '1', 'unchanged')"
+            )
