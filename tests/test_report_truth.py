@@ -16,17 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from customs_etl.core.months import add_months as _add
 from customs_etl.reports.news import build_report, render, to_json
 from customs_etl.warehouse.db import migrate
 from tests.support.history import LINE, clear, load_rows, observation
+from tests.support.reference import highest_and_lowest_since
 
 FIRST = date(2024, 1, 1)
 PARTNERS = ("DE", "US", "JP", "KR")
-
-
-def _add(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +51,7 @@ def _reference(history: dict[date, dict[str, int]], period: date) -> dict:
     now = total[period]
     previous = total.get(_add(period, -1))
     earlier = sorted(m for m in history if m < period)
-    high = low = None
-    if previous is not None and now > previous:
-        at_least = [m for m in earlier if total[m] >= now]
-        high = f"{max(at_least):%Y-%m}" if at_least else "record"
-    if previous is not None and now < previous:
-        at_most = [m for m in earlier if total[m] <= now]
-        low = f"{max(at_most):%Y-%m}" if at_most else "record"
+    high, low = highest_and_lowest_since(total, period, previous)
     rises, month = 0, period
     while _add(month, -1) in total and total[month] > total[_add(month, -1)]:
         rises, month = rises + 1, _add(month, -1)

@@ -16,9 +16,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from customs_etl.core.months import add_months
 from customs_etl.publishers.sample import sample_folder
 from tests.support.cli import CliResult, run_cli
 from tests.support.exports import ZH_MONTHLY_HEADER, magnet_row, render_export
+from tests.support.reference import highest_and_lowest_since
 
 CUMULATIVE_HEADER = tuple(h for h in ZH_MONTHLY_HEADER if h != "数据年月")
 FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
@@ -83,20 +85,11 @@ def test_every_sample_month_headline_matches_a_brute_force_reference(
             "SELECT period, quantity_kg FROM marts.world_monthly ORDER BY period",
         )
     )
-    months = sorted(series)
-    for i, month in enumerate(months):
+    for month in sorted(series):
         world = json.loads(_report(sample_warehouse, f"{month:%Y-%m}").stdout)["world"]
-        previous = series.get(date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1))
-        now = series[month]
-        earlier = months[:i]
-        want_high = want_low = None
-        if previous is not None and now > previous:
-            at_least = [m for m in earlier if series[m] >= now]
-            want_high = f"{max(at_least):%Y-%m}" if at_least else "record"
-        if previous is not None and now < previous:
-            at_most = [m for m in earlier if series[m] <= now]
-            want_low = f"{max(at_most):%Y-%m}" if at_most else "record"
-        assert (world["highest_since"], world["lowest_since"]) == (want_high, want_low), month
+        previous = series.get(add_months(month, -1))
+        want = highest_and_lowest_since(series, month, previous)
+        assert (world["highest_since"], world["lowest_since"]) == want, month
 
 
 # ------------------------------------------------------------------ 2. no Infinity, no NaN
