@@ -142,6 +142,10 @@ def migrate(con: duckdb.DuckDBPyConnection, path: object = "the warehouse") -> l
                 [version, name, digest],
             )
         done.append(name)
+    if done:
+        # Fold the new schema into the file at once: DuckDB 1.5.5 cannot replay COMMENT ON
+        # from the write-ahead log ("GetDefaultDatabase with no default database set").
+        con.execute("CHECKPOINT")
     return done
 
 
