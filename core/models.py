@@ -16,8 +16,12 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-if TYPE_CHECKING:  # parsing needs pandas; the models do not
+if TYPE_CHECKING:  # parsing needs pandas and Arrow; the models do not
+    from collections.abc import Sequence
+    from pathlib import Path
+
     import pandas as pd
+    import pyarrow as pa
 
 # The bundled sample is partly MODELED: a series of its own, never loaded beside real releases
 # unless asked (its publisher is ``publishers.sample``; the pipeline only needs the name).
@@ -85,6 +89,10 @@ class DocumentParser(Protocol):
     release_suite: str
 
     def parse(self, doc: RawDocument) -> pd.DataFrame: ...
+
+    def parse_batch(
+        self, docs: Sequence[RawDocument], scratch: Path
+    ) -> tuple[pa.Table, list[RawDocument]]: ...
 
 
 @dataclass

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
+import pyarrow as pa
 
 from customs_etl.core.errors import ParseError
 
@@ -80,6 +81,22 @@ RECONCILIATION_COLUMNS: tuple[str, ...] = (
     "explained_by_revision",
 )
 
+_DECIMAL = pa.decimal128(38, DECIMAL_SCALE)
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "period_start": pa.date32(),
+    "period_end": pa.date32(),
+    "quantity": _DECIMAL,
+    "quantity_kg": _DECIMAL,
+    "value": _DECIMAL,
+    "value_usd": _DECIMAL,
+    "value_cny": _DECIMAL,
+    "source_row": pa.int32(),
+}
+# The canonical observation as Arrow (what a batch hands the warehouse): exact decimals, dates.
+OBSERVATION_SCHEMA = pa.schema(
+    [pa.field(c, _ARROW_TYPES.get(c, pa.string())) for c in OBSERVATION_COLUMNS]
+)
+
 BASES = ("month", "ytd", "range")
 FLOWS = ("export", "import")
 CURRENCIES = ("USD", "CNY")
@@ -90,6 +107,19 @@ def basis_for(period_start: date, period_end: date) -> str:
     if period_start == period_end:
         return "month"
     return "ytd" if period_start.month == 1 and period_start.year == period_end.year else "range"
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """Exact hand-off of a pandas frame of observations: decimals stay decimals, dates dates.
+
+    Missing values (None, NaN, NA) become nulls in one vectorised pass per column; Arrow builds
+    the decimal and date arrays from the Python objects directly (never through float).
+    """
+    arrays = [
+        pa.array(frame[f.name].to_numpy(dtype=object, na_value=None), type=f.type)
+        for f in OBSERVATION_SCHEMA
+    ]
+    return pa.Table.from_arrays(arrays, schema=OBSERVATION_SCHEMA)
 
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:

@@ -126,9 +126,13 @@ def _run_flow(kind: str, **params: object) -> None:
     for o in outcomes:
         if o.status == Status.LOADED and o.message:
             kind = "warning" if o.warnings else "note"
-            out.print(f"{kind}: {o.name}: {o.message}", highlight=False, markup=False)
+            out.print(
+                f"{kind}: {o.name}: {o.message}", highlight=False, markup=False, soft_wrap=True
+            )
         for line in o.large_revisions:
-            out.print(f"large revision: {o.name}: {line}", highlight=False, markup=False)
+            out.print(
+                f"large revision: {o.name}: {line}", highlight=False, markup=False, soft_wrap=True
+            )
     failed = [o for o in outcomes if o.status == Status.QUARANTINED]
     for o in failed:
         err.print(f"quarantined: {o.message}", highlight=False, markup=False, soft_wrap=True)

@@ -16,24 +16,30 @@ from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from customs_etl.core.errors import CustomsEtlError
-from customs_etl.core.models import Outcome, RawDocument, ReleaseReport, Status
+from customs_etl.core.models import Outcome, RawDocument, Status
 from customs_etl.flows.notify import notify_on_crash
-from customs_etl.flows.pipeline import PREPARE_WORKERS, Run
-from customs_etl.pipeline.prepare import PreparedBatch
+from customs_etl.flows.pipeline import (
+    BATCH_BYTES,
+    BATCH_DOCUMENTS,
+    PREPARE_WORKERS,
+    Run,
+    Step,
+    batch_label,
+)
 from customs_etl.publishers.gacc_query.files import QUERY_SOURCE, export_document
 from customs_etl.publishers.gacc_query.landing_zone import DONE, FAILED, LandedFile, LandingZone
 
 SETTLE_SECONDS = 5.0
 
 
-def _item(zone: LandingZone, landed: LandedFile) -> RawDocument | PreparedBatch:
-    """The file as a document; a name the convention cannot read is refused as it stands."""
+def _document(zone: LandingZone, landed: LandedFile) -> tuple[RawDocument, str | None]:
+    """The file as a document; a name the convention cannot read is a reason to refuse it."""
     content = zone.read(landed)
     try:
-        return export_document(landed.name, content, url=landed.url)
+        return export_document(landed.name, content, url=landed.url), None
     except CustomsEtlError as exc:
         doc = RawDocument(name=landed.name, source=QUERY_SOURCE, content=content, url=landed.url)
-        return PreparedBatch(doc=doc, error=str(exc), report=ReleaseReport(error=str(exc)))
+        return doc, str(exc)
 
 
 @flow(
@@ -54,21 +60,31 @@ def landing_flow(
     run.notes += [f"{name}: still being written, left for the next poll" for name in growing]
     by_hash: dict[str, list[LandedFile]] = {}
 
-    def items() -> Iterator[RawDocument | PreparedBatch]:
+    def steps() -> Iterator[Step]:
+        """The settled files in batches (bounded bytes), each read only when its turn comes."""
+        batch: list[RawDocument] = []
+        refused: dict[str, str] = {}
+        size = 0
         for landed in ready:
-            item = _item(zone, landed)
-            doc = item.doc if isinstance(item, PreparedBatch) else item
+            if batch and (size + landed.size > BATCH_BYTES or len(batch) >= BATCH_DOCUMENTS):
+                yield Step(batch, batch_label("landing", batch), refused)
+                batch, refused, size = [], {}, 0
+            doc, refusal = _document(zone, landed)
             by_hash.setdefault(doc.sha256, []).append(landed)
-            yield item
+            if refusal is not None:
+                refused[doc.sha256] = refusal
+            batch.append(doc)
+            size += landed.size
+        if batch:
+            yield Step(batch, batch_label("landing", batch), refused)
 
-    def file_away(batch: PreparedBatch, outcome: Outcome) -> None:
-        landed = by_hash[batch.doc.sha256].pop(0)
+    def file_away(doc: RawDocument, outcome: Outcome) -> None:
+        landed = by_hash[doc.sha256].pop(0)
         failed = outcome.status == Status.QUARANTINED
-        where = zone.file_away(landed, FAILED if failed else DONE, batch.doc.sha256,
-                               outcome.message)  # fmt: skip
+        where = zone.file_away(landed, FAILED if failed else DONE, doc.sha256, outcome.message)
         logger.info("%s: %s → %s", landed.name, outcome.status, where)
 
-    run.process(items(), after_load=file_away)
+    run.process(steps(), after_load=file_away)
     if not ready and not growing:
         run.notes.append(f"landing folder {zone.location}: nothing new")
     return run.finish()

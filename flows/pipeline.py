@@ -1,16 +1,18 @@
 """Prefect flows: ingest files, a monthly run, a backfill over a month range.
 
-Orchestration only: documents are fetched (a task per month, retried) and prepared (parse,
-normalise, GX) concurrently, then loaded one at a time because DuckDB has a single writer. One
-failed document never stops the others; the run ends Failed when anything was quarantined, with
-a per-document outcome table on the terminal and as a Prefect artifact. The landing flow
-(``flows.landing``) uses the same streaming loop, ``Run.process``.
+Orchestration only. A run is a sequence of batches (a month of a backfill, a chunk of an ingest,
+a landing poll): documents are fetched (a task per month, retried), each batch is prepared
+(parse, normalise, ONE GX validation per suite) on the thread pool while the previous batch
+loads (history checks, ONE transaction; DuckDB has a single writer). One failed document never
+stops the others; the run ends Failed when anything was quarantined, with a per-document
+outcome table on the terminal and as a Prefect artifact. The landing flow (``flows.landing``)
+uses the same loop, ``Run.process``.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -27,8 +29,8 @@ from customs_etl.core.months import month_range, parse_month, shanghai_today
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
 from customs_etl.flows.notify import notify_failure, notify_on_crash
 from customs_etl.flows.run_report import render_run_report
-from customs_etl.pipeline.load import archive, load, refuse_sample_beside_real
-from customs_etl.pipeline.prepare import PreparedBatch, prepare
+from customs_etl.pipeline.load import archive, load_batch, refuse_sample_beside_real
+from customs_etl.pipeline.prepare import PreparedBatch, prepare_batch
 from customs_etl.publishers.base import Publisher
 from customs_etl.publishers.gacc_query.files import expand_paths, read_export
 from customs_etl.publishers.http import HttpStatusError, UnexpectedContent
@@ -70,16 +72,57 @@ def fetch_month(source: str, month: date, cache: dict | None = None) -> list[Raw
     return publisher(source).documents_for_month(month, {} if cache is None else cache)
 
 
+@dataclass
+class Step:
+    """One batch to prepare: its documents, those refused before parsing, a name for people."""
+
+    docs: list[RawDocument]
+    label: str
+    refused: dict[str, str] = field(default_factory=dict)  # release id → reason
+
+
 @task(name="prepare", cache_policy=NO_CACHE)
-def prepare_document(doc: RawDocument) -> PreparedBatch:
-    return prepare(doc, publisher(doc.source), keep_results=docs_enabled())
+def prepare_step(step: Step) -> PreparedBatch:
+    """Parse and validate a batch (its documents together; GX once per suite)."""
+    return prepare_batch(
+        step.docs, publisher, keep_results=docs_enabled(), label=step.label, refused=step.refused
+    )
 
 
 @task(name="load", cache_policy=NO_CACHE)
-def load_document(
+def load_step(
     batch: PreparedBatch, warehouse: str | None, allow_sample: bool = False
-) -> Outcome:
-    return load(batch, warehouse, allow_sample=allow_sample)
+) -> list[Outcome]:
+    """History checks and ONE transaction for the batch (DuckDB has a single writer)."""
+    return load_batch(batch, warehouse, allow_sample=allow_sample)
+
+
+BATCH_BYTES = 64 * 1024 * 1024  # documents read into one batch at most (a full-scale month is
+BATCH_DOCUMENTS = 200  # ~30 MB in 31 files): memory stays bounded, GX runs once per batch
+
+
+def batches_of(
+    docs: Iterable[RawDocument], label: str, limit_bytes: int = BATCH_BYTES
+) -> Iterator[Step]:
+    """Documents in order, cut into batches of at most ``limit_bytes`` / ``BATCH_DOCUMENTS``."""
+    current: list[RawDocument] = []
+    size = 0
+    for doc in docs:
+        if current and (size + len(doc.content) > limit_bytes or len(current) >= BATCH_DOCUMENTS):
+            yield Step(current, batch_label(label, current))
+            current, size = [], 0
+        current.append(doc)
+        size += len(doc.content)
+    if current:
+        yield Step(current, batch_label(label, current))
+
+
+def batch_label(label: str, docs: list[RawDocument], shown: int = 3) -> str:
+    """How Data Docs and logs name a batch: its step and the documents in it."""
+    names = [d.name for d in docs]
+    if len(names) <= shown:
+        return f"{label}: {', '.join(names)}"
+    return f"{label}: {names[0]} … {names[-1]} ({len(names)} documents)"
 
 
 def data_docs_dir(warehouse: str | None) -> Path:
@@ -110,7 +153,7 @@ def _artifact_key(name: str) -> str:
 
 
 class Run:
-    """One flow run's documents: prepared ahead, loaded in order, reported at the end."""
+    """One flow run: batches prepared ahead, loaded in order, reported at the end."""
 
     def __init__(self, kind: str, warehouse: str | None, allow_sample: bool = False) -> None:
         self.kind = kind
@@ -128,42 +171,40 @@ class Run:
 
     def _collect_docs(self, batch: PreparedBatch) -> None:
         run = flow_run.get_name() or "run"
-        self._docs += [DocValidation(s, r, batch.doc.name, run) for s, r in batch.validations]
+        self._docs += [DocValidation(s, r, batch.label, run) for s, r in batch.validations]
         batch.validations = []
         if len(self._docs) >= DOCS_FLUSH_VALIDATIONS:
             publish_data_docs(self._docs, self.warehouse)
             self._docs = []
 
+    def _load(
+        self,
+        batch: PreparedBatch,
+        after_load: Callable[[RawDocument, Outcome], None] | None,
+    ) -> None:
+        outcomes = load_step(batch, self.warehouse, self.allow_sample)
+        self.outcomes += outcomes
+        batch.observations = batch.observations.slice(0, 0)  # frames can be large
+        self._collect_docs(batch)
+        if after_load is not None:
+            for doc, outcome in zip(batch.docs, outcomes, strict=True):
+                after_load(doc, outcome)
+
     def process(
         self,
-        docs: Iterable[RawDocument | PreparedBatch],
-        after_load: Callable[[PreparedBatch, Outcome], None] | None = None,
+        steps: Iterable[Step],
+        after_load: Callable[[RawDocument, Outcome], None] | None = None,
     ) -> None:
-        """Prepare ahead on the thread pool, load in document order, hold little in memory.
-
-        At most ``PREPARE_WORKERS`` prepared documents wait for the single writer, and each
-        batch's frames are dropped once it is loaded, so a backfill of many large files runs
-        in flat memory. An item that is already a ``PreparedBatch`` (refused before parsing)
-        goes straight to the load step, in its place.
-        """
-        window: deque = deque()
-
-        def load_next() -> None:
-            item = window.popleft()
-            batch = item if isinstance(item, PreparedBatch) else item.result()
-            outcome = load_document(batch, self.warehouse, self.allow_sample)
-            self.outcomes.append(outcome)
-            batch.observations = None
-            self._collect_docs(batch)
-            if after_load is not None:
-                after_load(batch, outcome)
-
-        for doc in docs:
-            window.append(doc if isinstance(doc, PreparedBatch) else prepare_document.submit(doc))
-            if len(window) > PREPARE_WORKERS:
-                load_next()
-        while window:
-            load_next()
+        """Prepare the next batch on the thread pool while this one loads: at most two
+        batches are in memory, so a long backfill runs in flat memory."""
+        pending = None
+        for step in steps:
+            future = prepare_step.submit(step)
+            if pending is not None:
+                self._load(pending.result(), after_load)
+            pending = future
+        if pending is not None:
+            self._load(pending.result(), after_load)
 
     def finish(self) -> State:
         """Publish the run report; Failed when anything was quarantined (the schedule alerts)."""
@@ -212,13 +253,18 @@ def guard_sample(sources: list[Publisher], warehouse: str | None, allow_sample: 
 
 
 def _fetch_and_load(run: Run, source: Publisher, months: list[date], missing: str) -> None:
-    cache: dict = {}  # each year's index fetched once per run
-    for month in months:
-        docs = run.keep_pages(fetch_month(source.name, month, cache))
-        if not docs:
-            run.notes.append(f"{source.name} {month:%Y-%m}: {missing}")
-            continue
-        run.process(docs)
+    """A batch per month: fetched (a task, retried), prepared while the previous one loads."""
+
+    def steps() -> Iterator[Step]:
+        cache: dict = {}  # each year's index fetched once per run
+        for month in months:
+            docs = run.keep_pages(fetch_month(source.name, month, cache))
+            if not docs:
+                run.notes.append(f"{source.name} {month:%Y-%m}: {missing}")
+                continue
+            yield from batches_of(docs, f"{source.name} {month:%Y-%m}")
+
+    run.process(steps())
 
 
 @flow(
@@ -242,7 +288,7 @@ def ingest_flow(
     """
     period_range = (parse_month(start), parse_month(end)) if start and end else None
     run = Run("ingest", warehouse)
-    run.process(  # read lazily: one file's bytes at a time, not the whole folder up front
+    docs = (  # read lazily: a batch's bytes at a time, not the whole folder up front
         read_export(
             p,
             flow=flow_hint,
@@ -252,6 +298,7 @@ def ingest_flow(
         )
         for p in expand_paths(paths)
     )
+    run.process(batches_of(docs, "ingest"))
     return run.finish()
 
 

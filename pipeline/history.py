@@ -1,47 +1,47 @@
-"""Check a prepared document against what the warehouse already holds, before it may load.
+"""Check a prepared batch against what the warehouse already holds, before any of it may load.
 
-Two checks run on warehouse history + the document, inside the writer's connection: coverage (a
-full release must carry every partner and trade mode of the figures it replaces; a partial one
-must have their breakdown) and the YTD history suite (YTD(m) ≈ Σ months, YTD(m) − YTD(m−1) ≈
-month(m), with breaks explained only within the document's own restatements).
+Runs inside the writer's connection, on the batch staged beside ``core.latest``
+(``warehouse.history``): coverage first (a full document must carry every partner and trade
+mode of the figures it would replace; a partial one must have their breakdown), then the YTD
+history suite over history plus the whole batch. A break is blamed on the documents that made
+it — the one publishing the broken YTD figure, else the ones publishing the months it adds up —
+and they are taken out and the rest checked again, so one bad file is quarantined alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from customs_etl.core.models import (
-    CheckResult,
-    Coverage,
-    RawDocument,
-    RevisionSummary,
-    SuiteReport,
-)
+from customs_etl.core.models import RevisionSummary, SuiteReport
 from customs_etl.expectations.suites import YTD_HISTORY_SUITE
 from customs_etl.expectations.validate import validate
-from customs_etl.transforms.coverage import coverage_gaps, grain_mismatches
-from customs_etl.transforms.ytd import explain_breaks, reconcile_ytd, revisions, supersede
-from customs_etl.warehouse.releases import latest_for
+from customs_etl.transforms.ytd import explain_breaks
+from customs_etl.warehouse.history import BatchHistory, CoverageFinding
 
 COVERAGE_SUITE = "coverage"
 REVISION_ROWS_KEPT = 50
+MAX_ROUNDS = 8  # blame-and-recheck rounds before every remaining suspect is held back
 
 
 @dataclass
-class HistoryCheck:
-    """What the warehouse's history says about one document."""
+class BatchCheck:
+    """What history says about each document of a batch (by release id)."""
 
-    coverage: SuiteReport | None = None  # a failed coverage check, shown and waived like a suite
-    coverage_message: str = ""
-    history: SuiteReport | None = None
-    history_result: Any = None  # GX's result of the YTD suite (for Data Docs)
-    breaks: str = ""
-    revisions: RevisionSummary | None = None
-    frame: pd.DataFrame | None = field(default=None, repr=False)
+    coverage: dict[str, tuple[SuiteReport, str]] = field(default_factory=dict)
+    breaks: dict[str, tuple[SuiteReport, str]] = field(default_factory=dict)
+    history: SuiteReport | None = None  # the YTD suite on what finally loads
+    history_result: Any = None
+    revisions: dict[str, RevisionSummary] = field(default_factory=dict)
+
+    def refused(self) -> dict[str, str]:
+        """Release id → the one-line reason it is quarantined."""
+        return {rid: message for rid, (_, message) in {**self.coverage, **self.breaks}.items()}
 
 
 def describe_breaks(broken: pd.DataFrame, limit: int = 3) -> str:
@@ -55,6 +55,8 @@ def describe_breaks(broken: pd.DataFrame, limit: int = 3) -> str:
 
 
 def _coverage_suite(lines: list[str], expectation: str, column: str) -> SuiteReport:
+    from customs_etl.core.models import CheckResult
+
     check = CheckResult(
         expectation=expectation,
         column=column,
@@ -66,78 +68,136 @@ def _coverage_suite(lines: list[str], expectation: str, column: str) -> SuiteRep
     return SuiteReport(suite=COVERAGE_SUITE, expectation_count=1, checks=[check])
 
 
-def check_coverage(
-    doc: RawDocument, history: pd.DataFrame, obs: pd.DataFrame
-) -> tuple[SuiteReport | None, str]:
-    """Refuse a full release that would shrink a month, or a partial one that cannot match."""
-    if doc.coverage == Coverage.PARTIAL:
-        lines = grain_mismatches(history, obs)
-        if not lines:
-            return None, ""
+def _coverage_refusals(
+    findings: list[CoverageFinding], names: dict[str, str], partial: set[str]
+) -> dict[str, tuple[SuiteReport, str]]:
+    by_doc: dict[str, list[CoverageFinding]] = {}
+    for finding in findings:
+        by_doc.setdefault(finding.release_id, []).append(finding)
+    refused = {}
+    for rid, found in by_doc.items():
+        lines = [f.describe() for f in found]
         more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
-        return _coverage_suite(lines, "partial_same_grain", "grain"), (
-            f"{doc.name}: a partial export must have the breakdown of the figures it updates: "
-            f"{lines[0]}{more}"
-        )
-    gaps = coverage_gaps(history, obs)
-    if not gaps:
-        return None, ""
-    lines = [gap.describe() for gap in gaps]
-    more = f" (+{len(gaps) - 1} more)" if len(gaps) > 1 else ""
-    return _coverage_suite(lines, "release_covers_current_vintage", "partner"), (
-        f"{doc.name}: carries fewer partners or trade modes than the figures it would replace: "
-        f"{lines[0]}{more}. Loading it would shrink them. If the query was filtered on purpose, "
-        "load it with --partial (or name it …-partial-…): it then updates only what it carries"
-    )
+        if rid in partial:
+            message = (
+                f"{names[rid]}: a partial export must have the breakdown of the figures it "
+                f"updates: {lines[0]}{more}"
+            )
+            refused[rid] = (_coverage_suite(lines, "partial_same_grain", "grain"), message)
+        else:
+            message = (
+                f"{names[rid]}: carries fewer partners or trade modes than the figures it would "
+                f"replace: {lines[0]}{more}. Loading it would shrink them. If the query was "
+                "filtered on purpose, load it with --partial (or name it …-partial-…): it then "
+                "updates only what it carries"
+            )
+            refused[rid] = (
+                _coverage_suite(lines, "release_covers_current_vintage", "partner"),
+                message,
+            )
+    return refused
 
 
 def _json_value(value: Any) -> Any:
     """numpy scalars → Python, dates → ISO text, NaN → None (the summary is JSON)."""
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, date) or hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
     if isinstance(value, float) and value != value:
         return None
     return value
 
 
-def _revision_summary(restated: pd.DataFrame, explained: pd.DataFrame) -> RevisionSummary:
-    """What the report keeps about restatements (JSON-safe, largest first)."""
-    ordered = restated.sort_values("delta_kg", key=lambda s: s.abs(), ascending=False)
-    return RevisionSummary(
-        count=len(ordered),
-        large=int(ordered["large"].sum()) if len(ordered) else 0,
-        rows=[
-            {k: _json_value(v) for k, v in r.items()}
-            for r in ordered.head(REVISION_ROWS_KEPT).to_dict("records")
-        ],
-        explained_breaks=describe_breaks(explained, limit=10),
-    )
+def _revision_summaries(restated: pd.DataFrame, explained: str) -> dict[str, RevisionSummary]:
+    """Per document: what it restates (JSON-safe, largest first)."""
+    out = {}
+    for rid, rows in restated.groupby("release_id", sort=False):
+        ordered = rows.drop(columns="release_id").sort_values(
+            "delta_kg", key=lambda s: s.abs(), ascending=False
+        )
+        out[str(rid)] = RevisionSummary(
+            count=len(ordered),
+            large=int(ordered["large"].sum()),
+            rows=[
+                {k: _json_value(v) for k, v in r.items()}
+                for r in ordered.head(REVISION_ROWS_KEPT).to_dict("records")
+            ],
+            explained_breaks=explained,
+        )
+    return out
 
 
-def history_check(con: Any, doc: RawDocument, obs: pd.DataFrame) -> HistoryCheck:
-    """Coverage, then YTD vs months on warehouse history + this document."""
-    partial = doc.coverage == Coverage.PARTIAL
-    first = obs.iloc[0]
-    years = sorted({d.year for d in obs["period_end"]})
-    history = latest_for(
-        con, first["source"], first["flow"], sorted(obs["commodity_code"].unique()), years
-    )
-    coverage, message = check_coverage(doc, history, obs)
-    restated = revisions(history, obs, partial=partial)
-    check = HistoryCheck(coverage=coverage, coverage_message=message)
-    after = reconcile_ytd(supersede(history, obs, partial))
-    if after.empty:
-        if len(restated):
-            check.revisions = _revision_summary(restated, after)
-        return check
-    after = explain_breaks(after, reconcile_ytd(history), obs, restated)
-    broken = after[(after["excess_kg"] > 0) & ~after["explained_by_revision"]]
-    explained = after[after["explained_by_revision"]]
-    check.history, check.history_result = validate(after, YTD_HISTORY_SUITE)
-    check.breaks = describe_breaks(broken)
-    check.frame = after
-    if len(restated):
-        check.revisions = _revision_summary(restated, explained)
-    return check
+def _blamed(history: BatchHistory, broken: pd.DataFrame, own_ytd: set) -> set[str]:
+    """The documents that made each break: the one publishing the broken YTD figure, else the
+    ones publishing the figures it adds up, else every document of that line and year."""
+    blamed: set[str] = set()
+    for row in broken.itertuples():
+        key = (row.source, row.flow, row.commodity_code, int(row.year), int(row.through_month))
+        through = int(row.through_month)
+        if key in own_ytd:
+            found = history.documents_touching(*key[:4], [through], basis_months=False)
+        else:
+            months = [through] if row.check == "step" else list(range(1, through + 1))
+            found = history.documents_touching(*key[:4], months, basis_months=True)
+            if row.check == "step":
+                found += history.documents_touching(*key[:4], [through - 1], basis_months=False)
+            if not found:
+                found = history.documents_touching(*key[:4], range(1, 13), basis_months=True)
+                found += history.documents_touching(*key[:4], range(1, 13), basis_months=False)
+        blamed.update(found)
+    return blamed
+
+
+def check_batch(
+    con: Any, observations: pa.Table, documents: Sequence[tuple[str, str, str]]
+) -> BatchCheck:
+    """Coverage, then YTD on history + the batch. ``documents``: (release id, name, coverage)
+    in load order; ``observations``: their canonical rows."""
+    names = {rid: name for rid, name, _ in documents}
+    partial = {rid for rid, _, coverage in documents if coverage == "partial"}
+    history = BatchHistory(con, observations, [(rid, cov) for rid, _, cov in documents])
+    result = BatchCheck()
+    try:
+        result.coverage = _coverage_refusals(history.coverage(), names, partial)
+        history.drop(list(result.coverage))
+        for _ in range(MAX_ROUNDS):
+            restated = history.restatements()
+            after = history.reconciliation(after=True)
+            if after.empty:
+                result.revisions = _revision_summaries(restated, "")
+                return result
+            before = history.reconciliation(after=False)
+            own_ytd = history.published_ytd()
+            after = explain_breaks(after, before, own_ytd, restated.drop(columns="release_id"))
+            broken = after[(after["excess_kg"] > 0) & ~after["explained_by_revision"]]
+            if broken.empty:
+                explained = describe_breaks(after[after["explained_by_revision"]], limit=10)
+                result.revisions = _revision_summaries(restated, explained)
+                result.history, result.history_result = validate(after, YTD_HISTORY_SUITE)
+                return result
+            report, _ = validate(after, YTD_HISTORY_SUITE)
+            remaining = set(history.documents()) - set(result.breaks)
+            blamed = (_blamed(history, broken, own_ytd) & remaining) or remaining
+            revised = _revision_summaries(restated[restated["release_id"].isin(blamed)], "")
+            for rid in blamed:
+                result.revisions[rid] = revised.get(rid) or RevisionSummary(0, 0, [])
+                result.breaks[rid] = (
+                    report,
+                    f"{names[rid]}: YTD does not match the sum of months: "
+                    f"{describe_breaks(broken)}",
+                )
+            history.drop(list(blamed))
+        # Rounds exhausted (a pathological batch): nothing that is still a suspect loads.
+        for rid in history.documents():
+            result.breaks.setdefault(
+                rid,
+                (
+                    SuiteReport(YTD_HISTORY_SUITE, 0, []),
+                    f"{names[rid]}: YTD checks did"
+                    " not settle within the batch: load its documents one at a time",
+                ),
+            )
+        return result
+    finally:
+        history.close()

@@ -1,10 +1,11 @@
-"""Load one prepared document, or quarantine it with its report: the only writes a run makes.
+"""Load one prepared batch, or quarantine its documents with their reports: a run's writes.
 
-Holds the single writer connection for one document: looks up what the warehouse already
-decided about the same bytes, refuses the modeled sample beside real releases, runs the history
-checks, and commits the document in ONE transaction — or keeps it in quarantine with the
-reason. Whatever goes wrong with one document (a failed check, or a load that fails for a reason
-that is not the warehouse's storage) ends as its quarantine, so it never stops the next one.
+Holds the single writer connection for one batch: looks up what the warehouse already decided
+about the same bytes, refuses the modeled sample beside real releases, checks the batch against
+history (coverage, YTD), and commits everything the batch decided — loads and quarantines — in
+ONE transaction. Whatever goes wrong with one document ends as its quarantine, so it never stops
+the others: when the batch's commit fails for a reason that is not the warehouse's storage, each
+document is committed on its own and the one that fails is held back with the reason.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import time
 from dataclasses import replace
 from typing import Any
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import SAMPLE_SOURCE as SAMPLE
 from customs_etl.core.models import Outcome, RawDocument, ReleaseReport, Status
 from customs_etl.core.months import label
 from customs_etl.core.partners import load_partner_table
-from customs_etl.pipeline.history import history_check
+from customs_etl.pipeline.history import check_batch
 from customs_etl.pipeline.prepare import PreparedBatch
 from customs_etl.warehouse import releases
 from customs_etl.warehouse.db import storage_cause, warehouse_path, writer
@@ -46,18 +48,27 @@ def refuse_sample_beside_real(con: Any, warehouse: str | None) -> None:
         )
 
 
-def unknown_partner_codes(observations: pd.DataFrame | None, limit: int = 10) -> str:
-    """'888 某国, 889 …' for partner codes the GACC table does not know (empty when none)."""
-    if observations is None or "source_partner_code" not in observations:
-        return ""
-    codes = observations["source_partner_code"]
-    unknown = observations[codes.notna() & ~codes.isin(list(load_partner_table()))]
-    if unknown.empty:
-        return ""
-    pairs = unknown[["source_partner_code", "partner_label"]].drop_duplicates("source_partner_code")
-    shown = [f"{c} {n}" if n else str(c) for c, n in pairs.head(limit).itertuples(index=False)]
-    more = f" (+{len(pairs) - limit} more)" if len(pairs) > limit else ""
-    return ", ".join(shown) + more
+def unknown_partner_codes(observations: pa.Table, limit: int = 10) -> dict[str, str]:
+    """Per document: '888 某国, 889 …' for partner codes the GACC table does not know."""
+    codes = observations.column("source_partner_code")
+    known = pa.array(sorted(load_partner_table()))
+    unknown = observations.filter(
+        pc.and_(pc.is_valid(codes), pc.invert(pc.is_in(codes, value_set=known)))
+    )
+    found: dict[str, dict[str, str | None]] = {}
+    for rid, code, name in zip(
+        unknown.column("release_id").to_pylist(),
+        unknown.column("source_partner_code").to_pylist(),
+        unknown.column("partner_label").to_pylist(),
+        strict=True,
+    ):
+        found.setdefault(rid, {}).setdefault(code, name)
+    out = {}
+    for rid, pairs in found.items():
+        shown = [f"{c} {n}" if n else str(c) for c, n in list(pairs.items())[:limit]]
+        more = f" (+{len(pairs) - limit} more)" if len(pairs) > limit else ""
+        out[rid] = ", ".join(shown) + more
+    return out
 
 
 def archive(doc: RawDocument, warehouse: str | None) -> bool:
@@ -70,108 +81,232 @@ def _check_lines(report: ReleaseReport) -> tuple[str, ...]:
     return tuple(check.line() for _, check in report.failed_checks())
 
 
-def _notes(doc: RawDocument, report: ReleaseReport, observations: pd.DataFrame) -> str:
+def _notes(doc: RawDocument, report: ReleaseReport, unknown: str) -> str:
     notes = []
     warnings = report.warning_count()
     if warnings:
         notes.append(
             f"{warnings} warning(s); details: customs-etl quarantine show {doc.sha256[:12]}"
         )
-    unknown = unknown_partner_codes(observations)
     if unknown:
         notes.append(
             f"unknown GACC partner code(s) {unknown}: kept under their own code (GACC-nnn), "
             "world totals include them; add them to the partner table"
         )
     revised = report.revisions
-    if revised:
+    if revised and revised.count:
         notes.append(f"restates {revised.count} figure(s), {revised.large} large")
         if revised.explained_breaks:
             notes.append(f"YTD breaks explained by the restatements: {revised.explained_breaks}")
     return "; ".join(notes)
 
 
-def load(batch: PreparedBatch, warehouse: str | None, *, allow_sample: bool = False) -> Outcome:
-    """Load or quarantine one prepared batch; the same bytes twice change nothing."""
+def _rows_of(observations: pa.Table, release_id: str) -> pa.Table:
+    return observations.filter(pc.equal(observations.column("release_id"), release_id))
+
+
+def _commit(con: Any, decisions: list[releases.Decision], observations: pa.Table) -> list:
+    """The batch in one transaction; on a failure that is not storage, one document at a
+    time, holding back the ones that cannot be committed (with the reason)."""
+    try:
+        releases.commit_batch(con, decisions, observations)
+        return decisions
+    except Exception as exc:
+        if storage_cause(exc) is not None:
+            raise
+        log.exception(
+            "committing a batch of %d document(s) failed; one at a time now", len(decisions)
+        )
+    done = []
+    for d in decisions:
+        rows = _rows_of(observations, d.doc.sha256) if d.status == Status.LOADED else None
+        try:
+            releases.commit_batch(con, [d], rows if rows is not None else observations.slice(0, 0))
+            done.append(d)
+        except Exception as exc:
+            if storage_cause(exc) is not None:
+                raise
+            log.exception("loading %s failed unexpectedly", d.doc.name)
+            held = replace(
+                d,
+                status=Status.QUARANTINED,
+                rows=0,
+                message=f"{d.doc.name}: could not be loaded ({type(exc).__name__}: {exc});"
+                " nothing of it was loaded",
+            )
+            releases.commit_batch(con, [held], observations.slice(0, 0))
+            done.append(held)
+    return done
+
+
+def load_batch(
+    batch: PreparedBatch, warehouse: str | None, *, allow_sample: bool = False
+) -> list[Outcome]:
+    """Load or quarantine every document of a prepared batch; the same bytes twice change
+    nothing. One outcome per document, in the batch's order."""
     started = time.perf_counter()
-    doc = batch.doc
-
-    def outcome(status: Status, rows: int = 0, message: str = "", **more: Any) -> Outcome:
-        return Outcome(
-            name=doc.name,
-            period=label(doc.period_start, doc.period_end),
-            status=status,
-            rows=rows,
-            seconds=batch.seconds + time.perf_counter() - started,
-            message=message,
-            release_id=doc.sha256,
-            url=doc.url or "",
-            **more,
-        )
-
     with writer(warehouse) as con:
-        seen = releases.decision_of(con, doc.sha256)
-        # A document quarantined as a full release that would have shrunk a month is decided
-        # again when offered as partial: the same bytes, a different question.
-        decide_again = seen is not None and (
-            seen.status == Status.QUARANTINED and seen.coverage != doc.coverage
-        )
-        if seen is not None and not decide_again:
-            if seen.status in (Status.LOADED, Status.RELEASED):
-                return outcome(Status.UNCHANGED, message="already loaded")
-            return outcome(seen.status, message=seen.message)
-        if doc.source == SAMPLE and not allow_sample:
+        seen = releases.decisions_of(con, [d.sha256 for d in batch.docs])
+        early: dict[int, Outcome] = {}
+        fresh: list[RawDocument] = []
+        replaced: set[str] = set()
+        first_of: dict[str, str] = {}
+        for position, doc in enumerate(batch.docs):
+            before = seen.get(doc.sha256)
+            if doc.sha256 in first_of:
+                early[position] = _outcome(
+                    doc, Status.UNCHANGED, 0.0, message=f"same bytes as {first_of[doc.sha256]}"
+                )
+                continue
+            first_of[doc.sha256] = doc.name
+            # A document quarantined as a full release that would have shrunk a month is
+            # decided again when offered as partial: the same bytes, a different question.
+            if before is not None and not (
+                before.status == Status.QUARANTINED and before.coverage != doc.coverage
+            ):
+                status = (
+                    Status.UNCHANGED
+                    if before.status in (Status.LOADED, Status.RELEASED)
+                    else before.status
+                )
+                message = "already loaded" if status == Status.UNCHANGED else before.message
+                early[position] = _outcome(doc, status, 0.0, message=message)
+                continue
+            if before is not None:
+                replaced.add(doc.sha256)
+            fresh.append(doc)
+        if any(d.source == SAMPLE for d in fresh) and not allow_sample:
             refuse_sample_beside_real(con, warehouse)
-
-        def quarantine(message: str, report: ReleaseReport) -> Outcome:
-            releases.quarantine_release(
-                con, doc, message=message, report=report, replace=decide_again
+        decisions = _decide(con, batch, fresh, replaced)
+        decisions = _commit(con, decisions, _loaded_rows(batch.observations, decisions))
+    seconds = (batch.seconds + time.perf_counter() - started) / max(1, len(batch.docs))
+    unknown = unknown_partner_codes(batch.observations) if decisions else {}
+    by_id = {d.doc.sha256: d for d in decisions}
+    outcomes = []
+    for position, doc in enumerate(batch.docs):
+        if position in early:
+            outcomes.append(replace(early[position], seconds=seconds))
+            continue
+        d = by_id[doc.sha256]
+        if d.status == Status.QUARANTINED:
+            outcomes.append(
+                _outcome(
+                    doc,
+                    d.status,
+                    seconds,
+                    message=d.message or "",
+                    failed_checks=_check_lines(d.report),
+                )
             )
-            return outcome(Status.QUARANTINED, message=message, failed_checks=_check_lines(report))
+            continue
+        revisions = d.report.revisions
+        outcomes.append(
+            _outcome(
+                doc,
+                Status.LOADED,
+                seconds,
+                rows=d.rows,
+                message=_notes(doc, d.report, unknown.get(doc.sha256, "")),
+                warnings=d.report.warning_count(),
+                revisions=revisions.count if revisions else 0,
+                large_revisions=revisions.large_lines() if revisions else (),
+                failed_checks=_check_lines(d.report),
+            )
+        )
+    return outcomes
 
-        if not batch.ok or batch.observations is None:
-            return quarantine(batch.error or "", batch.report)
-        report = replace(batch.report)
+
+def _outcome(doc: RawDocument, status: Status, seconds: float, **more: Any) -> Outcome:
+    return Outcome(
+        name=doc.name,
+        period=label(doc.period_start, doc.period_end),
+        status=status,
+        seconds=seconds,
+        release_id=doc.sha256,
+        url=doc.url or "",
+        rows=more.pop("rows", 0),
+        **more,
+    )
+
+
+def _loaded_rows(observations: pa.Table, decisions: list[releases.Decision]) -> pa.Table:
+    loaded = [d.doc.sha256 for d in decisions if d.status == Status.LOADED]
+    if not loaded:
+        return observations.slice(0, 0)
+    keep = pc.is_in(observations.column("release_id"), value_set=pa.array(loaded))
+    return observations.filter(keep)
+
+
+def _decide(
+    con: Any, batch: PreparedBatch, fresh: list[RawDocument], replaced: set[str]
+) -> list[releases.Decision]:
+    """What becomes of each new document: prepare's refusals, then the history checks."""
+    candidates = [d for d in fresh if batch.refusal(d) is None]
+    rows = _loaded_rows_for(batch.observations, candidates)
+    check = None
+    if candidates:
         try:
-            check = history_check(con, doc, batch.observations)
+            check = check_batch(con, rows, [(d.sha256, d.name, d.coverage) for d in candidates])
         except Exception as exc:
             if storage_cause(exc) is not None:
                 raise
-            log.exception("history check of %s failed unexpectedly", doc.name)
-            return quarantine(f"{doc.name}: could not be checked ({type(exc).__name__}: {exc})",
-                              report)  # fmt: skip
-        if check.history_result is not None and batch.validations:
-            batch.validations.append((check.history.suite, check.history_result))
-        report.coverage, report.history, report.revisions = (
-            check.coverage,
-            check.history,
-            check.revisions,
-        )
-        if check.coverage is not None:
-            return quarantine(check.coverage_message, report)
-        if check.history is not None and not check.history.success:
-            return quarantine(
-                f"{doc.name}: YTD does not match the sum of months: {check.breaks}", report
+            log.exception("history checks of a batch failed unexpectedly")
+            reason = f"could not be checked ({type(exc).__name__}: {exc})"
+            return [
+                releases.Decision(
+                    d,
+                    Status.QUARANTINED,
+                    batch.report(d),
+                    f"{d.name}: {batch.refusal(d) or reason}",
+                    d.sha256 in replaced,
+                )
+                for d in fresh
+            ]
+    refused = check.refused() if check else {}
+    counts = _row_counts(rows)
+    decisions = []
+    for doc in fresh:
+        report = replace(batch.report(doc))
+        if check is not None:
+            coverage = check.coverage.get(doc.sha256)
+            broken = check.breaks.get(doc.sha256)
+            report.coverage = coverage[0] if coverage else None
+            report.history = broken[0] if broken else check.history
+            report.revisions = check.revisions.get(doc.sha256)
+        reason = batch.refusal(doc) or refused.get(doc.sha256)
+        if reason is not None:
+            decisions.append(
+                releases.Decision(doc, Status.QUARANTINED, report, reason, doc.sha256 in replaced)
             )
-        try:
-            rows = releases.load_release(
-                con, doc, batch.observations, report, replace=decide_again
+        else:
+            decisions.append(
+                releases.Decision(
+                    doc,
+                    Status.LOADED,
+                    report,
+                    None,
+                    doc.sha256 in replaced,
+                    counts.get(doc.sha256, 0),
+                )
             )
-        except Exception as exc:
-            if storage_cause(exc) is not None:
-                raise
-            log.exception("loading %s failed unexpectedly", doc.name)
-            return quarantine(
-                f"{doc.name}: could not be loaded ({type(exc).__name__}: {exc}); "
-                "nothing of it was loaded",
-                report,
-            )
-        return outcome(
-            Status.LOADED,
-            rows,
-            _notes(doc, report, batch.observations),
-            warnings=report.warning_count(),
-            revisions=report.revisions.count if report.revisions else 0,
-            large_revisions=report.revisions.large_lines() if report.revisions else (),
-            failed_checks=_check_lines(report),
-        )
+    return decisions
+
+
+def _loaded_rows_for(observations: pa.Table, docs: list[RawDocument]) -> pa.Table:
+    if not docs:
+        return observations.slice(0, 0)
+    keep = pc.is_in(observations.column("release_id"), value_set=pa.array([d.sha256 for d in docs]))
+    return observations.filter(keep)
+
+
+def _row_counts(observations: pa.Table) -> dict[str, int]:
+    if observations.num_rows == 0:
+        return {}
+    counts = pc.value_counts(observations.column("release_id"))
+    return {c["values"].as_py(): c["counts"].as_py() for c in counts}
+
+
+def load(batch: PreparedBatch, warehouse: str | None, *, allow_sample: bool = False) -> Outcome:
+    """A batch of one document: its outcome."""
+    (outcome,) = load_batch(batch, warehouse, allow_sample=allow_sample)
+    return outcome

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import Coverage, DocumentParser, Status
 from customs_etl.core.months import label
-from customs_etl.pipeline.history import history_check
+from customs_etl.pipeline.history import check_batch
 from customs_etl.pipeline.prepare import prepare
 from customs_etl.warehouse import releases
 from customs_etl.warehouse.db import checkpoint, writer
@@ -90,14 +90,20 @@ def release(
         doc = _quarantined(con, prefix).doc
         if partial:
             doc = dataclasses.replace(doc, coverage=Coverage.PARTIAL)
-        batch = prepare(doc, parser_for(doc.source))
-        if batch.observations is None:
-            raise CustomsEtlError(f"{doc.name}: cannot release, it does not parse: {batch.error}")
-        check = history_check(con, doc, batch.observations)
+        batch = prepare(doc, parser_for(doc.source), keep_refused_rows=True)
+        if batch.observations.num_rows == 0:
+            raise CustomsEtlError(
+                f"{doc.name}: cannot release, it does not parse: {batch.refusal(doc)}"
+            )
+        check = check_batch(con, batch.observations, [(doc.sha256, doc.name, doc.coverage)])
+        coverage = check.coverage.get(doc.sha256)
+        broken = check.breaks.get(doc.sha256)
         report = dataclasses.replace(
-            batch.report, coverage=check.coverage, history=check.history,
-            revisions=check.revisions,
-        )  # fmt: skip
+            batch.report(doc),
+            coverage=coverage[0] if coverage else None,
+            history=broken[0] if broken else check.history,
+            revisions=check.revisions.get(doc.sha256),
+        )
         waived = [
             {
                 "suite": suite,

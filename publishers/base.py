@@ -13,8 +13,9 @@ sample publisher is the offline stand-in for query-platform exports.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from customs_etl.core.errors import CustomsEtlError
@@ -22,6 +23,7 @@ from customs_etl.core.models import RawDocument
 
 if TYPE_CHECKING:  # parsing needs pandas; listing and naming a publisher do not
     import pandas as pd
+    import pyarrow as pa
 
 # Pages a run fetched to find the data (indexes), shared by the months of one run.
 FetchCache = MutableMapping[Any, bytes]
@@ -47,6 +49,15 @@ class Publisher:
     def parse(self, doc: RawDocument) -> pd.DataFrame:
         """The document as canonical observations (``core.schema.OBSERVATION_COLUMNS``)."""
         raise NotImplementedError
+
+    def parse_batch(
+        self, docs: Sequence[RawDocument], scratch: Path
+    ) -> tuple[pa.Table, list[RawDocument]]:
+        """Canonical observations of the documents this publisher reads columnar, and the
+        ones left for ``parse`` (the default: all of them)."""
+        from customs_etl.core.schema import OBSERVATION_SCHEMA
+
+        return OBSERVATION_SCHEMA.empty_table(), list(docs)
 
     def due_months(self, today: date) -> list[date]:
         """The months a scheduled poll should look at on ``today``, oldest first."""

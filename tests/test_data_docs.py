@@ -16,11 +16,12 @@ import pytest
 
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
 from customs_etl.expectations.suites import QUERY_RELEASE_SUITE, YTD_HISTORY_SUITE
-from customs_etl.expectations.validate import query_validation_frame, validate
+from customs_etl.expectations.validate import validate
 from customs_etl.transforms.normalise import query_observations
 from customs_etl.transforms.query_export import parse_query_export
 from customs_etl.transforms.ytd import RECONCILIATION_COLUMNS
 from tests.support.exports import july_export
+from tests.support.pipeline import validation_frame_of
 
 
 def _result(suite: str, frame: pd.DataFrame) -> object:
@@ -61,7 +62,7 @@ def _reconciliation(excess_kg: float) -> pd.DataFrame:
 
 def _release_frame() -> pd.DataFrame:
     export = parse_query_export(july_export(), "x.csv")
-    return query_validation_frame(query_observations(export, release_id="r", flow="export"), TODAY)
+    return validation_frame_of(query_observations(export, release_id="r", flow="export"), TODAY)
 
 
 def _stored(docs_dir: Path) -> dict[tuple[str, str, str], dict]:

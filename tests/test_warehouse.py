@@ -58,10 +58,10 @@ def test_same_bytes_twice_is_a_no_op(tmp_path: Path) -> None:
 def test_failure_mid_load_leaves_nothing(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     batch = prepared(_doc(july_export()))
-    broken = batch.observations.copy()
+    broken = batch.observations.to_pandas()
     broken.loc[3, "period_start"] = None  # NOT NULL: fails on INSERT after the release row
     with writer(path) as con, pytest.raises(duckdb.Error):
-        loads.load_release(con, batch.doc, broken, None)
+        loads.load_release(con, batch.docs[0], broken, None)
     assert _count(path, "SELECT count(*) FROM raw.releases") == 0
     assert _count(path, "SELECT count(*) FROM core.observations") == 0
     assert load(batch, str(path)).status == "loaded"  # and a clean retry works

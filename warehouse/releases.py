@@ -11,7 +11,7 @@ as objects and become JSON here, at the warehouse boundary.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,21 +22,10 @@ import pyarrow as pa
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import CURRENT_STATUSES, RawDocument, ReleaseReport, Status
-from customs_etl.core.schema import DECIMAL_SCALE, OBSERVATION_COLUMNS
+from customs_etl.core.schema import OBSERVATION_COLUMNS, to_arrow
 from customs_etl.warehouse.db import fetch_one, transaction
 
-PARSER_VERSION = "2"
-_DECIMAL = pa.decimal128(38, DECIMAL_SCALE)
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "period_start": pa.date32(),
-    "period_end": pa.date32(),
-    "quantity": _DECIMAL,
-    "quantity_kg": _DECIMAL,
-    "value": _DECIMAL,
-    "value_usd": _DECIMAL,
-    "value_cny": _DECIMAL,
-    "source_row": pa.int32(),
-}
+PARSER_VERSION = "3"  # 3: columnar query exports (same output as 2, checked by tests)
 _CURRENT = tuple(str(s) for s in CURRENT_STATUSES)
 
 
@@ -61,20 +50,6 @@ class StoredRelease:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def observations_to_arrow(frame: pd.DataFrame) -> pa.Table:
-    """Exact hand-off to DuckDB: decimals stay decimals, dates stay dates.
-
-    Missing values (None, NaN, NA) become nulls in one vectorised pass per column; Arrow builds
-    the decimal and date arrays from the Python objects directly (never through float).
-    """
-    arrays = []
-    for column in OBSERVATION_COLUMNS:
-        kind = _ARROW_TYPES.get(column, pa.string())
-        items = frame[column].to_numpy(dtype=object, na_value=None)
-        arrays.append(pa.array(items, type=kind))
-    return pa.Table.from_arrays(arrays, names=list(OBSERVATION_COLUMNS))
 
 
 def decision_of(con: duckdb.DuckDBPyConnection, release_id: str) -> StoredDecision | None:
@@ -141,13 +116,13 @@ def insert_observations(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None
 def load_release(
     con: duckdb.DuckDBPyConnection,
     doc: RawDocument,
-    observations: pd.DataFrame,
+    observations: pa.Table | pd.DataFrame,
     report: ReleaseReport | None,
     *,
     replace: bool = False,
 ) -> int:
     """Insert the document and its observations atomically; returns rows loaded."""
-    table = observations_to_arrow(observations)
+    table = observations if isinstance(observations, pa.Table) else to_arrow(observations)
     with transaction(con):
         _insert_release(
             con,
@@ -323,7 +298,7 @@ def _audit(
 def release_reviewed(
     con: duckdb.DuckDBPyConnection,
     doc: RawDocument,
-    observations: pd.DataFrame,
+    observations: pa.Table,
     report: ReleaseReport,
     reviewer: str,
     reason: str,
@@ -331,7 +306,7 @@ def release_reviewed(
 ) -> int:
     """Load a quarantined document after review: status, observations and audit row in ONE
     transaction. It keeps its place in load order (its vintage is when it arrived)."""
-    table = observations_to_arrow(observations)
+    table = observations
     with transaction(con):
         con.execute(
             "UPDATE raw.releases SET status = ?, row_count = ?, message = ?,"
@@ -390,3 +365,52 @@ def newer_full_vintages(
         """,
         {"rid": release_id, "current": list(_CURRENT)},
     ).fetchall()
+
+
+def decisions_of(
+    con: duckdb.DuckDBPyConnection, release_ids: Sequence[str]
+) -> dict[str, StoredDecision]:
+    """What the warehouse decided about each of these documents it has seen before."""
+    if not release_ids:
+        return {}
+    rows = con.execute(
+        "SELECT release_id, status, message, coverage FROM raw.releases WHERE release_id IN ?",
+        [list(release_ids)],
+    ).fetchall()
+    return {
+        rid: StoredDecision(Status(status), message or "", coverage or "full")
+        for rid, status, message, coverage in rows
+    }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One document of a batch as it will be stored."""
+
+    doc: RawDocument
+    status: Status  # LOADED or QUARANTINED
+    report: ReleaseReport
+    message: str | None = None
+    replace: bool = False  # the same bytes were stored before and are decided again
+    rows: int = 0
+
+
+def commit_batch(
+    con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision], observations: pa.Table
+) -> None:
+    """Store a batch in ONE transaction: every document's row (in load order, so vintages
+    follow the batch) and the observations of the loaded ones."""
+    loaded = [d.doc.sha256 for d in decisions if d.status == Status.LOADED]
+    with transaction(con):
+        for d in decisions:
+            _insert_release(
+                con,
+                d.doc,
+                status=d.status,
+                row_count=d.rows if d.status == Status.LOADED else None,
+                message=d.message,
+                report=d.report,
+                replace=d.replace,
+            )
+        if loaded and observations.num_rows:
+            insert_observations(con, observations)

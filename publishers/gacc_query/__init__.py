@@ -9,6 +9,8 @@ tariff line, cumulative month range, a filtered query) comes from its name or th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from customs_etl.core.errors import CustomsEtlError
@@ -17,6 +19,7 @@ from customs_etl.publishers.base import Publisher
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 NAME = "gacc_query"
 RELEASE_SUITE = "gacc_query_release"
@@ -42,6 +45,15 @@ def parse_export(doc: RawDocument) -> pd.DataFrame:
     )
 
 
+def parse_exports(
+    docs: Sequence[RawDocument], scratch: Path
+) -> tuple[pa.Table, list[RawDocument]]:
+    """The columnar fast path for a batch of exports (``transforms.query_columnar``)."""
+    from customs_etl.transforms.query_columnar import exports_to_canonical
+
+    return exports_to_canonical(docs, scratch)
+
+
 class GaccQuery(Publisher):
     name = NAME
     title = "GACC query-platform exports (files)"
@@ -49,6 +61,11 @@ class GaccQuery(Publisher):
 
     def parse(self, doc: RawDocument) -> pd.DataFrame:
         return parse_export(doc)
+
+    def parse_batch(
+        self, docs: Sequence[RawDocument], scratch: Path
+    ) -> tuple[pa.Table, list[RawDocument]]:
+        return parse_exports(docs, scratch)
 
 
 PUBLISHER = GaccQuery()

@@ -8,6 +8,7 @@ releases. See ``data/magnets/README.md``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -15,12 +16,13 @@ from typing import TYPE_CHECKING
 
 from customs_etl.core.models import SAMPLE_SOURCE, RawDocument
 from customs_etl.publishers.base import FetchCache, Publisher
-from customs_etl.publishers.gacc_query import RELEASE_SUITE, parse_export
+from customs_etl.publishers.gacc_query import RELEASE_SUITE, parse_export, parse_exports
 from customs_etl.publishers.gacc_query.files import read_export
 from customs_etl.transforms.file_names import hints_from_name
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 NAME = SAMPLE_SOURCE
 
@@ -51,6 +53,11 @@ class Sample(Publisher):
 
     def parse(self, doc: RawDocument) -> pd.DataFrame:
         return parse_export(doc)
+
+    def parse_batch(
+        self, docs: Sequence[RawDocument], scratch: Path
+    ) -> tuple[pa.Table, list[RawDocument]]:
+        return parse_exports(docs, scratch)
 
     def due_months(self, today: date) -> list[date]:
         return sample_months()

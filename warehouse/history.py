@@ -1,0 +1,484 @@
+"""What a batch would do to the warehouse's history, in SQL, before anything is committed.
+
+A batch (canonical observations of several documents, in load order) is staged beside
+``core.latest`` on the writer's connection. Every state is computed the way ``core.latest``
+computes the current one: per slice (source, flow, line, period, basis) the newest full release
+is the base, and partial releases after it replace only the cells (partner × trade mode ×
+region) they carry. Only the history the batch touches is read: its sources, flows and tariff
+lines in the years it publishes.
+
+From those states come the numbers the history checks need, as small frames: coverage (what
+each full document lacks of the figures it would replace), restatements (per document, against
+the state just before it: history plus the batch's earlier documents), and the YTD
+reconciliation before and after the batch (one row per published YTD figure whose months are
+known, with its gap to the sum of the months). ``transforms.ytd`` decides what is explained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from customs_etl.core.schema import RECONCILIATION_COLUMNS
+
+SLICE = "source, flow, commodity_code, period_start, period_end, basis"
+CELL = "partner, source_partner_code, trade_mode, region_code"
+TOLERANCE_KG = 1_000.0
+TOLERANCE_SHARE = 0.001
+REVISION_FLAG_KG = 1_000.0
+REVISION_FLAG_SHARE = 0.05  # a restatement of 5 % (and ≥ 1 t) is worth a person's look
+
+
+def _latest_of(vintages: str, keys: str = "") -> str:
+    """SQL for the state a set of vintages adds up to (``core.latest``'s rule), per ``keys``
+    (extra partition columns, e.g. the document whose prior state this is)."""
+    by = f"{keys}, " if keys else ""
+    return f"""
+    (WITH v AS (SELECT * FROM {vintages}),
+     bases AS (
+        SELECT {by}{SLICE}, max(seq) FILTER (WHERE coverage = 'full') AS base_seq
+        FROM v GROUP BY ALL
+     )
+     SELECT v.*, b.base_seq IS NOT NULL AS slice_complete
+     FROM v JOIN bases AS b USING ({by}{SLICE})
+     WHERE v.seq = b.base_seq OR (v.coverage = 'partial' AND v.seq > coalesce(b.base_seq, -1))
+     QUALIFY v.seq = max(v.seq) OVER (PARTITION BY {by}{SLICE}, {CELL}))"""
+
+
+@dataclass(frozen=True)
+class CoverageFinding:
+    """A document that cannot replace a slice as it is: what it lacks, or another breakdown."""
+
+    release_id: str
+    commodity_code: str
+    basis: str
+    period: str
+    missing_partners: tuple[str, ...]
+    partners_held: int
+    missing_trade_modes: tuple[str, ...]
+    trade_modes_held: int
+    grain: str
+    grain_held: str | None
+
+    def describe(self, shown: int = 5) -> str:
+        def lacks(missing: tuple[str, ...], held: int, noun: str) -> str:
+            more = f" +{len(missing) - shown} more" if len(missing) > shown else ""
+            return (
+                f"lacks {len(missing)} of the {held} {noun}s it holds "
+                f"({', '.join(missing[:shown])}{more})"
+            )
+
+        head = f"{self.commodity_code} {self.basis} {self.period}: "
+        if self.grain_held is not None and self.grain != self.grain_held:
+            return (
+                head + f"the release is by {self.grain}, the warehouse holds it by "
+                f"{self.grain_held}"
+            )
+        parts = []
+        if self.missing_partners:
+            parts.append(lacks(self.missing_partners, self.partners_held, "partner"))
+        if self.missing_trade_modes:
+            parts.append(lacks(self.missing_trade_modes, self.trade_modes_held, "trade mode"))
+        return head + " and ".join(parts)
+
+
+class BatchHistory:
+    """A batch staged on the writer's connection; drop documents and ask again as needed."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        observations: pa.Table,
+        documents: Sequence[tuple[str, str]],
+    ) -> None:
+        """``observations``: the batch's canonical rows; ``documents``: (release id, coverage)
+        in load order."""
+        self.con = con
+        con.register("batch_arrow", observations)
+        con.register(
+            "batch_docs_arrow",
+            pa.table(
+                {
+                    "release_id": [d for d, _ in documents],
+                    "seq": pa.array(range(1, len(documents) + 1), pa.int64()),
+                    "coverage": [c for _, c in documents],
+                }
+            ),
+        )
+        con.execute("CREATE OR REPLACE TEMP TABLE batch_docs AS FROM batch_docs_arrow")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE batch_obs AS SELECT o.*, d.seq, d.coverage,"
+            " CAST(o.quantity_kg AS DOUBLE) AS kg FROM batch_arrow AS o JOIN batch_docs AS d"
+            " USING (release_id)"
+        )
+        self._read_history()
+
+    def _read_history(self) -> None:
+        """``core.latest`` for the batch's sources, flows, lines and years, as vintage 0."""
+        con = self.con
+        scope = con.execute(
+            "SELECT list(DISTINCT source), list(DISTINCT flow), list(DISTINCT commodity_code),"
+            " min(year(period_end)), max(year(period_end)) FROM batch_obs"
+        ).fetchall()[0]
+        sources, flows, codes, first, last = scope
+        if not codes:
+            con.execute("CREATE OR REPLACE TEMP TABLE hist AS SELECT * FROM batch_obs LIMIT 0")
+            return
+        # The filter repeats the scope in a form DuckDB pushes below core.latest's window
+        # (source, flow, line and period_end are its partition columns).
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE hist AS"
+            " SELECT l.* EXCLUDE (slice_complete), CAST(0 AS BIGINT) AS seq,"
+            " CASE WHEN l.slice_complete THEN 'full' ELSE 'partial' END AS coverage,"
+            " CAST(l.quantity_kg AS DOUBLE) AS kg"
+            " FROM core.latest AS l"
+            " WHERE l.source IN $sources AND l.flow IN $flows AND l.commodity_code IN $codes"
+            " AND l.period_end >= $first AND l.period_end < $after"
+            " AND (l.source, l.flow, l.commodity_code, year(l.period_end)) IN ("
+            "   SELECT DISTINCT (source, flow, commodity_code, year(period_end)) FROM batch_obs)",
+            {
+                "sources": sources,
+                "flows": flows,
+                "codes": codes,
+                "first": date(first, 1, 1),
+                "after": date(last + 1, 1, 1),
+            },
+        )
+
+    def documents(self) -> list[str]:
+        """The batch's documents still in it, in load order."""
+        return [
+            rid
+            for (rid,) in self.con.execute(
+                "SELECT release_id FROM batch_docs ORDER BY seq"
+            ).fetchall()
+        ]
+
+    def drop(self, release_ids: Sequence[str]) -> None:
+        """Take documents out of the batch (they are quarantined); the rest is asked again."""
+        if not release_ids:
+            return
+        ids = {"ids": list(release_ids)}
+        self.con.execute("DELETE FROM batch_obs WHERE release_id IN $ids", ids)
+        self.con.execute("DELETE FROM batch_docs WHERE release_id IN $ids", ids)
+
+    def close(self) -> None:
+        for name in (
+            "batch_obs",
+            "batch_docs",
+            "hist",
+            "vintages",
+            "doc_slices",
+            "prior_vintages",
+            "upto_vintages",
+            "prior_state",
+            "upto_state",
+        ):
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+        for name in ("batch_arrow", "batch_docs_arrow"):
+            self.con.unregister(name)
+
+    # ------------------------------------------------------------------ states per document
+
+    _COLUMNS = f"release_id, seq, coverage, kg, grain, {SLICE}, {CELL}"
+
+    def _vintages(self) -> None:
+        """History (vintage 0) and the batch's documents (1, 2, …) as one table."""
+        self.con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE vintages AS
+            SELECT {self._COLUMNS} FROM hist UNION ALL SELECT {self._COLUMNS} FROM batch_obs
+            """
+        )
+
+    def _prior_and_after(self) -> None:
+        """For each (document, slice it publishes): the state just before it (history and
+        the batch's earlier documents) and just after it, as temp tables."""
+        con = self.con
+        self._vintages()
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE doc_slices AS
+            SELECT DISTINCT release_id AS doc, seq AS doc_seq, coverage AS doc_coverage,
+                   grain AS doc_grain, {SLICE}
+            FROM batch_obs
+            """
+        )
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE prior_vintages AS
+            SELECT d.doc, v.* FROM doc_slices AS d JOIN vintages AS v USING ({SLICE})
+            WHERE v.seq < d.doc_seq
+            """
+        )
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE upto_vintages AS
+            SELECT d.doc, v.* FROM doc_slices AS d JOIN vintages AS v USING ({SLICE})
+            WHERE v.seq <= d.doc_seq
+            """
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE prior_state AS SELECT * FROM"
+            f" {_latest_of('prior_vintages', 'doc')}"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE upto_state AS SELECT * FROM"
+            f" {_latest_of('upto_vintages', 'doc')}"
+        )
+
+    def coverage(self) -> list[CoverageFinding]:
+        """Full documents lacking partners or trade modes of the figures they would replace,
+        and partial documents whose breakdown differs from the figures they would update."""
+        self._prior_and_after()
+        rows = self.con.execute(
+            f"""
+            WITH held AS (
+                SELECT doc, {SLICE},
+                       list(DISTINCT partner ORDER BY partner)
+                           FILTER (WHERE partner IS NOT NULL AND partner <> 'WLD') AS partners,
+                       list(DISTINCT trade_mode ORDER BY trade_mode)
+                           FILTER (WHERE trade_mode IS NOT NULL) AS modes,
+                       min(grain) AS grain_held
+                FROM prior_state GROUP BY ALL
+            ),
+            mine AS (
+                SELECT release_id AS doc, {SLICE},
+                       list(DISTINCT partner ORDER BY partner)
+                           FILTER (WHERE partner IS NOT NULL AND partner <> 'WLD') AS partners,
+                       list(DISTINCT trade_mode ORDER BY trade_mode)
+                           FILTER (WHERE trade_mode IS NOT NULL) AS modes
+                FROM batch_obs GROUP BY ALL
+            )
+            SELECT d.doc, d.doc_coverage, d.doc_grain, h.grain_held, d.commodity_code, d.basis,
+                   d.period_start, d.period_end,
+                   list_filter(coalesce(h.partners, []),
+                               x -> NOT list_contains(coalesce(m.partners, []), x)),
+                   len(coalesce(h.partners, [])),
+                   list_filter(coalesce(h.modes, []),
+                               x -> NOT list_contains(coalesce(m.modes, []), x)),
+                   len(coalesce(h.modes, []))
+            FROM doc_slices AS d
+            JOIN held AS h ON h.doc = d.doc AND h.source = d.source AND h.flow = d.flow
+             AND h.commodity_code = d.commodity_code AND h.period_start = d.period_start
+             AND h.period_end = d.period_end AND h.basis = d.basis
+            JOIN mine AS m ON m.doc = d.doc AND m.source = d.source AND m.flow = d.flow
+             AND m.commodity_code = d.commodity_code AND m.period_start = d.period_start
+             AND m.period_end = d.period_end AND m.basis = d.basis
+            ORDER BY d.doc_seq, d.commodity_code, d.period_start, d.period_end, d.basis
+            """
+        ).fetchall()
+        findings = []
+        for (
+            doc,
+            coverage,
+            grain,
+            grain_held,
+            code,
+            basis,
+            start,
+            end,
+            partners,
+            n_partners,
+            modes,
+            n_modes,
+        ) in rows:
+            period = f"{start:%Y-%m}" if start == end else f"{start:%Y-%m}..{end:%Y-%m}"
+            if coverage == "partial":
+                if grain_held is not None and grain != grain_held:
+                    findings.append(
+                        CoverageFinding(
+                            doc, code, basis, period, (), n_partners, (), n_modes, grain, grain_held
+                        )
+                    )
+                continue
+            if partners or modes:
+                findings.append(
+                    CoverageFinding(
+                        doc,
+                        code,
+                        basis,
+                        period,
+                        tuple(partners),
+                        n_partners,
+                        tuple(modes),
+                        n_modes,
+                        grain,
+                        None,
+                    )
+                )
+        return findings
+
+    def restatements(self) -> pd.DataFrame:
+        """Per document: figures it restates, per slice already held (in history or by an
+        earlier document of the batch) and partner, against the state just before it."""
+        self._prior_and_after()
+        frame = self.con.execute(
+            f"""
+            WITH sums AS (
+                SELECT 'old' AS side, doc, {SLICE}, partner, sum(kg) AS kg
+                FROM prior_state GROUP BY ALL
+                UNION ALL
+                SELECT 'new', doc, {SLICE}, partner, sum(kg) FROM upto_state GROUP BY ALL
+            ),
+            held AS (SELECT DISTINCT doc, {SLICE} FROM prior_state),
+            pivoted AS (
+                SELECT doc, {SLICE}, partner,
+                       coalesce(sum(kg) FILTER (WHERE side = 'old'), 0) AS old_kg,
+                       coalesce(sum(kg) FILTER (WHERE side = 'new'), 0) AS new_kg
+                FROM sums JOIN held USING (doc, {SLICE}) GROUP BY ALL
+            )
+            SELECT doc AS release_id, source, flow, commodity_code, partner, period_start,
+                   period_end, basis, old_kg, new_kg, new_kg - old_kg AS delta_kg,
+                   CASE WHEN old_kg <> 0 THEN (new_kg - old_kg) / old_kg * 100 END AS delta_pct,
+                   abs(new_kg - old_kg) > greatest(abs(old_kg) * {REVISION_FLAG_SHARE},
+                                                   {REVISION_FLAG_KG}) AS large
+            FROM pivoted WHERE abs(old_kg - new_kg) > 1e-9
+            ORDER BY release_id, source, flow, commodity_code, period_start, period_end, basis,
+                     partner
+            """
+        ).df()
+        for column in ("period_start", "period_end"):  # dates, as every other frame has them
+            frame[column] = frame[column].dt.date
+        return frame
+
+    def reconciliation(self, after: bool) -> pd.DataFrame:
+        """The YTD checks on history (``after`` False) or on history with the whole batch."""
+        con = self.con
+        if after:
+            self._vintages()
+            state = f"(SELECT * FROM {_latest_of('vintages')} WHERE slice_complete)"
+        else:
+            state = "(SELECT * FROM hist WHERE coverage = 'full')"
+        frame = con.execute(_reconcile_sql(state)).df()
+        return frame[list(RECONCILIATION_COLUMNS)]
+
+    def published_ytd(self) -> set[tuple[str, str, str, int, int]]:
+        """(source, flow, line, year, through month) of every YTD figure in the batch."""
+        return {
+            tuple(row)  # type: ignore[misc]
+            for row in self.con.execute(
+                "SELECT DISTINCT source, flow, commodity_code, year(period_end),"
+                " month(period_end) FROM batch_obs WHERE basis = 'ytd'"
+            ).fetchall()
+        }
+
+    def documents_touching(
+        self,
+        source: str,
+        flow: str,
+        code: str,
+        year: int,
+        months: Sequence[int],
+        basis_months: bool,
+    ) -> list[str]:
+        """Documents of the batch publishing figures of ``code`` in ``year``: month figures in
+        ``months`` (``basis_months``) or YTD figures ending in them."""
+        basis = "month" if basis_months else "ytd"
+        column = "period_start" if basis_months else "period_end"
+        return [
+            doc
+            for (doc,) in self.con.execute(
+                f"SELECT DISTINCT release_id FROM batch_obs WHERE source = ? AND flow = ?"
+                f" AND commodity_code = ? AND basis = ? AND year({column}) = ?"
+                f" AND month({column}) IN ?",
+                [source, flow, code, basis, year, list(months)],
+            ).fetchall()
+        ]
+
+
+def _reconcile_sql(state: str) -> str:
+    """One row per published YTD figure whose months are known (see ``transforms.ytd``):
+    ``sum`` — YTD(m) vs Σ months 1..m (a combined January–February YTD standing in for the two
+    months), ``step`` — YTD(m) vs YTD(m−1) + month(m). A partner with no row in a month that
+    is present traded nothing then; tolerance max(1 t, 0.1 %)."""
+    return f"""
+    WITH st AS (SELECT * FROM {state}),
+    sums AS (
+        SELECT source, flow, commodity_code, 'WLD' AS partner, period_start, period_end, basis,
+               sum(kg) AS kg
+        FROM st GROUP BY ALL
+        UNION ALL
+        SELECT source, flow, commodity_code, partner, period_start, period_end, basis, sum(kg)
+        FROM st WHERE partner IS NOT NULL AND partner <> 'WLD' GROUP BY ALL
+    ),
+    months AS (
+        SELECT source, flow, commodity_code, partner, year(period_start) AS y,
+               month(period_start) AS m, sum(kg) AS kg
+        FROM sums WHERE basis = 'month' GROUP BY ALL
+    ),
+    present AS (SELECT DISTINCT source, flow, commodity_code, y, m FROM months),
+    ytds AS (
+        SELECT source, flow, commodity_code, partner, year(period_end) AS y,
+               month(period_start) AS start_m, month(period_end) AS through, kg
+        FROM sums WHERE basis = 'ytd'
+    ),
+    jan_feb AS (
+        SELECT source, flow, commodity_code, partner, y, kg FROM ytds
+        WHERE start_m = 1 AND through = 2
+    ),
+    ytd_present AS (SELECT DISTINCT source, flow, commodity_code, y, through FROM ytds),
+    spans AS (
+        SELECT t.*,
+            (SELECT count(*) FROM present AS p
+             WHERE p.source = t.source AND p.flow = t.flow AND p.commodity_code = t.commodity_code
+               AND p.y = t.y AND p.m <= t.through) AS n_all,
+            (SELECT count(*) FROM present AS p
+             WHERE p.source = t.source AND p.flow = t.flow AND p.commodity_code = t.commodity_code
+               AND p.y = t.y AND p.m BETWEEN 3 AND t.through) AS n_from3,
+            coalesce((SELECT sum(mo.kg) FROM months AS mo
+                      WHERE mo.source = t.source AND mo.flow = t.flow
+                        AND mo.commodity_code = t.commodity_code AND mo.partner = t.partner
+                        AND mo.y = t.y AND mo.m <= t.through), 0) AS all_kg,
+            coalesce((SELECT sum(mo.kg) FROM months AS mo
+                      WHERE mo.source = t.source AND mo.flow = t.flow
+                        AND mo.commodity_code = t.commodity_code AND mo.partner = t.partner
+                        AND mo.y = t.y AND mo.m BETWEEN 3 AND t.through), 0) AS from3_kg,
+            jf.kg AS jf_kg
+        FROM ytds AS t
+        LEFT JOIN jan_feb AS jf USING (source, flow, commodity_code, partner, y)
+    ),
+    sum_checks AS (
+        SELECT 'sum' AS "check", source, flow, commodity_code, partner, y AS year,
+               through AS through_month, kg AS ytd_kg,
+               CASE WHEN n_all = through THEN all_kg ELSE jf_kg + from3_kg END AS months_kg,
+               CASE WHEN n_all = through THEN 'months 1-' || through
+                    ELSE 'Jan-Feb combined + months 3-' || through END AS months_used
+        FROM spans
+        WHERE n_all = through OR (through > 2 AND jf_kg IS NOT NULL AND n_from3 = through - 2)
+    ),
+    step_checks AS (
+        SELECT 'step' AS "check", t.source, t.flow, t.commodity_code, t.partner, t.y AS year,
+               t.through AS through_month, t.kg AS ytd_kg,
+               coalesce(prev.kg, 0) + coalesce(mo.kg, 0) AS months_kg,
+               'YTD 1-' || (t.through - 1) || ' + month ' || t.through AS months_used
+        FROM ytds AS t
+        JOIN ytd_present AS yp ON yp.source = t.source AND yp.flow = t.flow
+         AND yp.commodity_code = t.commodity_code AND yp.y = t.y AND yp.through = t.through - 1
+        JOIN present AS p ON p.source = t.source AND p.flow = t.flow
+         AND p.commodity_code = t.commodity_code AND p.y = t.y AND p.m = t.through
+        LEFT JOIN ytds AS prev ON prev.source = t.source AND prev.flow = t.flow
+         AND prev.commodity_code = t.commodity_code AND prev.partner = t.partner
+         AND prev.y = t.y AND prev.through = t.through - 1
+        LEFT JOIN months AS mo ON mo.source = t.source AND mo.flow = t.flow
+         AND mo.commodity_code = t.commodity_code AND mo.partner = t.partner
+         AND mo.y = t.y AND mo.m = t.through
+        WHERE t.through > 1
+    ),
+    checks AS (SELECT * FROM sum_checks UNION ALL SELECT * FROM step_checks)
+    SELECT "check", source, flow, commodity_code, partner, year, through_month, ytd_kg,
+           months_kg, months_used,
+           abs(coalesce(ytd_kg, 0) - months_kg) AS diff_kg,
+           greatest({TOLERANCE_KG}, {TOLERANCE_SHARE} * abs(coalesce(ytd_kg, 0))) AS tolerance_kg,
+           abs(coalesce(ytd_kg, 0) - months_kg)
+               - greatest({TOLERANCE_KG}, {TOLERANCE_SHARE} * abs(coalesce(ytd_kg, 0)))
+               AS excess_kg,
+           false AS explained_by_revision
+    FROM checks
+    ORDER BY "check", source, flow, commodity_code, partner, year, through_month
+    """
