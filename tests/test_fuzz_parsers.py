@@ -17,6 +17,7 @@ import re
 import traceback
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -317,3 +318,12 @@ def test_year_zero_period_is_refused_with_row_and_field() -> None:
 def test_bom_then_invalid_utf8_is_refused() -> None:
     with pytest.raises(CustomsEtlError):
         parse_query_export(b'\xef\xbb\xbf"\x95\xb0"\n', "fuzz.csv")
+
+
+def test_decimal_quantities_beside_a_missing_mark_parse() -> None:
+    """Found by the columnar parity test: '3.5' and '-' in one quantity column crashed."""
+    rows = [list(magnet_row("202507", "502", "美国", "10", 1, 50)) for _ in range(2)]
+    rows[0][7], rows[1][7], rows[1][3] = "3.5", "-", "304"
+    export = parse_query_export(render_export(ZH_MONTHLY_HEADER, [tuple(r) for r in rows]), "x.csv")
+    obs = query_observations(export, release_id="r", flow="export")
+    assert obs["quantity"].tolist() == [Decimal("3.5"), None]

@@ -66,6 +66,8 @@ _DIMENSIONS = {"partner_code": "partner", "trade_mode_code": "trade_mode", "regi
 # (they cast exactly through DECIMAL(18, 6)); anything else goes to the reference parser.
 _FAST_NUMBER = r"-?(?:[0-9]{1,12}|[0-9]{1,3}(?:,[0-9]{3}){0,3})(?:\.[0-9]{1,6})?"
 _PERIOD = r"[0-9]{4}(?:0[1-9]|1[0-2])"
+# DuckDB reads an unquoted empty field as NULL, the reference parser as "": no text is NULL.
+_NEVER_NULL = "\x01customs-etl: no field is null\x01"
 _MISSING_SQL = ", ".join("'" + m.replace("'", "''") + "'" for m in sorted(MISSING_MARKS))
 
 
@@ -126,8 +128,8 @@ def _read(con: duckdb.DuckDBPyConnection, plan: _Plan) -> bool:
             f" CAST(row_number() OVER () + 1 AS INTEGER) AS source_row, {trailing} AS _trailing,"
             f" {', '.join(present)} FROM read_csv($path, header = true, columns = $spec,"
             " quote = '\"', escape = '\"', delim = ',', strict_mode = true, null_padding = false,"
-            " auto_detect = false, all_varchar = true, parallel = false)",
-            {"path": str(plan.path), "spec": spec},
+            " auto_detect = false, all_varchar = true, parallel = false, nullstr = $never)",
+            {"path": str(plan.path), "spec": spec, "never": _NEVER_NULL},
         )
     except duckdb.Error:
         return False

@@ -196,7 +196,7 @@ def _numbers(values: pd.Series, name: str, field: str, *, allow_missing: bool) -
     if cleaned.dropna().str.contains(".", regex=False).any():
         from decimal import Decimal  # exact: never through float
 
-        return cleaned.map(lambda v: Decimal(v) if v is not None else None).astype(object)
+        return cleaned.map(lambda v: None if pd.isna(v) else Decimal(v)).astype(object)
     digits = cleaned.dropna().str.lstrip("-").str.len()
     if (digits > _MAX_INT_DIGITS).any():
         bad = digits[digits > _MAX_INT_DIGITS].index[0]
