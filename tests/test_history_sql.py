@@ -25,6 +25,7 @@ from customs_etl.core.schema import conform, to_arrow
 from customs_etl.warehouse.db import migrate
 from customs_etl.warehouse.history import BatchHistory
 from customs_etl.warehouse.releases import latest_for
+from tests.support.coverage_reference import coverage_gaps
 from tests.support.history import clear, load_rows, observation
 from tests.support.ytd_reference import reconcile_ytd, revisions, supersede
 
@@ -96,6 +97,7 @@ def test_sql_history_agrees_with_the_reference(
         before = staged.reconciliation(after=False)
         after = staged.reconciliation(after=True)
         restated = staged.restatements()
+        findings = staged.coverage()
     finally:
         staged.close()
 
@@ -114,6 +116,13 @@ def test_sql_history_agrees_with_the_reference(
             for p, s, e, b, o, n in f[columns].itertuples(index=False)
         )
         assert as_set(mine) == as_set(want)
+        if batch[0][1] == "full":  # what a full release lacks of the figures it replaces
+            gaps = {(g.commodity_code, g.basis, g.period, g.missing_partners, g.partners_held,
+                     g.missing_trade_modes, g.trade_modes_held)
+                    for g in coverage_gaps(history, frames[0])}  # fmt: skip
+            found = {(f.commodity_code, f.basis, f.period, f.missing_partners, f.partners_held,
+                      f.missing_trade_modes, f.trade_modes_held) for f in findings}  # fmt: skip
+            assert found == gaps
 
 
 def test_a_generated_case_can_fail(con: duckdb.DuckDBPyConnection) -> None:

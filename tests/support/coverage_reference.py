@@ -1,4 +1,7 @@
-"""Coverage: does a release carry everything the vintage it would replace carries?
+"""Reference for the coverage check, stated plainly in pandas (the pipeline does it in SQL in
+``warehouse.history.BatchHistory.coverage``; ``tests/test_history_sql.py`` compares the two).
+
+Coverage: does a release carry everything the vintage it would replace carries?
 
 A query-platform export can be filtered (one partner, one trade mode) and nothing in the file
 says so. Loaded as a full release, a US-only July export would replace the whole July slice and
