@@ -19,10 +19,12 @@ from typing import Any
 
 import duckdb
 import great_expectations as gx
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.execution_engine import pandas_execution_engine
 
 from customs_etl.core.models import CheckResult, SuiteReport
 from customs_etl.core.units import unit_for
@@ -55,101 +57,139 @@ FIELD_OF_COLUMN = {
     "duplicate_key": "key (rows not unique: the same partner, trade mode and month twice)",
 }
 
-_KEY = (
-    "o.release_id, o.source, o.flow, o.commodity_code, o.source_partner_code, o.partner,"
-    " o.trade_mode, o.region_code, o.grain, o.period_start, o.period_end, o.basis"
+_KEY_COLUMNS = (
+    "release_id",
+    "source",
+    "flow",
+    "commodity_code",
+    "source_partner_code",
+    "partner",
+    "trade_mode",
+    "region_code",
+    "grain",
+    "period_start",
+    "period_end",
+    "basis",
 )
-_FRAME_SQL = f"""
-WITH base AS (
-    SELECT
-        o.release_id, o.source_row, o.commodity_code, o.partner, o.source_partner_code,
-        o.trade_mode, o.flow, o.basis, o.currency, o.period_start,
-        o._q AS quantity_num,
-        o._kg AS quantity_kg_num,
-        o._v AS value_num,
-        CASE WHEN o.commodity_code IN $banded AND o._kg >= $min_kg
-             THEN coalesce(o._usd, o._cny / $cny_per_usd) / o._kg END AS unit_value_usd_per_kg,
-        datediff('month', $this_month, o.period_end) + 1 AS months_ahead,
-        datediff('month', o.period_start, o.period_end) AS period_span_months,
-        coalesce(o._q = 0 AND o._v > 0, false) AS zero_quantity_with_value,
-        (o._kg IS NOT NULL OR o._q IS NULL OR coalesce(u.non_mass, false)) AS kg_or_non_mass,
-        hash({_KEY}) AS key_hash
-    FROM observations AS o
-    LEFT JOIN units AS u ON u.unit_text = o.quantity_unit
-),
--- A hash seen twice is checked on the key itself (below): a collision never quarantines.
-repeated AS (SELECT key_hash FROM base GROUP BY key_hash HAVING count(*) > 1),
-counts AS (SELECT release_id, count(*) AS document_rows FROM base GROUP BY release_id)
-SELECT b.* EXCLUDE (key_hash), b.key_hash IN (SELECT key_hash FROM repeated) AS duplicate_key,
-       c.document_rows
-FROM base AS b JOIN counts AS c USING (release_id)
-ORDER BY b.release_id, b.source_row
-"""
 _EXACT_DUPLICATES = f"""
 SELECT o.release_id, o.source_row FROM observations AS o
-QUALIFY count(*) OVER (PARTITION BY {_KEY}) > 1
+QUALIFY count(*) OVER (PARTITION BY {", ".join("o." + c for c in _KEY_COLUMNS)}) > 1
 """
-# Exact decimals → floats for the sign and band checks, in Arrow (DuckDB's DECIMAL(38, 12) to
-# DOUBLE cast is ten times slower).
-_FLOATS = {
-    "_q": "quantity",
-    "_kg": "quantity_kg",
-    "_v": "value",
-    "_usd": "value_usd",
-    "_cny": "value_cny",
-}
+_PASSED_THROUGH = (
+    "release_id",
+    "source_row",
+    "commodity_code",
+    "partner",
+    "source_partner_code",
+    "trade_mode",
+    "flow",
+    "basis",
+    "currency",
+    "period_start",
+)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _floats(observations: pa.Table, column: str) -> pa.ChunkedArray:
+    """Exact decimals → floats for the sign and band checks (Arrow's cast: DuckDB 1.5's
+    DECIMAL(38, 12) → DOUBLE is ten times slower)."""
+    return pc.cast(observations.column(column), pa.float64(), safe=False)
+
+
+def _month_number(dates: pa.ChunkedArray | pa.Scalar) -> Any:
+    return pc.add(pc.multiply(pc.year(dates), 12), pc.month(dates))
+
+
+def _codes(column: pa.ChunkedArray) -> np.ndarray:
+    """Each value's position in the column's dictionary (null is a value of its own)."""
+    encoded = pc.dictionary_encode(column.combine_chunks(), null_encoding="encode")
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.uint64)
+
+
+def _key_hash(table: pa.Table) -> np.ndarray:
+    """A 64-bit hash of each row's natural key (collisions are rechecked exactly)."""
+    hashed = np.zeros(table.num_rows, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for name in _KEY_COLUMNS:
+            x = _codes(table.column(name)) + np.uint64(1)
+            x = (x ^ (x >> np.uint64(31))) * _MIX  # spread the small codes over 64 bits
+            hashed = (hashed * np.uint64(1_000_003)) ^ x
+    return hashed
+
+
+def _repeated(values: np.ndarray) -> np.ndarray:
+    """True where the value occurs more than once."""
+    if values.size == 0:
+        return np.zeros(0, dtype=bool)
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    return counts[inverse] > 1
 
 
 def validation_frame(observations: pa.Table, today: date) -> pd.DataFrame:
     """The batch's observations plus the derived columns the release suites check, as pandas
-    (``expectations.suites.VALIDATION_COLUMNS``: only what the rules read)."""
-    texts = [t for t in set(observations.column("quantity_unit").to_pylist()) if t is not None]
-    units = pa.table(
-        {
-            "unit_text": pa.array(texts, pa.string()),
-            "non_mass": pa.array(
-                [u is not None and not u.is_mass for u in map(unit_for, texts)], pa.bool_()
-            ),
-        }
+    (``expectations.suites.VALIDATION_COLUMNS``: only what the rules read). Column-wise in
+    Arrow and numpy: nothing here needs a join or a sort."""
+    q, kg, v = (_floats(observations, c) for c in ("quantity", "quantity_kg", "value"))
+    usd, cny = _floats(observations, "value_usd"), _floats(observations, "value_cny")
+    units = observations.column("quantity_unit")
+    texts = [t for t in pc.unique(units).to_pylist() if t is not None]
+    non_mass = [t for t, u in zip(texts, map(unit_for, texts), strict=True) if u and not u.is_mass]
+    banded = pc.and_kleene(
+        pc.is_in(observations.column("commodity_code"), pa.array(UNIT_VALUE_BANDS_USD_PER_KG)),
+        pc.greater_equal(kg, UNIT_VALUE_MIN_KG),
     )
-    for name, column in _FLOATS.items():
-        floats = pc.cast(observations.column(column), pa.float64(), safe=False)
-        observations = observations.append_column(name, floats)
-    with duckdb.connect() as con:
-        con.register("observations", observations)
-        con.register("units", units)
-        table = con.execute(
-            _FRAME_SQL,
-            {
-                "banded": list(UNIT_VALUE_BANDS_USD_PER_KG),
-                "min_kg": UNIT_VALUE_MIN_KG,
-                "cny_per_usd": CNY_PER_USD_FOR_BANDS,
-                "this_month": today.replace(day=1),
-            },
-        ).to_arrow_table()
-        if pc.any(table.column("duplicate_key")).as_py():
+    price = pc.divide(pc.coalesce(usd, pc.divide(cny, CNY_PER_USD_FOR_BANDS)), kg)
+    this_month = _month_number(pa.scalar(today.replace(day=1), pa.date32()))
+    end_month = _month_number(observations.column("period_end"))
+    key_hash = _key_hash(observations)
+    duplicate = _repeated(key_hash)
+    if duplicate.any():  # a hash seen twice is checked on the key itself: no collision counts
+        with duckdb.connect() as con:
+            con.register("observations", observations.select([*_KEY_COLUMNS, "source_row"]))
             exact = set(con.execute(_EXACT_DUPLICATES).fetchall())
-            pairs = zip(
-                table.column("release_id").to_pylist(),
-                table.column("source_row").to_pylist(),
-                strict=True,
-            )
-            flags = pa.array([pair in exact for pair in pairs], pa.bool_())
-            index = table.column_names.index("duplicate_key")
-            table = table.set_column(index, "duplicate_key", flags)
+        pairs = zip(
+            observations.column("release_id").to_pylist(),
+            observations.column("source_row").to_pylist(),
+            strict=True,
+        )
+        duplicate = np.array([pair in exact for pair in pairs], dtype=bool)
+    documents = _codes(observations.column("release_id")).astype(np.int64)
+    derived = {
+        "quantity_num": q,
+        "quantity_kg_num": kg,
+        "value_num": v,
+        "unit_value_usd_per_kg": pc.if_else(banded, price, pa.scalar(None, pa.float64())),
+        "months_ahead": pc.add(pc.subtract(end_month, this_month), 1),
+        "period_span_months": pc.subtract(
+            end_month, _month_number(observations.column("period_start"))
+        ),
+        "zero_quantity_with_value": pc.fill_null(
+            pc.and_kleene(pc.equal(q, 0.0), pc.greater(v, 0.0)), False
+        ),
+        "kg_or_non_mass": pc.or_(
+            pc.or_(pc.is_valid(kg), pc.is_null(q)),
+            pc.fill_null(pc.is_in(units, pa.array(non_mass, pa.string())), False),
+        ),
+        "duplicate_key": pa.array(duplicate, pa.bool_()),
+        "document_rows": pa.array(np.bincount(documents)[documents], pa.int64()),
+    }
     # Few distinct values per text column: as categories they reach pandas at a fraction of
     # the cost of one string object per row.
-    columns = [
-        pc.dictionary_encode(column)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-        else column
-        for column in table.columns
-    ]
-    return pa.table(columns, names=table.column_names).to_pandas()
+    columns = {
+        name: pc.dictionary_encode(observations.column(name))
+        if pa.types.is_string(observations.schema.field(name).type)
+        else observations.column(name)
+        for name in _PASSED_THROUGH
+    }
+    return pa.table({**columns, **derived}).to_pandas()
 
 
 def _batch_definition() -> Any:
     if "definition" not in _CONTEXT:
+        # GX fingerprints every pandas batch (an md5 over ``hash_pandas_object``: 0.2 s for a
+        # 300,000-row month) only to store it as a batch marker nobody here reads; batches
+        # are named by their documents' release ids. A threshold of 0 turns that off.
+        pandas_execution_engine.HASH_THRESHOLD = 0
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         asset = context.data_sources.add_pandas("frames").add_dataframe_asset("frame")

@@ -117,23 +117,45 @@ def _plan(index: int, doc: RawDocument, scratch: Path) -> _Plan | None:
     )
 
 
-def _read(con: duckdb.DuckDBPyConnection, plan: _Plan) -> bool:
-    """Load one file's records as text into ``raw_rows``; False when DuckDB refuses it."""
-    spec = {column: "VARCHAR" for column in plan.columns}
-    present = [c for c in plan.columns if c != "_trailing"]
-    trailing = "_trailing" if "_trailing" in plan.columns else "NULL"
+def _read(con: duckdb.DuckDBPyConnection, plans: Sequence[_Plan], name: str) -> str | None:
+    """Scan the files (one layout) as text into table ``name`` in one pass; the SQL of their
+    records as ``raw_rows`` has them, or None when DuckDB refuses any of the files."""
+    first = plans[0]
+    spec = {column: "VARCHAR" for column in first.columns}
+    present = [c for c in first.columns if c != "_trailing"]
+    trailing = "_trailing" if "_trailing" in first.columns else "NULL::VARCHAR"
     try:
         con.execute(
-            f"INSERT INTO raw_rows BY NAME SELECT {plan.index} AS doc,"
-            f" CAST(row_number() OVER () + 1 AS INTEGER) AS source_row, {trailing} AS _trailing,"
-            f" {', '.join(present)} FROM read_csv($path, header = true, columns = $spec,"
-            " quote = '\"', escape = '\"', delim = ',', strict_mode = true, null_padding = false,"
-            " auto_detect = false, all_varchar = true, parallel = false, nullstr = $never)",
-            {"path": str(plan.path), "spec": spec, "never": _NEVER_NULL},
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT filename, {trailing} AS _trailing,"
+            f" {', '.join(present)} FROM read_csv($paths, header = true, columns = $spec,"
+            " quote = '\"', escape = '\"', delim = ',', strict_mode = true,"
+            " null_padding = false, auto_detect = false, all_varchar = true, nullstr = $never,"
+            " filename = true)",
+            {"paths": [str(p.path) for p in plans], "spec": spec, "never": _NEVER_NULL},
         )
     except duckdb.Error:
-        return False
-    return True
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+        return None
+    # The table keeps the scan's order (files in order, each file's lines in order), so a
+    # record's line in its file is its row id less the file's first row id, plus the header.
+    files = pa.table(
+        {
+            "filename": [str(p.path) for p in plans],
+            "doc": pa.array([p.index for p in plans], pa.int32()),
+        }
+    )
+    con.register(f"{name}_files", files)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name}_first AS SELECT f.doc, f.filename,"
+        f" min(s.rowid) AS first_id FROM {name}_files AS f JOIN {name} AS s USING (filename)"
+        " GROUP BY ALL"
+    )
+    con.unregister(f"{name}_files")
+    columns = ", ".join(f"s.{c}" if c in present else f"NULL::VARCHAR AS {c}" for c in RAW_COLUMNS)
+    return (
+        f"SELECT f.doc, CAST(s.rowid - f.first_id + 2 AS INTEGER) AS source_row, s._trailing,"
+        f" {columns} FROM {name} AS s JOIN {name}_first AS f USING (filename)"
+    )
 
 
 def _unit_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -313,14 +335,6 @@ ORDER BY w.doc, w.source_row
 """
 
 
-def _create_raw_rows(con: duckdb.DuckDBPyConnection) -> None:
-    columns = ", ".join(f"{c} VARCHAR" for c in RAW_COLUMNS)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE raw_rows (doc INTEGER, source_row INTEGER,"
-        f" _trailing VARCHAR, {columns})"
-    )
-
-
 def exports_to_canonical(
     docs: Sequence[RawDocument], scratch: Path
 ) -> tuple[pa.Table, list[RawDocument]]:
@@ -328,17 +342,33 @@ def exports_to_canonical(
     names each row's document), and the documents it hands back to the reference parser."""
     con = duckdb.connect()
     try:
-        _create_raw_rows(con)
         plans: list[_Plan] = []
         handed_back: list[RawDocument] = []
+        layouts: dict[tuple[str, ...], list[_Plan]] = {}
         for index, doc in enumerate(docs):
             plan = _plan(index, doc, scratch)
-            if plan is not None and _read(con, plan):
-                plans.append(plan)
-            else:
+            if plan is None:
                 handed_back.append(doc)
+            else:
+                layouts.setdefault(plan.columns, []).append(plan)
+        scans: list[str] = []
+        for group in layouts.values():
+            scan = _read(con, group, f"scan_{len(scans)}")
+            if scan is not None:  # the usual case: every file of the layout reads
+                scans.append(scan)
+                plans += group
+                continue
+            for plan in group:  # one was refused: find it, read the others
+                scan = _read(con, [plan], f"scan_{len(scans)}")
+                if scan is None:
+                    handed_back.append(plan.doc)
+                else:
+                    scans.append(scan)
+                    plans.append(plan)
+        plans.sort(key=lambda p: p.index)
         if not plans:
             return _empty(), handed_back
+        con.execute("CREATE TEMP VIEW raw_rows AS " + " UNION ALL ".join(scans))
         con.register("docs", _doc_table(plans))
         con.register("units", _unit_table(con))
         con.register("partners", _partner_table(con))
