@@ -24,6 +24,7 @@ import duckdb
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.partners import partner_name
+from customs_etl.core.sql_text import inline
 
 ORDINALS = (
     "first",
@@ -73,8 +74,9 @@ _THE_NAMES = frozenset(
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple | None:
-    """The first row, read to the end (DuckDB refuses other work on a half-read result)."""
-    rows = con.execute(sql, params).fetchall()
+    """The first row, read to the end (DuckDB refuses other work on a half-read result).
+    Values go in as literals (``core.sql_text``): binding them would import pandas."""
+    rows = con.execute(inline(sql, params)).fetchall()
     return rows[0] if rows else None
 
 
@@ -177,11 +179,13 @@ def build_report(
     (tonnes, usd, mom, yoy, ytd, ytd_yoy, high, record_high, low, record_low, rises, held,
      first, combined) = world  # fmt: skip
     partners = con.execute(
-        "SELECT partner, partner_label, tonnes, value_usd, mom_pct, yoy_pct, rank, share_pct"
-        " FROM marts.partner_ranked"
-        " WHERE commodity_code = ? AND flow = ? AND period = ? AND source = ?"
-        " ORDER BY rank, partner",
-        [commodity, flow, period, source],
+        inline(
+            "SELECT partner, partner_label, tonnes, value_usd, mom_pct, yoy_pct, rank, share_pct"
+            " FROM marts.partner_ranked"
+            " WHERE commodity_code = ? AND flow = ? AND period = ? AND source = ?"
+            " ORDER BY rank, partner",
+            [commodity, flow, period, source],
+        )
     ).fetchall()
     return {
         "period": f"{period:%Y-%m}",
