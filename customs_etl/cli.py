@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 from customs_etl.core.errors import CustomsEtlError
-from customs_etl.core.models import Outcome, Status
+from customs_etl.core.models import Status
+from customs_etl.core.summary import DocumentResult, RunSummary
 
 # Prefect's defaults for a command-line run, applied in ``main`` (never at import time), each
 # only when the user has not set it.
@@ -73,6 +74,18 @@ AllowSampleOpt = Annotated[
         help="Load the partly MODELED sample even into a warehouse that holds real releases",
     ),
 ]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print only the final summary line and errors"),
+]
+SummaryJsonOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--summary-json",
+        metavar="FILE",
+        help="Also write the run summary (counts, rows, periods, quarantines) as JSON",
+    ),
+]
 
 
 class Format(StrEnum):
@@ -89,7 +102,7 @@ def _fail(message: str, code: int = 1) -> None:
 STATUS_STYLES = {Status.LOADED: "green", Status.UNCHANGED: "dim", Status.QUARANTINED: "red"}
 
 
-def _outcome_table(title: str, outcomes: list[Outcome]) -> None:
+def _outcome_table(title: str, outcomes: list[DocumentResult]) -> None:
     table = Table(title=title)
     for column in ("period", "file", "status", "rows", "warnings", "seconds"):
         table.add_column(
@@ -99,7 +112,7 @@ def _outcome_table(title: str, outcomes: list[Outcome]) -> None:
         style = STATUS_STYLES.get(o.status)
         table.add_row(
             o.period,
-            o.name,
+            o.file,
             str(o.status),
             str(o.rows),
             str(o.warnings),
@@ -109,34 +122,80 @@ def _outcome_table(title: str, outcomes: list[Outcome]) -> None:
     out.print(table)
 
 
-def _run_flow(kind: str, **params: object) -> None:
-    from customs_etl.flows.catalog import FLOWS  # Prefect is imported only for pipeline commands
+def _say(console: Console, text: str) -> None:
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
 
-    state = FLOWS[kind](**params, return_state=True)
-    outcomes = state.result(raise_on_failure=False)
-    if isinstance(outcomes, BaseException):
-        if isinstance(outcomes, CustomsEtlError | ValueError):
-            _fail(str(outcomes))
-        raise outcomes
-    outcomes = outcomes or []
-    if outcomes:
-        _outcome_table(f"{kind}: {state.message or state.name}", outcomes)
-    elif state.message:
-        out.print(state.message, highlight=False)
-    for o in outcomes:
-        if o.status == Status.LOADED and o.message:
-            kind = "warning" if o.warnings else "note"
-            out.print(
-                f"{kind}: {o.name}: {o.message}", highlight=False, markup=False, soft_wrap=True
-            )
-        for line in o.large_revisions:
-            out.print(
-                f"large revision: {o.name}: {line}", highlight=False, markup=False, soft_wrap=True
-            )
-    failed = [o for o in outcomes if o.status == Status.QUARANTINED]
-    for o in failed:
-        err.print(f"quarantined: {o.message}", highlight=False, markup=False, soft_wrap=True)
-    if failed or not state.is_completed():
+
+def _check_writable(path: Path | None) -> None:
+    """--summary-json's folder must exist before a long run starts, not after it."""
+    if path is not None and not (path.parent.is_dir() and os.access(path.parent, os.W_OK)):
+        _fail(f"--summary-json {path}: folder {path.parent} does not exist or is not writable", 2)
+
+
+def _write_summary(path: Path, summary: RunSummary) -> None:
+    """The JSON replaces the file at once (a reader never sees half of it)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        temporary.replace(path)
+    except OSError as exc:
+        _fail(f"--summary-json {path}: cannot write ({exc.strerror or exc})")
+
+
+def _interrupted(summary: RunSummary) -> str:
+    left = summary.not_done
+    shown = left[0] if len(left) == 1 else f"{left[0]} … {left[-1]}"
+    return (
+        "interrupted (Ctrl-C): stopped after the last committed load, nothing is half loaded; "
+        f"not done ({len(left)}): {shown}; run the same command again to resume"
+    )
+
+
+def _run_flow(
+    kind: str, *, quiet: bool = False, summary_json: Path | None = None, **params: object
+) -> None:
+    from customs_etl.flows import progress  # Prefect is imported only for pipeline commands
+    from customs_etl.flows.catalog import FLOWS
+    from customs_etl.flows.terminal import reporter_for
+
+    _check_writable(summary_json)
+    reporter = reporter_for(out, quiet)  # stdout: stderr keeps the one-line error contract
+    try:
+        with reporter, progress.watching(reporter), progress.interruptible(reporter.stop_notice):
+            state = FLOWS[kind](**params, return_state=True)
+    except KeyboardInterrupt:
+        _say(
+            err,
+            "aborted (Ctrl-C): a load in progress was rolled back, nothing is half loaded; "
+            "run the same command again to resume",
+        )
+        raise
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, BaseException):
+        if isinstance(summary, CustomsEtlError | ValueError):
+            _fail(str(summary))
+        raise summary
+    documents = summary.documents
+    if not quiet:
+        if documents:
+            _outcome_table(f"{kind}: {state.message or state.name}", documents)
+        elif state.message:
+            out.print(state.message, highlight=False)
+        for o in documents:
+            if o.status == Status.LOADED and o.message:
+                note = "warning" if o.warnings else "note"
+                _say(out, f"{note}: {o.file}: {o.message}")
+            for line in o.large_revisions:
+                _say(out, f"large revision: {o.file}: {line}")
+    _say(out, summary.line())
+    for q in summary.quarantined:
+        _say(err, f"quarantined: {q.reason}")
+    if summary_json is not None:
+        _write_summary(summary_json, summary)
+    if summary.state == "interrupted":
+        _say(err, _interrupted(summary))
+        raise typer.Exit(130)
+    if summary.quarantined or not state.is_completed():
         raise typer.Exit(1)
 
 
@@ -164,6 +223,8 @@ def ingest(
         ),
     ] = False,
     warehouse: WarehouseOpt = None,
+    quiet: QuietOpt = False,
+    summary_json: SummaryJsonOpt = None,
 ) -> None:
     """Ingest query-platform CSV exports downloaded from stats.customs.gov.cn."""
     if flow not in (None, "export", "import"):
@@ -177,6 +238,8 @@ def ingest(
         start=start,
         end=end,
         partial=partial,
+        quiet=quiet,
+        summary_json=summary_json,
     )
 
 
@@ -189,6 +252,8 @@ def run(
     source: SourcesOpt = None,
     allow_sample: AllowSampleOpt = False,
     warehouse: WarehouseOpt = None,
+    quiet: QuietOpt = False,
+    summary_json: SummaryJsonOpt = None,
 ) -> None:
     """One monthly run (what the schedule does): the newest month due and any gap before it."""
     if period is not None:
@@ -197,7 +262,13 @@ def run(
         parse_month(period)  # a bad month is one line, before Prefect starts
     _check_sources(source)
     _run_flow(
-        "monthly", source=source, period=period, warehouse=warehouse, allow_sample=allow_sample
+        "monthly",
+        source=source,
+        period=period,
+        warehouse=warehouse,
+        allow_sample=allow_sample,
+        quiet=quiet,
+        summary_json=summary_json,
     )
 
 
@@ -208,6 +279,8 @@ def backfill(
     source: SourcesOpt = None,
     allow_sample: AllowSampleOpt = False,
     warehouse: WarehouseOpt = None,
+    quiet: QuietOpt = False,
+    summary_json: SummaryJsonOpt = None,
 ) -> None:
     """Every month of a range; safe to re-run (loaded documents are no-ops)."""
     from customs_etl.core.months import month_range
@@ -221,6 +294,8 @@ def backfill(
         end=end,
         warehouse=warehouse,
         allow_sample=allow_sample,
+        quiet=quiet,
+        summary_json=summary_json,
     )
 
 
@@ -310,9 +385,18 @@ def landing(
         float, typer.Option(help="A file must keep its size this long before it is read")
     ] = 5.0,
     warehouse: WarehouseOpt = None,
+    quiet: QuietOpt = False,
+    summary_json: SummaryJsonOpt = None,
 ) -> None:
     """One poll of the landing folder: ingest settled exports, file them to done/ or failed/."""
-    _run_flow("landing", location=location, warehouse=warehouse, settle_seconds=settle_seconds)
+    _run_flow(
+        "landing",
+        location=location,
+        warehouse=warehouse,
+        settle_seconds=settle_seconds,
+        quiet=quiet,
+        summary_json=summary_json,
+    )
 
 
 @quarantine_app.command("list")

@@ -42,6 +42,11 @@ def _document(zone: LandingZone, landed: LandedFile) -> tuple[RawDocument, str |
         return doc, str(exc)
 
 
+def _step(batch: list[RawDocument], refused: dict[str, str]) -> Step:
+    units = tuple(doc.name for doc in batch)  # each file is a planned unit
+    return Step(batch, batch_label("landing", batch), refused, units=units)
+
+
 @flow(
     name="landing",
     on_failure=[notify_on_crash],
@@ -58,6 +63,7 @@ def landing_flow(
     ready, growing = zone.settled(settle_seconds)
     run = Run("landing", warehouse)
     run.notes += [f"{name}: still being written, left for the next poll" for name in growing]
+    run.progress.plan([landed.name for landed in ready], unit="file")
     by_hash: dict[str, list[LandedFile]] = {}
 
     def steps() -> Iterator[Step]:
@@ -67,7 +73,7 @@ def landing_flow(
         size = 0
         for landed in ready:
             if batch and (size + landed.size > BATCH_BYTES or len(batch) >= BATCH_DOCUMENTS):
-                yield Step(batch, batch_label("landing", batch), refused)
+                yield _step(batch, refused)
                 batch, refused, size = [], {}, 0
             doc, refusal = _document(zone, landed)
             by_hash.setdefault(doc.sha256, []).append(landed)
@@ -76,7 +82,7 @@ def landing_flow(
             batch.append(doc)
             size += landed.size
         if batch:
-            yield Step(batch, batch_label("landing", batch), refused)
+            yield _step(batch, refused)
 
     def file_away(doc: RawDocument, outcome: Outcome) -> None:
         landed = by_hash[doc.sha256].pop(0)

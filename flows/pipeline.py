@@ -6,7 +6,9 @@ a landing poll): documents are fetched (a task per month, retried), each batch i
 loads (history checks, ONE transaction; DuckDB has a single writer). One failed document never
 stops the others; the run ends Failed when anything was quarantined, with a per-document
 outcome table on the terminal and as a Prefect artifact. The landing flow (``flows.landing``)
-uses the same loop, ``Run.process``.
+uses the same loop, ``Run.process``. Every flow returns a ``core.summary.RunSummary`` (the
+state's result); progress goes to ``flows.progress`` (terminal, Prefect progress artifact), and
+Ctrl-C there stops the loop between loads (the run ends Cancelled, "interrupted").
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
-from prefect.states import Completed, Failed, State
+from prefect.states import Cancelled, Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from customs_etl.core.errors import ParseError
@@ -28,6 +31,7 @@ from customs_etl.core.models import Outcome, RawDocument, Status
 from customs_etl.core.months import month_range, parse_month, shanghai_today
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
 from customs_etl.flows.notify import notify_failure, notify_on_crash
+from customs_etl.flows.progress import Tracker, stop_requested
 from customs_etl.flows.run_report import render_run_report
 from customs_etl.pipeline.load import archive, load_batch, refuse_sample_beside_real
 from customs_etl.pipeline.prepare import PreparedBatch, prepare_batch
@@ -37,7 +41,7 @@ from customs_etl.publishers.http import HttpStatusError, UnexpectedContent
 from customs_etl.publishers.registry import publisher, publishers
 from customs_etl.publishers.sample import NAME as SAMPLE
 from customs_etl.warehouse.db import checkpoint, warehouse_path, writer
-from customs_etl.warehouse.releases import held_periods
+from customs_etl.warehouse.releases import held_periods, newest_periods
 
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
 DOCS_FLUSH_VALIDATIONS = 100  # GX results held for Data Docs before they are rendered
@@ -74,11 +78,13 @@ def fetch_month(source: str, month: date, cache: dict | None = None) -> list[Raw
 
 @dataclass
 class Step:
-    """One batch to prepare: its documents, those refused before parsing, a name for people."""
+    """One batch to prepare: its documents, those refused before parsing, a name for people,
+    and the planned work units (``sample 2024-03``, a file name) loading it completes."""
 
     docs: list[RawDocument]
     label: str
     refused: dict[str, str] = field(default_factory=dict)  # release id → reason
+    units: tuple[str, ...] = ()
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -102,19 +108,28 @@ BATCH_DOCUMENTS = 200  # ~30 MB in 31 files): memory stays bounded, GX runs once
 
 
 def batches_of(
-    docs: Iterable[RawDocument], label: str, limit_bytes: int = BATCH_BYTES
+    docs: Iterable[RawDocument],
+    label: str,
+    limit_bytes: int = BATCH_BYTES,
+    files: bool = False,
 ) -> Iterator[Step]:
-    """Documents in order, cut into batches of at most ``limit_bytes`` / ``BATCH_DOCUMENTS``."""
+    """Documents in order, cut into batches of at most ``limit_bytes`` / ``BATCH_DOCUMENTS``
+    (``files``: each document is a planned unit of its own, named by its file name)."""
+
+    def step(batch: list[RawDocument]) -> Step:
+        units = tuple(d.name for d in batch) if files else ()
+        return Step(batch, batch_label(label, batch), units=units)
+
     current: list[RawDocument] = []
     size = 0
     for doc in docs:
         if current and (size + len(doc.content) > limit_bytes or len(current) >= BATCH_DOCUMENTS):
-            yield Step(current, batch_label(label, current))
+            yield step(current)
             current, size = [], 0
         current.append(doc)
         size += len(doc.content)
     if current:
-        yield Step(current, batch_label(label, current))
+        yield step(current)
 
 
 def batch_label(label: str, docs: list[RawDocument], shown: int = 3) -> str:
@@ -152,6 +167,13 @@ def _artifact_key(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
 
 
+def _newest(warehouse: str | None) -> dict[str, date]:
+    if not warehouse_path(warehouse).exists():
+        return {}
+    with writer(warehouse) as con:
+        return newest_periods(con)
+
+
 class Run:
     """One flow run: batches prepared ahead, loaded in order, reported at the end."""
 
@@ -162,6 +184,7 @@ class Run:
         self.outcomes: list[Outcome] = []
         self.notes: list[str] = []
         self._docs: list[DocValidation] = []
+        self.progress = Tracker(kind, artifact_key=_artifact_key(f"{kind}-progress"))
 
     def keep_pages(self, docs: list[RawDocument]) -> list[RawDocument]:
         """Archive the pages fetched only to find the data (indexes); return the data."""
@@ -179,9 +202,17 @@ class Run:
 
     def _load(
         self,
-        batch: PreparedBatch,
+        step: Step,
+        future: PrefectFuture[PreparedBatch],
         after_load: Callable[[RawDocument, Outcome], None] | None,
     ) -> None:
+        if stop_requested():  # Ctrl-C: no new load. The batch prepared ahead is dropped
+            future.wait()  # (preparing writes nothing); its units stay not done.
+            return
+        batch = future.result()
+        if stop_requested():
+            return
+        self.progress.doing(f"loading {step.label}")
         outcomes = load_step(batch, self.warehouse, self.allow_sample)
         self.outcomes += outcomes
         batch.observations = batch.observations.slice(0, 0)  # frames can be large
@@ -189,6 +220,7 @@ class Run:
         if after_load is not None:
             for doc, outcome in zip(batch.docs, outcomes, strict=True):
                 after_load(doc, outcome)
+        self.progress.loaded(outcomes, step.units)
 
     def process(
         self,
@@ -196,24 +228,70 @@ class Run:
         after_load: Callable[[RawDocument, Outcome], None] | None = None,
     ) -> None:
         """Prepare the next batch on the thread pool while this one loads: at most two
-        batches are in memory, so a long backfill runs in flat memory."""
-        pending = None
-        for step in steps:
+        batches are in memory, so a long backfill runs in flat memory. After Ctrl-C
+        (``stop_requested``) nothing new is fetched or loaded."""
+        pending: tuple[Step, PrefectFuture[PreparedBatch]] | None = None
+        remaining = iter(steps)
+        while not stop_requested():
+            step = next(remaining, None)  # fetches: a fetch under way when Ctrl-C comes ends
+            if step is None or stop_requested():
+                break
+            size = len(step.docs)
+            self.progress.fetched(size, step.units)
             future = prepare_step.submit(step)
+            future.add_done_callback(lambda _, n=size: self.progress.prepared(n))
             if pending is not None:
-                self._load(pending.result(), after_load)
-            pending = future
+                self._load(*pending, after_load)
+            pending = step, future
         if pending is not None:
-            self._load(pending.result(), after_load)
+            self._load(*pending, after_load)
 
     def finish(self) -> State:
-        """Publish the run report; Failed when anything was quarantined (the schedule alerts)."""
+        """Publish the run report and the summary; Failed when anything was quarantined (the
+        schedule alerts), Cancelled when Ctrl-C stopped it before its planned work was done."""
+        interrupted = stop_requested() and bool(self.progress.not_done())
+        if interrupted:
+            left = self.progress.not_done()
+            self.notes.append(
+                f"interrupted (Ctrl-C) after the last committed load; not done: "
+                f"{len(left)} {self.progress.unit}(s), {left[0]} … {left[-1]}"
+            )
+        self.progress.doing("finishing: Data Docs, checkpoint, run report")
         if self._docs:
             publish_data_docs(self._docs, self.warehouse)
             self._docs = []
         checkpoint(self.warehouse)
+        bad = [o for o in self.outcomes if o.status == Status.QUARANTINED]
+        summary = self.progress.summary(
+            self.outcomes,
+            self.notes,
+            _newest(self.warehouse),
+            "interrupted" if interrupted else "failed" if bad else "completed",
+            run_name=flow_run.get_name(),
+            run_id=flow_run.get_id(),
+        )
+        self.progress.close()
+        if interrupted:
+            self._publish_report()
+            if bad:
+                notify_failure(self.kind, self.outcomes)
+            return Cancelled(message=self.notes[-1], data=summary)
         if not self.outcomes:
-            return Completed(message="; ".join(self.notes) or "nothing to do", data=[])
+            return Completed(message="; ".join(self.notes) or "nothing to do", data=summary)
+        self._publish_report()
+        if bad:
+            notify_failure(self.kind, self.outcomes)  # $CUSTOMS_ETL_WEBHOOK_URL; never raises
+            return Failed(
+                message=f"{len(bad)} of {len(self.outcomes)} document(s) quarantined",
+                data=summary,
+            )
+        message = "; ".join(self.notes) or f"{len(self.outcomes)} document(s) processed"
+        return Completed(message=message, data=summary)
+
+    def _publish_report(self) -> None:
+        """The outcome table and the run report as artifacts; every outcome in the log."""
+        if not self.outcomes:
+            return
         create_table_artifact(
             key=_artifact_key(f"{self.kind}-outcomes"),
             table=[o.as_row() for o in self.outcomes],
@@ -233,15 +311,6 @@ class Run:
         logger = get_run_logger()
         for o in self.outcomes:
             logger.info("%s %s: %s (%d rows) %s", o.period, o.name, o.status, o.rows, o.message)
-        bad = [o for o in self.outcomes if o.status == Status.QUARANTINED]
-        if bad:
-            notify_failure(self.kind, self.outcomes)  # $CUSTOMS_ETL_WEBHOOK_URL; never raises
-            return Failed(
-                message=f"{len(bad)} of {len(self.outcomes)} document(s) quarantined",
-                data=self.outcomes,
-            )
-        message = "; ".join(self.notes) or f"{len(self.outcomes)} document(s) processed"
-        return Completed(message=message, data=self.outcomes)
 
 
 def guard_sample(sources: list[Publisher], warehouse: str | None, allow_sample: bool) -> None:
@@ -252,17 +321,27 @@ def guard_sample(sources: list[Publisher], warehouse: str | None, allow_sample: 
             refuse_sample_beside_real(con, warehouse)
 
 
+def month_unit(source: Publisher, month: date) -> str:
+    """How progress and the summary name one month of one source: ``sample 2024-03``."""
+    return f"{source.name} {month:%Y-%m}"
+
+
 def _fetch_and_load(run: Run, source: Publisher, months: list[date], missing: str) -> None:
     """A batch per month: fetched (a task, retried), prepared while the previous one loads."""
 
     def steps() -> Iterator[Step]:
         cache: dict = {}  # each year's index fetched once per run
         for month in months:
+            unit = month_unit(source, month)
+            run.progress.doing(f"fetching {unit}")
             docs = run.keep_pages(fetch_month(source.name, month, cache))
             if not docs:
-                run.notes.append(f"{source.name} {month:%Y-%m}: {missing}")
+                run.notes.append(f"{unit}: {missing}")
+                run.progress.skipped(unit)
                 continue
-            yield from batches_of(docs, f"{source.name} {month:%Y-%m}")
+            batches = list(batches_of(docs, unit))
+            batches[-1].units = (unit,)  # the month is done when its last batch is loaded
+            yield from batches
 
     run.process(steps())
 
@@ -288,6 +367,8 @@ def ingest_flow(
     """
     period_range = (parse_month(start), parse_month(end)) if start and end else None
     run = Run("ingest", warehouse)
+    files = expand_paths(paths)
+    run.progress.plan([p.name for p in files], unit="file")
     docs = (  # read lazily: a batch's bytes at a time, not the whole folder up front
         read_export(
             p,
@@ -296,9 +377,9 @@ def ingest_flow(
             period_range=period_range,
             partial=partial,
         )
-        for p in expand_paths(paths)
+        for p in files
     )
-    run.process(batches_of(docs, "ingest"))
+    run.process(batches_of(docs, "ingest", files=True))
     return run.finish()
 
 
@@ -320,6 +401,7 @@ def backfill_flow(
     months = month_range(start, end)
     guard_sample(sources, warehouse, allow_sample)
     run = Run("backfill", warehouse, allow_sample)
+    run.progress.plan([month_unit(each, m) for each in sources for m in months])
     for each in sources:
         _fetch_and_load(run, each, months, "nothing published")
     return run.finish()
@@ -349,6 +431,7 @@ def poll(
     guard_sample(sources, warehouse, allow_sample)
     run = Run(kind, warehouse, allow_sample)
     today = shanghai_today()
+    wanted: list[tuple[Publisher, list[date]]] = []
     for each in sources:
         if period is not None:
             months = [parse_month(period)]
@@ -356,6 +439,9 @@ def poll(
             months = missing_months(each, each.due_months(today), _held(each, warehouse))
             if not months:
                 run.notes.append(f"{each.name}: every month due is already loaded")
+        wanted.append((each, months))
+    run.progress.plan([month_unit(each, m) for each, months in wanted for m in months])
+    for each, months in wanted:
         _fetch_and_load(run, each, months, "not published yet")
     return run.finish()
 

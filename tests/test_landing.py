@@ -19,7 +19,7 @@ GOOD = "export-85051110-202507.csv"
 
 def _poll(location: str, warehouse: Path, settle: float = 0.2) -> list:
     state = landing_flow(location, str(warehouse), settle, return_state=True)
-    return state.result(raise_on_failure=False) or []
+    return state.result(raise_on_failure=False).documents
 
 
 def _releases(warehouse: Path) -> list[tuple[str, str]]:
@@ -34,7 +34,7 @@ def test_new_file_is_loaded_once_and_filed_as_done(prefect_api: str, tmp_path: P
     inbox.mkdir()
     (inbox / GOOD).write_bytes(july_export())
     outcomes = _poll(str(inbox), warehouse)
-    assert [(o.name, o.status, o.rows) for o in outcomes] == [(GOOD, "loaded", 4)]
+    assert [(o.file, o.status, o.rows) for o in outcomes] == [(GOOD, "loaded", 4)]
     assert not (inbox / GOOD).exists()
     assert [p.name.split("-", 1)[1] for p in (inbox / "done").iterdir()] == [GOOD]
     assert _poll(str(inbox), warehouse) == []  # the next poll finds nothing to do
@@ -80,7 +80,7 @@ def test_a_file_still_being_written_waits_for_the_next_poll(
     finally:
         stop.set()
         writer_thread.join()
-    assert state.result(raise_on_failure=False) == []
+    assert state.result(raise_on_failure=False).documents == []
     assert "still being written" in (state.message or "")
     assert target.exists()
     target.write_bytes(content)  # the download finished

@@ -210,6 +210,16 @@ def held_periods(con: duckdb.DuckDBPyConnection, source: str) -> set[tuple[date,
     return {(period, flow) for period, flow in rows}
 
 
+def newest_periods(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
+    """Per source, the newest month a current (loaded or released) document covers."""
+    rows = con.execute(
+        "SELECT source, max(period_end) FROM raw.releases WHERE status IN ?"
+        " AND period_end IS NOT NULL GROUP BY source ORDER BY source",
+        [list(_CURRENT)],
+    ).fetchall()
+    return dict(rows)
+
+
 def current_sources(con: duckdb.DuckDBPyConnection, excluding: str) -> list[tuple[str, int]]:
     """(source, documents) of loaded releases from every source but ``excluding``."""
     return con.execute(
