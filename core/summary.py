@@ -7,7 +7,7 @@ is made from it. Schedulers and scripts read it instead of parsing the outcome t
 Stable means: ``schema_version`` changes whenever a field is renamed, removed or changes
 meaning; new fields may be added within a version. Every field is always present (lists may be
 empty, ``newest_period`` may be null). ``tests/fixtures/run_summary.schema.json`` is the
-published JSON Schema; a test keeps it equal to this model.
+published JSON Schema (``published_schema``); a test keeps it equal to this model.
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ RunState = Literal["completed", "failed", "interrupted"]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # The published schema describes the JSON written: every field is always there.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_serialization_defaults_required=True
+    )
 
 
 class StatusCounts(_Frozen):
@@ -132,3 +135,8 @@ class RunSummary(_Frozen):
             f"{self.rows:,} rows in {self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s); "
             f"newest period in the warehouse: {newest}"
         )
+
+
+def published_schema() -> dict:
+    """The JSON Schema of what ``--summary-json`` writes (serialization mode)."""
+    return RunSummary.model_json_schema(mode="serialization")

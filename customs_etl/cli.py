@@ -33,6 +33,9 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     # The pipeline makes no network calls but to its sources: no telemetry from the server.
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # ... nor from the client SDK, whose first-run notice would also land in the middle of
+    # the live progress display on a terminal.
+    "DO_NOT_TRACK": "1",
 }
 
 
