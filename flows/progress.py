@@ -219,7 +219,7 @@ class Tracker:
         else:
             left = max(0, planned - self._units_seen)
             expected = self._fetched + round(left * self._fetched / self._units_seen)
-            estimated = left > 0 and not finished
+            estimated = left > 0  # an interrupted run ends with months never fetched
         if finished:
             expected = max(expected or 0, sum(self._counts.values()))
         return Snapshot(

@@ -100,9 +100,7 @@ class LiveDisplay(Reporter):
             console=console,
             get_renderable=self._render,
             refresh_per_second=4,
-            transient=True,
-            redirect_stdout=False,
-            redirect_stderr=False,
+            transient=True,  # stray prints and log lines go above the display, not through it
         )
 
     @property

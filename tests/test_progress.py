@@ -8,6 +8,7 @@ counts the summary claims.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -17,8 +18,12 @@ from uuid import UUID
 import duckdb
 import jsonschema
 import pytest
+from rich.console import Console
 
+from customs_etl.core.models import Outcome
 from customs_etl.core.summary import published_schema
+from customs_etl.flows.progress import Tracker
+from customs_etl.flows.terminal import render
 from tests.support.cli import run_cli
 from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
 from tests.support.faults import REPO, assert_atomic, cli_command, cli_env, warehouse_state
@@ -71,6 +76,41 @@ def test_the_published_schema_is_the_model() -> None:
     """Changing the summary's fields must be a decision: bump schema_version, update the
     README and regenerate tests/fixtures/run_summary.schema.json."""
     assert published_schema() == SCHEMA
+
+
+def test_the_tracker_extrapolates_the_total_and_knows_what_is_left() -> None:
+    months = ["sample 2024-01", "sample 2024-02", "sample 2024-03", "sample 2024-04"]
+    tracker = Tracker("backfill")  # no artifact key: no Prefect needed
+    tracker.plan(months)
+    assert tracker.snapshot().expected is None  # nothing fetched: no guess
+    tracker.fetched(2, (months[0],))  # a month of two documents
+    snap = tracker.snapshot()
+    assert (snap.expected, snap.estimated, snap.of_expected()) == (8, True, "0/~8")
+    tracker.skipped(months[1])  # a month with nothing published
+    assert tracker.snapshot().expected == 4  # 2 documents + 2 months left × 1 per month
+    tracker.prepared(2)
+    two = [Outcome(f"{n}.csv", "2024-01", "loaded", rows, 0.1) for n, rows in (("a", 60), ("b", 5))]
+    tracker.loaded(two, (months[0],))
+    snap = tracker.snapshot()
+    assert (snap.done, snap.rows, snap.percent, snap.units_done) == (2, 65, 50.0, 2)
+    assert snap.eta_seconds is not None and snap.eta_seconds > 0
+    assert tracker.not_done() == months[2:]
+    final = tracker.close()  # stopped here (Ctrl-C): two months never fetched
+    assert (final.expected, final.estimated, final.of_expected()) == (4, True, "2/~4")
+    tracker.fetched(1, (months[2],))
+    tracker.skipped(months[3])
+    tracker.loaded([Outcome("c.csv", "2024-03", "unchanged", 0, 0.1)], (months[2],))
+    final = tracker.close()  # every month fetched: the total is exact
+    assert (final.expected, final.estimated, final.percent, tracker.not_done()) == (
+        3, False, 100.0, []
+    )
+
+    screen = Console(record=True, width=160, file=io.StringIO())
+    screen.print(render(snap, stopping=True))
+    text = screen.export_text()
+    assert "2/~4 documents" in text and "loaded 2 · unchanged 0 · quarantined 0" in text
+    assert "65 rows" in text and "2/4 months" in text
+    assert "Ctrl-C: stopping after the load in progress commits" in text
 
 
 def _prefect_artifacts(run_id: str) -> dict[str, list[Any]]:
