@@ -100,7 +100,8 @@ class LiveDisplay(Reporter):
             console=console,
             get_renderable=self._render,
             refresh_per_second=4,
-            transient=True,  # stray prints and log lines go above the display, not through it
+            transient=True,
+            # Stray prints and log lines (redirected by default) go above the display.
         )
 
     @property
