@@ -43,8 +43,27 @@ GENERIC_LABELS = frozenset(
 
 
 @dataclass(frozen=True)
+class TariffLine:
+    """One China customs code (10 digits, as the announcement lists it) and where it is cited."""
+
+    code: str
+    description: str
+    announcement: str
+
+    @property
+    def tariff_line(self) -> str:
+        """The 8-digit line query-platform exports use (the first 8 of the 10 digits)."""
+        return self.code[:8]
+
+
+@dataclass(frozen=True)
 class CommoditySpec:
-    """What a friendly name stands for: the series key, which source carries it, its label."""
+    """What a friendly name stands for: the series key, which source carries it, its label.
+
+    Watchlist entries (``watch``) also carry China's tariff lines (for GACC exports), each with
+    the announcement that lists it, and the HS6 codes the same goods fall under internationally
+    (for UN Comtrade: China's reported exports and the partners' mirror imports).
+    """
 
     name: str
     code: str
@@ -53,6 +72,18 @@ class CommoditySpec:
     flow: str | None = None
     note: str = ""
     focus: tuple[str, ...] = ()  # partners the brief always reports on (ISO alpha-2)
+    lines: tuple[TariffLine, ...] = ()
+    hs6: tuple[str, ...] = ()
+    watch: bool = False
+
+    @property
+    def tariff_lines(self) -> tuple[str, ...]:
+        """China's 8-digit lines of the entry, in catalogue order, each once."""
+        return tuple(dict.fromkeys(line.tariff_line for line in self.lines))
+
+    @property
+    def announcements(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(line.announcement for line in self.lines))
 
 
 def _slug_words(label: str) -> list[str]:
@@ -89,6 +120,21 @@ def bulletin_key(label: str, parent_label: str | None = None) -> str:
     return f"{BULLETIN_PREFIX}{slug}"
 
 
+# Announcements of MOFCOM and GACC (export controls), as listed in ../shared/reference/
+# watchlist.md, which read them from reposts: check each code against the announcement's text
+# before relying on it. Suspensions (2025 No. 70; clause 2 of 2024 No. 46) do not remove a line.
+GA_GE = "MOFCOM/GACC Announcement 2023 No. 23 (gallium and germanium items)"
+GRAPHITE = "MOFCOM/GACC Announcement 2023 No. 39 (graphite items)"
+ANTIMONY = "MOFCOM/GACC Announcement 2024 No. 33 (antimony and superhard materials)"
+TUNGSTEN = "MOFCOM/GACC Announcement 2025 No. 10 (tungsten, tellurium, bismuth, molybdenum, indium)"
+RARE_EARTHS = "MOFCOM/GACC Announcement 2025 No. 18 (medium and heavy rare earths)"
+MAGNET_LINE = "no export-control announcement: the tariff line the news desk follows"
+
+
+def _lines(announcement: str, *pairs: tuple[str, str]) -> tuple[TariffLine, ...]:
+    return tuple(TariffLine(code, text, announcement) for code, text in pairs)
+
+
 COMMODITIES: dict[str, CommoditySpec] = {
     spec.name: spec
     for spec in (
@@ -99,6 +145,20 @@ COMMODITIES: dict[str, CommoditySpec] = {
             label="Rare-earth ore, metals, compounds",
             flow="export",
             note="稀土; sub-row of 'Rare-earth ore, metals, compounds and articles thereof'",
+            lines=_lines(
+                RARE_EARTHS,
+                ("2805301910", "rare-earth metals (medium and heavy)"),
+                ("2846901940", "rare-earth oxides"),
+                ("2846901993", "rare-earth oxides"),
+                ("2846902810", "rare-earth compounds"),
+                ("2846902910", "rare-earth compounds"),
+                ("2846903910", "rare-earth compounds"),
+                ("2846904820", "rare-earth compounds"),
+                ("2846904910", "rare-earth compounds"),
+                ("2846909920", "rare-earth compounds"),
+            ),
+            hs6=("280530", "284610", "284690"),
+            watch=True,
         ),
         CommoditySpec(
             name="rare-earth-products",
@@ -116,9 +176,118 @@ COMMODITIES: dict[str, CommoditySpec] = {
             flow="export",
             note="稀土永磁铁及稀土永磁体 (HS8 85051110); 85051190 is magnets of other metals",
             focus=("US",),  # the news desk follows shipments to the United States
+            lines=_lines(
+                MAGNET_LINE,
+                ("8505111000", "rare-earth permanent magnets (Dy-bearing NdFeB included)"),
+            ),
+            # HS6 850511 is every permanent magnet of metal: China's 85051110 + 85051190.
+            hs6=("850511",),
+            watch=True,
+        ),
+        CommoditySpec(
+            name="gallium",
+            code="81129290",
+            source="gacc_query",
+            label="Gallium and gallium compounds",
+            flow="export",
+            note="HS6 codes also cover germanium, indium, other metals and compounds",
+            lines=_lines(
+                GA_GE,
+                ("8112929010", "gallium, unwrought; powders"),
+                ("8112929090", "gallium, unwrought; powders"),
+                ("8112999000", "gallium, other"),
+                ("2850001901", "gallium nitride"),
+                ("2825909001", "gallium oxide"),
+                ("2853904030", "gallium phosphide"),
+                ("2853909026", "gallium arsenide"),
+                ("2853909028", "indium gallium arsenide"),
+            ),
+            hs6=("811292", "811299", "282590", "285000", "285390"),
+            watch=True,
+        ),
+        CommoditySpec(
+            name="germanium",
+            code="81129210",
+            source="gacc_query",
+            label="Germanium and germanium dioxide",
+            flow="export",
+            note="HS6 codes also cover gallium, indium, other metals; 282560 zirconium dioxide",
+            lines=_lines(
+                GA_GE,
+                ("8112921010", "germanium, unwrought; powders"),
+                ("8112921090", "germanium, unwrought; powders"),
+                ("8112991000", "germanium, other"),
+                ("2825600002", "germanium dioxide"),
+            ),
+            hs6=("811292", "811299", "282560"),
+            watch=True,
+        ),
+        CommoditySpec(
+            name="graphite",
+            code="25041010",
+            source="gacc_query",
+            label="Graphite (natural and synthetic)",
+            flow="export",
+            note="HS6 codes cover all graphite of their headings, not only the controlled grades",
+            lines=_lines(
+                GRAPHITE,
+                ("3801100030", "synthetic graphite (high purity, high strength, high density)"),
+                ("3801909010", "synthetic graphite products"),
+                ("6815190020", "synthetic graphite articles"),
+                ("2504101000", "natural flake graphite, spherical"),
+                ("2504109100", "natural flake graphite"),
+                ("3801901000", "spherical graphite"),
+                ("3824999940", "graphite anode material"),
+            ),
+            hs6=("250410", "250490", "380110", "380190"),
+            watch=True,
+        ),
+        CommoditySpec(
+            name="antimony",
+            code="81101010",
+            source="gacc_query",
+            label="Antimony (ores, metal, oxides)",
+            flow="export",
+            lines=_lines(
+                ANTIMONY,
+                ("2617101000", "antimony ores and concentrates"),
+                ("2617109001", "antimony ores and concentrates"),
+                ("2617109090", "antimony ores and concentrates"),
+                ("2830902000", "antimony sulphide"),
+                ("8110101000", "antimony, unwrought"),
+                ("8110102000", "antimony, unwrought (powders)"),
+                ("8110200000", "antimony waste and scrap"),
+                ("8110900000", "antimony, other"),
+                ("2825800010", "antimony oxides"),
+            ),
+            hs6=("261710", "811010", "811020", "811090", "282580"),
+            watch=True,
+        ),
+        CommoditySpec(
+            name="tungsten",
+            code="28418010",
+            source="gacc_query",
+            label="Tungsten (APT, oxides, carbide, metal)",
+            flow="export",
+            note="HS6 261100 (tungsten ores) is watched for context: no line of it is listed",
+            lines=_lines(
+                TUNGSTEN,
+                ("2841801000", "ammonium paratungstate"),
+                ("2825901200", "tungsten oxides"),
+                ("2825901910", "tungsten oxides"),
+                ("2825901920", "tungsten oxides"),
+                ("2849902000", "tungsten carbide"),
+                ("8101940001", "tungsten, unwrought"),
+                ("8101991001", "tungsten, other"),
+                ("8101999001", "tungsten, other"),
+            ),
+            hs6=("284180", "282590", "284990", "810194", "810199", "261100"),
+            watch=True,
         ),
     )
 }
+WATCHLIST: tuple[CommoditySpec, ...] = tuple(s for s in COMMODITIES.values() if s.watch)
+HS6_PATTERN = re.compile(r"\d{6}")
 
 
 def _normalise_name(text: str) -> str:
@@ -137,6 +306,10 @@ def resolve_commodity(name_or_code: str) -> CommoditySpec:
     if name in COMMODITIES:
         return COMMODITIES[name]
     digits = re.sub(r"[.\s]", "", text)
+    if HS6_PATTERN.fullmatch(digits):
+        return CommoditySpec(
+            name=digits, code=digits, source="comtrade", label=f"HS {digits}", hs6=(digits,)
+        )
     if re.fullmatch(r"\d{8}", digits):
         for spec in COMMODITIES.values():
             if spec.code == digits:
@@ -152,5 +325,6 @@ def resolve_commodity(name_or_code: str) -> CommoditySpec:
     known = ", ".join(sorted(COMMODITIES))
     raise CustomsEtlError(
         f"unknown commodity {name_or_code!r}: use one of {known}, an 8-digit tariff line "
-        f"(e.g. 85051110) or a bulletin key (e.g. {COMMODITIES['rare-earths'].code})"
+        f"(e.g. 85051110), an HS6 code (e.g. 850511) or a bulletin key "
+        f"(e.g. {COMMODITIES['rare-earths'].code})"
     )

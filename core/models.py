@@ -52,6 +52,18 @@ class Coverage(StrEnum):
 
 
 @dataclass(frozen=True)
+class DatasetVersion:
+    """A publisher's dataset a document carries, at one version (UN Comtrade: one reporter's
+    month, versioned by its ``datasetChecksum``). A revision-driven publisher fetches a dataset
+    again only when its version changed since the last document that carried it was loaded."""
+
+    dataset: str
+    version: str
+    reporter: str | None = None
+    period: date | None = None
+
+
+@dataclass(frozen=True)
 class RawDocument:
     """One release document as received, content-addressed by its sha256.
 
@@ -71,6 +83,7 @@ class RawDocument:
     period_end: date | None = None
     coverage: str = Coverage.FULL
     archive_only: bool = False  # a page fetched to find the data (an index): kept, never parsed
+    datasets: tuple[DatasetVersion, ...] = ()  # publisher datasets it carries (revision pulls)
 
     @cached_property
     def sha256(self) -> str:

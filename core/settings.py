@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     gacc_bulletin_url: str = Field(
         "http://english.customs.gov.cn", description="GACC English bulletin site"
     )
+    comtrade_url: str = Field("https://comtradeapi.un.org", description="UN Comtrade API base URL")
+    comtrade_key: SecretStr | None = Field(
+        None, description="UN Comtrade subscription key (header Ocp-Apim-Subscription-Key)"
+    )
+    comtrade_max_records: int | None = Field(
+        None, gt=0, description="rows per Comtrade call (default: the endpoint's cap)"
+    )
     http_polite_delay: float = Field(1.0, ge=0, description="seconds between requests")
     http_max_bytes: int = Field(50 * 1024 * 1024, gt=0, description="largest answer read")
     http_cookie: SecretStr | None = Field(None, description="Cookie header for the publisher")

@@ -83,6 +83,64 @@ VALIDATION_COLUMNS = (
 )
 GACC_PARTNER_CODE_PATTERN = r"^[0-9]{3}$"
 
+COMTRADE_RELEASE_SUITE = "comtrade_release"
+# Plausible unit values per HS6 line of the watchlist, USD per kg (rows of at least 1 t): wide
+# enough for every grade the code covers, narrow enough that a kg-vs-tonne slip (x1000) falls out.
+UNIT_VALUE_BANDS_HS6: dict[str, tuple[float, float]] = {
+    "850511": (2.0, 1_000.0),  # permanent magnets of metal (NdFeB, SmCo, AlNiCo)
+    "280530": (1.0, 20_000.0),  # rare-earth metals, scandium, yttrium
+    "284610": (0.5, 2_000.0),  # cerium compounds
+    "284690": (0.5, 5_000.0),  # other rare-earth compounds
+    "811292": (5.0, 20_000.0),  # Ga, Ge, In, Nb, Re... unwrought; powders
+    "811299": (5.0, 20_000.0),
+    "282560": (0.5, 20_000.0),  # germanium oxides and zirconium dioxide
+    "282590": (0.5, 20_000.0),  # other metal oxides (gallium, tungsten)
+    "285000": (0.5, 20_000.0),  # hydrides, nitrides (gallium nitride)
+    "285390": (0.2, 20_000.0),  # other inorganic compounds (GaAs, GaP)
+    "250410": (0.05, 200.0),  # natural graphite, powder or flakes
+    "250490": (0.02, 200.0),
+    "380110": (0.2, 500.0),  # artificial graphite
+    "380190": (0.1, 500.0),
+    "261710": (0.2, 200.0),  # antimony ores
+    "811010": (1.0, 500.0),  # antimony, unwrought
+    "811020": (0.2, 500.0),
+    "811090": (1.0, 1_000.0),
+    "282580": (1.0, 500.0),  # antimony oxides
+    "284180": (3.0, 500.0),  # tungstates (APT)
+    "284990": (1.0, 1_000.0),  # carbides (tungsten carbide)
+    "810194": (5.0, 1_000.0),  # tungsten, unwrought
+    "810199": (3.0, 5_000.0),
+    "261100": (1.0, 500.0),  # tungsten ores
+}
+# World (partner 0) against the sum of partners, where a release reports every partner.
+WORLD_TOLERANCE_KG = 1_000.0
+WORLD_TOLERANCE_USD = 10_000.0
+WORLD_TOLERANCE_SHARE = 0.01
+COMTRADE_VALIDATION_COLUMNS = (
+    "release_id",
+    "source_row",
+    "reporter",
+    "flow",
+    "commodity_code",
+    "partner",
+    "source_partner_code",
+    "basis",
+    "currency",
+    "period_start",
+    "months_ahead",
+    "quantity_kg_num",
+    "value_num",
+    "duplicate_key",
+    "side_consistent",  # CN exports, or a partner's imports from CN
+    "world_excess_kg",  # |World - sum of partners| beyond tolerance (World rows only)
+    "world_excess_usd",
+    "unit_value_usd_per_kg",
+    "unit_value_in_band_cn",  # China's rows of >= 1 t: value/kg inside the line's band
+    "unit_value_in_band_partner",  # the same for partners' (mirror) rows
+    "netwgt_estimated",  # the API's estimate flags, kept as columns
+    "qty_estimated",
+)
+
 
 def _critical(expectation: gxe.Expectation) -> gxe.Expectation:
     expectation.severity = "critical"
@@ -187,6 +245,54 @@ def build_bulletin_release_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(name=BULLETIN_RELEASE_SUITE, expectations=rules)
 
 
+def build_comtrade_release_suite() -> gx.ExpectationSuite:
+    """Per-pull checks for UN Comtrade pages (China's exports and partners' mirror imports)."""
+    from customs_etl.core.comtrade_areas import load_area_table
+
+    watched = sorted(UNIT_VALUE_BANDS_HS6)
+    areas = load_area_table()
+    rules = [
+        _critical(
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(COMTRADE_VALIDATION_COLUMNS), exact_match=True
+            )
+        ),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="commodity_code", value_set=watched)),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="period_start")),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="months_ahead", max_value=0)),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="flow", value_set=list(FLOWS))),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="basis", value_set=["month"])),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="currency", value_set=["USD"])),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="quantity_kg_num", min_value=0)),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="value_num")),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="value_num", min_value=0)),
+        _unique_key_rule(),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="side_consistent", value_set=[True])),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="partner")),
+        # Codes the shipped table does not know are kept (CT-nnn) and named for a person.
+        _warning(
+            gxe.ExpectColumnValuesToBeInSet(column="source_partner_code", value_set=sorted(areas))
+        ),
+        _warning(
+            gxe.ExpectColumnValuesToBeInSet(
+                column="reporter", value_set=sorted({a.key for a in areas.values()})
+            )
+        ),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="world_excess_kg", max_value=0)),
+        _critical(gxe.ExpectColumnValuesToBeBetween(column="world_excess_usd", max_value=0)),
+        _critical(
+            gxe.ExpectColumnValuesToBeInSet(column="unit_value_in_band_cn", value_set=[True])
+        ),
+        # One partner's odd row must not hold back every partner's month: warned, loaded.
+        _warning(
+            gxe.ExpectColumnValuesToBeInSet(column="unit_value_in_band_partner", value_set=[True])
+        ),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="netwgt_estimated")),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="qty_estimated")),
+    ]
+    return gx.ExpectationSuite(name=COMTRADE_RELEASE_SUITE, expectations=rules)
+
+
 def build_ytd_history_suite() -> gx.ExpectationSuite:
     """YTD(m) ≈ Σ month(1..m) and YTD(m) − YTD(m−1) ≈ month(m) on warehouse history + batch."""
     rules = [
@@ -215,6 +321,7 @@ BUILDERS = {
     QUERY_RELEASE_SUITE: build_query_release_suite,
     BULLETIN_RELEASE_SUITE: build_bulletin_release_suite,
     YTD_HISTORY_SUITE: build_ytd_history_suite,
+    COMTRADE_RELEASE_SUITE: build_comtrade_release_suite,
 }
 
 
@@ -231,9 +338,9 @@ def suite_path(name: str) -> Path:
     return Path(str(resources.files("customs_etl.expectations") / f"{name}.json"))
 
 
-def load_suite(name: str) -> gx.ExpectationSuite:
+def load_suite(name: str, path: Path | None = None) -> gx.ExpectationSuite:
     """Load a saved suite; a suite that comes back empty is an error, never a silent pass."""
-    data = json.loads(suite_path(name).read_text(encoding="utf-8"))
+    data = json.loads((path or suite_path(name)).read_text(encoding="utf-8"))
     suite = gx.ExpectationSuite(**data)
     if len(suite.expectations) != len(data["expectations"]) or not suite.expectations:
         raise RuntimeError(f"suite {name} loaded with {len(suite.expectations)} expectations")

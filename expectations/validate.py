@@ -29,6 +29,7 @@ from great_expectations.execution_engine import pandas_execution_engine
 from customs_etl.core.models import CheckResult, SuiteReport
 from customs_etl.core.units import unit_for
 from customs_etl.expectations.suites import (
+    COMTRADE_RELEASE_SUITE,
     UNIT_VALUE_BANDS_USD_PER_KG,
     UNIT_VALUE_MIN_KG,
     load_suite,
@@ -336,3 +337,12 @@ def run_suite(
 ) -> SuiteReport:
     """Validate ``frame`` as one document with the saved suite."""
     return validate(frame, suite_name, row_labels)[0]
+
+
+def frame_for(suite_name: str, observations: pa.Table, today: date) -> pd.DataFrame:
+    """The frame ``suite_name`` validates: the release frame above, or a suite's own."""
+    if suite_name == COMTRADE_RELEASE_SUITE:
+        from customs_etl.expectations.comtrade_frame import comtrade_validation_frame
+
+        return comtrade_validation_frame(observations, today)
+    return validation_frame(observations, today)

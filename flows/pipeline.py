@@ -35,7 +35,7 @@ from customs_etl.flows.progress import Tracker, stop_requested
 from customs_etl.flows.run_report import render_run_report
 from customs_etl.pipeline.load import archive, load_batch, refuse_sample_beside_real
 from customs_etl.pipeline.prepare import PreparedBatch, prepare_batch
-from customs_etl.publishers.base import Publisher
+from customs_etl.publishers.base import WAREHOUSE_KEY, Publisher
 from customs_etl.publishers.gacc_query.files import expand_paths, read_export
 from customs_etl.publishers.http import HttpStatusError, UnexpectedContent
 from customs_etl.publishers.registry import publisher, publishers
@@ -330,13 +330,14 @@ def _fetch_and_load(run: Run, source: Publisher, months: list[date], missing: st
     """A batch per month: fetched (a task, retried), prepared while the previous one loads."""
 
     def steps() -> Iterator[Step]:
-        cache: dict = {}  # each year's index fetched once per run
+        cache: dict = {WAREHOUSE_KEY: run.warehouse}  # each year's index fetched once per run
         for month in months:
             unit = month_unit(source, month)
             run.progress.doing(f"fetching {unit}")
             docs = run.keep_pages(fetch_month(source.name, month, cache))
             if not docs:
-                run.notes.append(f"{unit}: {missing}")
+                note = "no new or revised datasets" if source.always_poll else missing
+                run.notes.append(f"{unit}: {note}")
                 run.progress.skipped(unit)
                 continue
             batches = list(batches_of(docs, unit))
@@ -416,7 +417,10 @@ def _held(source: Publisher, warehouse: str | None) -> set:
 
 def missing_months(source: Publisher, months: list[date], held: set) -> list[date]:
     """The months not yet complete, given the (period_end, flow) pairs the warehouse holds:
-    the newest expected month and any gap before it."""
+    the newest expected month and any gap before it (every due month for a publisher that
+    checks its source's revisions itself)."""
+    if source.always_poll:
+        return list(months)
     return [m for m in months if any((m, f) not in held for f in source.expected_flows)]
 
 

@@ -52,8 +52,12 @@ def unknown_partner_codes(observations: pa.Table, limit: int = 10) -> dict[str, 
     """Per document: '888 某国, 889 …' for partner codes the GACC table does not know."""
     codes = observations.column("source_partner_code")
     known = pa.array(sorted(load_partner_table()))
+    gacc = pc.starts_with(observations.column("partner"), "GACC-")  # not another source's codes
     unknown = observations.filter(
-        pc.and_(pc.is_valid(codes), pc.invert(pc.is_in(codes, value_set=known)))
+        pc.and_(
+            pc.and_(pc.is_valid(codes), pc.invert(pc.is_in(codes, value_set=known))),
+            pc.fill_null(gacc, False),
+        )
     )
     found: dict[str, dict[str, str | None]] = {}
     for rid, code, name in zip(

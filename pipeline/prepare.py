@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import DocumentParser, RawDocument, ReleaseReport, SuiteReport
 from customs_etl.core.schema import OBSERVATION_SCHEMA, to_arrow
-from customs_etl.expectations.validate import validate_batch, validation_frame
+from customs_etl.expectations.validate import frame_for, validate_batch
 
 log = logging.getLogger(__name__)
 _SHM = Path("/dev/shm")  # scratch files for DuckDB's CSV reader: memory, when there is some
@@ -148,7 +148,7 @@ def prepare_batch(
         rows = _only(observations, ids - set(batch.errors))
         if rows.num_rows == 0:
             continue
-        outcome = validate_batch(validation_frame(rows, today or date.today()), suite)
+        outcome = validate_batch(frame_for(suite, rows, today or date.today()), suite)
         if keep_results:
             batch.validations.append((suite, outcome.result))
         for rid, report in outcome.reports.items():

@@ -26,7 +26,10 @@ if TYPE_CHECKING:  # parsing needs pandas; listing and naming a publisher do not
     import pyarrow as pa
 
 # Pages a run fetched to find the data (indexes), shared by the months of one run.
-FetchCache = MutableMapping[Any, bytes]
+FetchCache = MutableMapping[Any, Any]
+# The run's warehouse (``--warehouse`` or the setting), put in the cache by the flows: what a
+# revision-driven publisher compares its source's dataset versions with.
+WAREHOUSE_KEY = "warehouse"
 
 
 class Publisher:
@@ -37,6 +40,9 @@ class Publisher:
     automated: bool = False  # polled by the schedule (never the modeled sample)
     release_suite: str = ""  # the GX suite its documents are validated with
     expected_flows: tuple[str, ...] = ("export",)  # what a complete month holds
+    # A revision-driven publisher is asked for every due month, loaded or not: it checks its
+    # source's dataset versions itself and fetches only what is new or changed.
+    always_poll: bool = False
 
     def documents_for_month(self, month: date, cache: FetchCache) -> list[RawDocument]:
         """The documents released for ``month`` (plus archive-only pages fetched to find

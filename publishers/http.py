@@ -70,6 +70,7 @@ _SECRET_PARTS = (
     "privatekey",
 )
 _MAX_RETRY_AFTER = 120.0
+_DETAIL_BYTES = 500  # of an error answer's body kept for the caller (e.g. a rate-limit message)
 
 ENV_MAX_BYTES = "CUSTOMS_ETL_HTTP_MAX_BYTES"
 ENV_COOKIE = "CUSTOMS_ETL_HTTP_COOKIE"
@@ -108,9 +109,13 @@ class UnexpectedContent(SourceError):
 class HttpStatusError(SourceError):
     """A non-2xx answer. Keeps the status so callers can treat 404 as 'not published'."""
 
-    def __init__(self, url: str, status: int) -> None:
+    def __init__(
+        self, url: str, status: int, *, detail: str = "", retry_after: str | None = None
+    ) -> None:
         self.url = url
         self.status = status
+        self.detail = detail  # the start of the answer's text, secrets removed (not in str())
+        self.retry_after = retry_after  # the Retry-After header as sent, if any
         hint = (
             " (a WAF/JS challenge or ban page, not data: the site wants a browser session; "
             f"a cookie from one can be given in ${ENV_COOKIE})"
@@ -225,6 +230,7 @@ def make_session(
     *,
     credentials: Credentials | None = None,
     secret_hosts: Iterable[str] | None = None,
+    retry_statuses: Iterable[int] = RETRY_STATUSES,
 ) -> requests.Session:
     """A Session that retries connection/read failures and 429/5xx with jittered backoff.
 
@@ -238,7 +244,7 @@ def make_session(
         read=retries,
         backoff_factor=backoff,
         backoff_jitter=backoff / 2,
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=frozenset(retry_statuses),
         allowed_methods=frozenset({"GET", "HEAD", "POST"}),
         respect_retry_after_header=True,
         raise_on_status=False,
@@ -398,7 +404,13 @@ def fetch(
                 ) from None
             raise SourceError(f"{safe_url}: {type(exc).__name__}: {reason}") from None
     if not 200 <= response.status_code < 300:
-        raise HttpStatusError(safe_url, response.status_code)
+        detail = _scrub(body[:_DETAIL_BYTES].decode("utf-8", "replace"), url, secrets)
+        raise HttpStatusError(
+            safe_url,
+            response.status_code,
+            detail=" ".join(detail.split()),
+            retry_after=response.headers.get("Retry-After"),
+        )
     content_type = response.headers.get("Content-Type", "")
     wanted = {t.lower() for t in accept_types} if accept_types is not None else None
     if wanted is not None and content_type and _media_type(content_type) not in wanted:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from customs_etl.core.errors import CustomsEtlError
-from customs_etl.publishers import gacc_bulletin, gacc_query, sample
+from customs_etl.publishers import comtrade, gacc_bulletin, gacc_query, sample
 from customs_etl.publishers.base import Publisher
 
 PUBLISHERS: dict[str, Publisher] = {
-    p.name: p for p in (gacc_bulletin.PUBLISHER, gacc_query.PUBLISHER, sample.PUBLISHER)
+    p.name: p
+    for p in (gacc_bulletin.PUBLISHER, comtrade.PUBLISHER, gacc_query.PUBLISHER, sample.PUBLISHER)
 }
 # Earlier spellings still accepted on the command line and in deployment parameters.
 _ALIASES = {"gacc-bulletin": gacc_bulletin.NAME, "gacc-query": gacc_query.NAME}

@@ -94,7 +94,7 @@ def chart_data(
     (first_held,) = fetch_one(
         con,
         "SELECT min(period) FROM marts.world_monthly"
-        " WHERE source = ? AND flow = ? AND commodity_code = ?",
+        " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?",
         key,
     ) or (None,)
     start = max(add_months(period, 1 - months), first_held)
@@ -105,7 +105,8 @@ def chart_data(
     world = _month_index(
         con.execute(
             "SELECT period, tonnes::DOUBLE AS tonnes FROM marts.world_monthly"
-            " WHERE source = ? AND flow = ? AND commodity_code = ? AND period BETWEEN ? AND ?",
+            " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?"
+            " AND period BETWEEN ? AND ?",
             [*key, start, period],
         ).df()
     )
@@ -116,7 +117,8 @@ def chart_data(
         con.execute(
             "SELECT period, partner, (quantity_kg / 1000)::DOUBLE AS tonnes"
             " FROM marts.partner_monthly"
-            " WHERE source = ? AND flow = ? AND commodity_code = ? AND period BETWEEN ? AND ?",
+            " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?"
+            " AND period BETWEEN ? AND ?",
             [*key, start, period],
         ).df()
     )
@@ -125,7 +127,7 @@ def chart_data(
     ytd = _month_index(
         con.execute(
             "SELECT period, ytd_tonnes::DOUBLE AS ytd FROM marts.world_monthly"
-            " WHERE source = ? AND flow = ? AND commodity_code = ?"
+            " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?"
             " AND period BETWEEN ? AND ?",
             [*key, date(period.year - 1, 1, 1), period],
         ).df()

@@ -1,6 +1,7 @@
 """The news-desk report: one month of one commodity, as JSON, text or markdown.
 
-Numbers come from the marts (``marts.world_monthly``, ``marts.partner_ranked``); this module
+Numbers come from the marts (``marts.world_monthly``, ``marts.partner_ranked``: China's own
+figures, reporter CN — partners' mirror figures are ``reports.mirror``'s); this module
 only selects and words them, and words only what the data supports: "highest since" only on a
 rise, "lowest since" only on a fall, no percentage from a zero or missing base (``null`` in
 JSON, "n/a" in text), a combined January–February block reported as such, modeled sample data
@@ -104,7 +105,8 @@ def choose_source(
     """The series to report: a real release always wins over the modeled sample."""
     row = fetch_one(
         con,
-        "SELECT source FROM marts.world_monthly WHERE commodity_code = ? AND flow = ?"
+        "SELECT source FROM marts.world_monthly"
+        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
         " AND period = ? ORDER BY source = ?, source LIMIT 1",
         [commodity, flow, period, SAMPLE_SOURCE],
     )
@@ -116,7 +118,8 @@ def _missing_month(
 ) -> CustomsEtlError:
     partial = fetch_one(
         con,
-        "SELECT count(*) FROM marts.partner_monthly WHERE commodity_code = ? AND flow = ?"
+        "SELECT count(*) FROM marts.partner_monthly"
+        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
         " AND period = ?",
         [commodity, flow, period],
     )
@@ -127,7 +130,8 @@ def _missing_month(
         )
     combined = fetch_one(
         con,
-        "SELECT combined FROM marts.world_monthly WHERE commodity_code = ? AND flow = ?"
+        "SELECT combined FROM marts.world_monthly"
+        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
         " AND period = ? AND combined IS NOT NULL LIMIT 1",
         [commodity, flow, date(period.year, 2, 1)],
     )
@@ -148,7 +152,8 @@ def _unit(
     """The published quantity unit when the line has no kilograms (a non-mass unit)."""
     row = fetch_one(
         con,
-        "SELECT quantity_unit FROM core.latest WHERE commodity_code = ? AND flow = ?"
+        "SELECT quantity_unit FROM core.latest"
+        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
         " AND source = ? AND period_start = ? AND quantity_kg IS NULL"
         " AND quantity_unit IS NOT NULL LIMIT 1",
         [commodity, flow, source, period],
@@ -172,7 +177,7 @@ def build_report(
         "SELECT tonnes, value_usd, mom_pct, yoy_pct, ytd_tonnes, ytd_yoy_pct, highest_since,"
         " record_high, lowest_since, record_low, consecutive_rises, months_held, first_period,"
         " combined FROM marts.world_monthly"
-        " WHERE commodity_code = ? AND flow = ? AND period = ? AND source = ?",
+        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ? AND period = ? AND source = ?",
         [commodity, flow, period, source],
     )
     assert world is not None
@@ -182,8 +187,8 @@ def build_report(
         inline(
             "SELECT partner, partner_label, tonnes, value_usd, mom_pct, yoy_pct, rank, share_pct"
             " FROM marts.partner_ranked"
-            " WHERE commodity_code = ? AND flow = ? AND period = ? AND source = ?"
-            " ORDER BY rank, partner",
+            " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ? AND period = ?"
+            " AND source = ? ORDER BY rank, partner",
             [commodity, flow, period, source],
         )
     ).fetchall()

@@ -129,7 +129,7 @@ def test_renderings_show_every_object_and_column(migrated: Path) -> None:
     assert all(len(line) <= 100 for line in text.splitlines())
     table_rows = [line for line in markdown.splitlines() if line.startswith("| `")]
     assert len(table_rows) == len(columns)
-    assert "| `quantity_kg` | DECIMAL(38,6) | " in markdown
+    assert "| `quantity_kg` | DECIMAL(38,12) | " in markdown
     assert [DictionaryRow(**item) for item in as_json] == rows
     assert "no comment" not in text + markdown
     with pytest.raises(CustomsEtlError, match="unknown dictionary format"):

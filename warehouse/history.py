@@ -2,10 +2,10 @@
 
 A batch (canonical observations of several documents, in load order) is staged beside
 ``core.latest`` on the writer's connection. Every state is computed the way ``core.latest``
-computes the current one: per slice (source, flow, line, period, basis) the newest full release
-is the base, and partial releases after it replace only the cells (partner × trade mode ×
-region) they carry. Only the history the batch touches is read: its sources, flows and tariff
-lines in the years it publishes.
+computes the current one: per slice (source, reporter, flow, line, period, basis) the newest
+full release is the base, and partial releases after it replace only the cells (partner ×
+trade mode × region) they carry. Only the history the batch touches is read: its sources,
+flows and tariff lines in the years it publishes.
 
 From those states come the numbers the history checks need, as small frames: coverage (what
 each full document lacks of the figures it would replace), restatements (per document, against
@@ -27,7 +27,9 @@ import pyarrow.compute as pc
 
 from customs_etl.core.schema import RECONCILIATION_COLUMNS
 
-SLICE = "source, flow, commodity_code, period_start, period_end, basis"
+# The reporter is part of a slice: one partner's report (UN Comtrade mirror figures) never
+# replaces another's. Every GACC figure has reporter CN, so for them nothing changes.
+SLICE = "source, reporter, flow, commodity_code, period_start, period_end, basis"
 CELL = "partner, source_partner_code, trade_mode, region_code"
 TOLERANCE_KG = 1_000.0
 TOLERANCE_SHARE = 0.001
@@ -302,9 +304,11 @@ class BatchHistory:
                    len(coalesce(h.modes, []))
             FROM doc_slices AS d
             JOIN held AS h ON h.doc = d.doc AND h.source = d.source AND h.flow = d.flow
+             AND h.reporter = d.reporter
              AND h.commodity_code = d.commodity_code AND h.period_start = d.period_start
              AND h.period_end = d.period_end AND h.basis = d.basis
             JOIN mine AS m ON m.doc = d.doc AND m.source = d.source AND m.flow = d.flow
+             AND m.reporter = d.reporter
              AND m.commodity_code = d.commodity_code AND m.period_start = d.period_start
              AND m.period_end = d.period_end AND m.basis = d.basis
             ORDER BY d.doc_seq, d.commodity_code, d.period_start, d.period_end, d.basis

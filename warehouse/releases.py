@@ -102,6 +102,12 @@ def _insert_release(
             str(doc.coverage),
         ],
     )
+    for d in doc.datasets:  # what a revision-driven pull compares its source's versions with
+        con.execute(
+            "INSERT INTO raw.release_datasets (release_id, dataset, version, reporter, period)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [doc.sha256, d.dataset, d.version, d.reporter, d.period],
+        )
 
 
 def insert_observations(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
@@ -218,6 +224,32 @@ def newest_periods(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
         [list(_CURRENT)],
     ).fetchall()
     return dict(rows)
+
+
+def dataset_versions(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
+    """Dataset → the version carried by the newest loaded, released or dropped document of
+    ``source`` (a quarantined one is fetched again: its problem may have been passing)."""
+    rows = con.execute(
+        "SELECT d.dataset, arg_max(d.version, r.load_seq) FROM raw.release_datasets AS d"
+        " JOIN raw.releases AS r USING (release_id) WHERE r.source = ? AND r.status IN ?"
+        " GROUP BY d.dataset",
+        [source, [*_CURRENT, str(Status.DROPPED)]],
+    ).fetchall()
+    return dict(rows)
+
+
+def reported_partner_codes(
+    con: duckdb.DuckDBPyConnection, source: str, reporter: str, flow: str, period: date
+) -> list[str]:
+    """The publisher's codes of the partners ``reporter`` reports for the month (World left
+    out), from current figures."""
+    rows = con.execute(
+        "SELECT DISTINCT source_partner_code FROM core.latest WHERE source = ? AND reporter = ?"
+        " AND flow = ? AND period_start = ? AND period_end = ? AND partner <> 'WLD'"
+        " AND source_partner_code IS NOT NULL ORDER BY 1",
+        [source, reporter, flow, period, period],
+    ).fetchall()
+    return [code for (code,) in rows]
 
 
 def current_sources(con: duckdb.DuckDBPyConnection, excluding: str) -> list[tuple[str, int]]:
@@ -355,17 +387,18 @@ def newer_full_vintages(
     return con.execute(
         """
         WITH mine AS (
-            SELECT DISTINCT source, flow, commodity_code, period_start, period_end, basis
+            SELECT DISTINCT source, reporter, flow, commodity_code, period_start, period_end,
+                            basis
             FROM core.observations WHERE release_id = $rid
         ),
         newer AS (
             SELECT m.period_start, m.period_end, r.release_id, r.file_name,
-                   row_number() OVER (PARTITION BY m.source, m.flow, m.commodity_code,
-                                      m.period_start, m.period_end, m.basis
+                   row_number() OVER (PARTITION BY m.source, m.reporter, m.flow,
+                                      m.commodity_code, m.period_start, m.period_end, m.basis
                                       ORDER BY r.load_seq DESC) AS n
             FROM mine AS m
-            JOIN core.observations AS o USING (source, flow, commodity_code, period_start,
-                                               period_end, basis)
+            JOIN core.observations AS o USING (source, reporter, flow, commodity_code,
+                                               period_start, period_end, basis)
             JOIN raw.releases AS r ON r.release_id = o.release_id
             WHERE r.status IN $current AND r.coverage = 'full'
               AND r.load_seq > (SELECT load_seq FROM raw.releases WHERE release_id = $rid)

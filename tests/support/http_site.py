@@ -22,7 +22,7 @@ recorded on its route (``route.requests``) and, when given, in the ``log`` list.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -82,10 +82,21 @@ class Route:
         """Answers in order (e.g. 500 then 200); the last one repeats."""
         return cls(*replies)
 
+    @classmethod
+    def handler(cls, answer: Callable[[RecordedRequest], Reply]) -> Route:
+        """Answers computed per request (a stand-in API that reads the query string)."""
+        route = cls(Reply())
+        route._answer = answer
+        return route
+
+    _answer: Callable[[RecordedRequest], Reply] | None = None
+
     def take(self, request: RecordedRequest) -> Reply:
         """Record the request and return the reply it gets (thread-safe)."""
         with self._lock:
             self.requests.append(request)
+            if self._answer is not None:
+                return self._answer(request)
             reply = self.replies[min(self._next, len(self.replies) - 1)]
             self._next += 1
             return reply
