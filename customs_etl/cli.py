@@ -66,8 +66,8 @@ SourcesOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--source",
-        help="sample or gacc-bulletin (repeatable; default: the automated sources, as the "
-        "schedule polls them — never the modeled sample)",
+        help="sample, gacc-bulletin or comtrade (repeatable; default: the automated sources, "
+        "as the schedule polls them — never the modeled sample)",
     ),
 ]
 AllowSampleOpt = Annotated[
@@ -324,7 +324,7 @@ def report(
 ) -> None:
     """The news-desk brief for one month: totals, changes, YTD, partners."""
     from customs_etl.core.months import parse_month
-    from customs_etl.reports.commodities import resolve_report_commodity
+    from customs_etl.reports.commodities import report_series, resolve_report_commodity
     from customs_etl.reports.news import build_report, render
     from customs_etl.warehouse.db import reader
 
@@ -332,6 +332,7 @@ def report(
     code, label, default_flow, default_focus = resolve_report_commodity(commodity)
     chosen = flow or default_flow or "export"
     with reader(warehouse) as con:
+        code, label = report_series(con, commodity, month, chosen)  # a watchlist entry's line
         data = build_report(con, month, code, chosen, focus or default_focus)
         if chart is not None:
             from customs_etl.reports.charts import write_chart
@@ -343,6 +344,47 @@ def report(
         markup=False,
         soft_wrap=True,
     )
+
+
+@app.command()
+def mirror(
+    period: Annotated[str, typer.Option(help="Month YYYY-MM")],
+    commodity: Annotated[
+        str, typer.Option(help="HS6 code (850511) or watchlist entry (its HS6 codes summed)")
+    ],
+    fmt: Annotated[Format, typer.Option("--format")] = Format.text,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """China's reported exports against each partner's reported imports from China (Comtrade)."""
+    from customs_etl.core.catalogue import resolve_commodity
+    from customs_etl.core.months import parse_month
+    from customs_etl.reports.mirror import build_mirror, render
+    from customs_etl.warehouse.db import reader
+
+    month = parse_month(period)
+    spec = resolve_commodity(commodity)
+    if not spec.hs6:
+        _fail(f"{commodity!r} has no HS6 code: mirror compares UN Comtrade HS6 lines", 2)
+    with reader(warehouse) as con:
+        report = build_mirror(con, month, spec.hs6)
+    out.print(render(report, fmt.value), highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command()
+def watchlist(
+    period: Annotated[str, typer.Option(help="Month YYYY-MM")],
+    fmt: Annotated[Format, typer.Option("--format")] = Format.text,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Every watched mineral in one line: tonnes, changes, top partner, largest mirror gap."""
+    from customs_etl.core.months import parse_month
+    from customs_etl.reports.watchlist import build_watchlist, render
+    from customs_etl.warehouse.db import reader
+
+    month = parse_month(period)
+    with reader(warehouse) as con:
+        report = build_watchlist(con, month)
+    out.print(render(report, fmt.value), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

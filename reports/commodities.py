@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import duckdb
+
 from customs_etl.core.catalogue import resolve_commodity
 
 
@@ -13,3 +17,29 @@ def resolve_report_commodity(
     spec = resolve_commodity(name)
     label = spec.label[:1].lower() + spec.label[1:] if spec.label else None
     return spec.code, label, spec.flow, spec.focus
+
+
+def report_series(
+    con: duckdb.DuckDBPyConnection, name: str, period: date, flow: str
+) -> tuple[str, str | None]:
+    """(code, label) a report on ``name`` shows for ``period``: the entry's own series when it
+    has China's figures that month, else the first of its China tariff lines, then of its HS6
+    codes (China's reports to UN Comtrade) that has them. A fallback is labelled as what it is,
+    never as the whole entry (an HS6 code covers more than the controlled goods)."""
+    spec = resolve_commodity(name)
+    _, label, _, _ = resolve_report_commodity(name)
+    candidates = list(dict.fromkeys((spec.code, *spec.tariff_lines, *spec.hs6)))
+    held = {
+        code
+        for (code,) in con.execute(
+            "SELECT DISTINCT commodity_code FROM marts.world_monthly WHERE reporter = 'CN'"
+            " AND flow = ? AND period = ? AND commodity_code IN ?",
+            [flow, period, candidates],
+        ).fetchall()
+    }
+    code = next((c for c in candidates if c in held), spec.code)
+    if code == spec.code:
+        return code, label
+    if code in spec.hs6:
+        return code, f"HS {code} (UN Comtrade; broader than {label})"
+    return code, f"{label}, tariff line {code}"

@@ -1,0 +1,256 @@
+"""The watchlist: every mineral under China's export controls, one line each, for one month.
+
+Per catalogue entry (``core.catalogue.WATCHLIST``): the month's tonnes with m/m, y/y and YTD y/y,
+the top partner, and the largest mirror gap — each with the source it comes from, because they
+can differ: the headline comes from China's own tariff lines (GACC query exports) when they are
+loaded for the month, else from the bulletin row, else from China's reports to UN Comtrade (HS6);
+the top partner from the first of GACC lines or Comtrade HS6 with partner figures; the mirror gap
+always from UN Comtrade (both sides under the same HS6 codes). A series is the sum of the entry's
+codes that have figures in the marts; a code with no figure counts as not traded, and the codes
+used are listed. The largest gap is the largest in tonnes (not in percent: a small base makes any
+percentage large). JSON is strict and unrounded; text is one line per entry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from customs_etl.core.catalogue import WATCHLIST, CommoditySpec
+from customs_etl.core.months import add_months
+from customs_etl.reports.mirror import build_mirror, display_name
+
+REPORTER = "CN"
+FLOW = "export"
+MIRROR_SOURCE = "comtrade"
+
+
+@dataclass(frozen=True)
+class Series:
+    source: str
+    codes: tuple[str, ...]
+
+
+def headline_candidates(spec: CommoditySpec) -> list[Series]:
+    """Where the entry's headline may come from, in order of preference."""
+    lines = tuple(dict.fromkeys(([spec.code] if spec.source == "gacc_query" else [])
+                                + list(spec.tariff_lines)))  # fmt: skip
+    out = [Series("gacc_query", lines)] if lines else []
+    if spec.source == "gacc_bulletin":
+        out.append(Series("gacc_bulletin", (spec.code,)))
+    if spec.hs6:
+        out.append(Series("comtrade", spec.hs6))
+    return out
+
+
+def partner_candidates(spec: CommoditySpec) -> list[Series]:
+    return [s for s in headline_candidates(spec) if s.source != "gacc_bulletin"]
+
+
+def _pct(now: Decimal | None, before: Decimal | None) -> float | None:
+    if now is None or before is None or before == 0:
+        return None
+    return float((now / before - 1) * 100)
+
+
+def _sum(values: Sequence[Decimal | None]) -> Decimal | None:
+    return None if not values or any(v is None for v in values) else sum(values, Decimal(0))
+
+
+def _series_kg(
+    con: duckdb.DuckDBPyConnection, series: Series, month: date
+) -> tuple[list[str], Decimal | None, Decimal | None]:
+    """(codes with a figure, their kilograms summed, their YTD summed) for one month; the sums
+    are None when any code's figure is unknown."""
+    rows = con.execute(
+        "SELECT commodity_code, quantity_kg, ytd_kg FROM marts.world_monthly"
+        " WHERE reporter = ? AND flow = ? AND source = ? AND period = ? AND commodity_code IN ?"
+        " ORDER BY commodity_code",
+        [REPORTER, FLOW, series.source, month, list(series.codes)],
+    ).fetchall()
+    return [r[0] for r in rows], _sum([r[1] for r in rows]), _sum([r[2] for r in rows])
+
+
+def _headline(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> dict | None:
+    for series in headline_candidates(spec):
+        codes, kg, ytd = _series_kg(con, series, period)
+        if not codes:
+            continue
+        _, previous, _ = _series_kg(con, series, add_months(period, -1))
+        _, last_year, last_ytd = _series_kg(con, series, add_months(period, -12))
+        return {
+            "tonnes": None if kg is None else float(kg / 1000),
+            "mom_pct": _pct(kg, previous),
+            "yoy_pct": _pct(kg, last_year),
+            "ytd_yoy_pct": _pct(ytd, last_ytd),
+            "source": series.source,
+            "codes": codes,
+        }
+    return None
+
+
+def _top_partner(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> dict | None:
+    for series in partner_candidates(spec):
+        rows = con.execute(
+            "SELECT partner, max(partner_label), sum(quantity_kg), count(*) = count(quantity_kg)"
+            " FROM marts.partner_monthly WHERE reporter = ? AND flow = ? AND source = ?"
+            " AND period = ? AND commodity_code IN ? AND partner NOT LIKE 'CT-%'"
+            " AND partner NOT LIKE 'GACC-%' GROUP BY partner",
+            [REPORTER, FLOW, series.source, period, list(series.codes)],
+        ).fetchall()
+        known = [(p, label, kg) for p, label, kg, whole in rows if whole and kg is not None]
+        if not known:
+            continue
+        world = con.execute(
+            "SELECT sum(quantity_kg), count(*) = count(quantity_kg) FROM marts.world_monthly"
+            " WHERE reporter = ? AND flow = ? AND source = ? AND period = ?"
+            " AND commodity_code IN ?",
+            [REPORTER, FLOW, series.source, period, list(series.codes)],
+        ).fetchone()
+        partner, label, kg = max(known, key=lambda r: (r[2], r[0]))
+        total = world[0] if world and world[1] else None
+        return {
+            "partner": partner,
+            "name": display_name(partner, label),
+            "tonnes": float(kg / 1000),
+            "share_pct": None if not total else float(kg / total * 100),
+            "source": series.source,
+            "codes": list(series.codes),
+        }
+    return None
+
+
+def _largest_gap(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> dict | None:
+    if not spec.hs6:
+        return None
+    exists = con.execute(
+        "SELECT count(*) FROM marts.mirror_monthly WHERE period = ? AND commodity_code IN ?",
+        [period, list(spec.hs6)],
+    ).fetchone()
+    if not exists or not exists[0]:
+        return None
+    mirror = build_mirror(con, period, spec.hs6).data
+    known = [
+        p for p in mirror["partners"]
+        if p["mirror"] and p["mirror"]["tonnes"] is not None and p["reported"]["tonnes"] is not None
+    ]  # fmt: skip
+    if not known:
+        return None
+    top = max(known, key=lambda p: (abs(p["mirror"]["tonnes"] - p["reported"]["tonnes"]),
+                                    p["partner"]))  # fmt: skip
+    return {
+        "partner": top["partner"],
+        "name": top["name"],
+        "reported_tonnes": top["reported"]["tonnes"],
+        "mirror_tonnes": top["mirror"]["tonnes"],
+        "gap_tonnes": top["mirror"]["tonnes"] - top["reported"]["tonnes"],
+        "gap_tonnes_pct": top["gap_tonnes_pct"],
+        "source": MIRROR_SOURCE,
+        "commodity": mirror["commodity"],
+    }
+
+
+def build_watchlist(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, Any]:
+    """The watchlist JSON contract (README "Watchlist JSON contract")."""
+    entries = []
+    for spec in WATCHLIST:
+        headline = _headline(con, period, spec) or {
+            "tonnes": None, "mom_pct": None, "yoy_pct": None, "ytd_yoy_pct": None,
+            "source": None, "codes": [],
+        }  # fmt: skip
+        entries.append(
+            {
+                "entry": spec.name,
+                "label": spec.label,
+                "announcements": list(spec.announcements),
+                **headline,
+                "top_partner": _top_partner(con, period, spec),
+                "largest_mirror_gap": _largest_gap(con, period, spec),
+            }
+        )
+    return {"period": f"{period:%Y-%m}", "entries": entries}
+
+
+# ---------------------------------------------------------------- wording
+
+
+def _t(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.1f} t" if abs(value) < 10 else f"{value:,.0f} t"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:+.1f}".removesuffix(".0").replace("-", "−") + " %"
+
+
+def _codes(source: str | None, codes: Sequence[str]) -> str:
+    if not codes:
+        return source or ""
+    shown = ", ".join(codes[:3]) + (f" +{len(codes) - 3}" if len(codes) > 3 else "")
+    return f"{source} {shown}"
+
+
+def entry_line(entry: dict[str, Any]) -> str:
+    """One line: headline with its source · top partner with its source · largest gap."""
+    if entry["source"] is None:
+        head = f"{entry['entry']}: no figures for the month"
+    else:
+        head = (
+            f"{entry['entry']}: {_t(entry['tonnes'])} ({_codes(entry['source'], entry['codes'])}),"
+            f" {_p(entry['mom_pct'])} m/m, {_p(entry['yoy_pct'])} y/y,"
+            f" YTD {_p(entry['ytd_yoy_pct'])} y/y"
+        )
+    top = entry["top_partner"]
+    partner = (
+        "top partner n/a"
+        if top is None
+        else f"top partner {top['name']} {_t(top['tonnes'])}"
+        + (f" ({top['share_pct']:.0f} %)" if top["share_pct"] is not None else "")
+        + f" [{_codes(top['source'], top['codes'])}]"
+    )
+    gap = entry["largest_mirror_gap"]
+    mirror = (
+        "mirror gap n/a"
+        if gap is None
+        else f"largest mirror gap {gap['name']} {_t(gap['gap_tonnes']).replace('-', '−')}"
+        f" ({_p(gap['gap_tonnes_pct'])}) [comtrade HS {gap['commodity']}]"
+    )
+    return f"{head} · {partner} · {mirror}"
+
+
+def render_text(report: dict[str, Any]) -> str:
+    month = date.fromisoformat(report["period"] + "-01")
+    lines = [f"Watchlist, {month:%B %Y}: China's exports of minerals under export control."]
+    lines += [entry_line(e) for e in report["entries"]]
+    lines.append(
+        "Sources: gacc_query = China's tariff lines (8-digit lines can hold more than the "
+        "controlled 10-digit item), gacc_bulletin = GACC's bulletin row, comtrade = China's "
+        "and partners' reports to UN Comtrade (HS6, broader than the controlled items). "
+        "Mirror gap = partner's reported imports − China's reported exports, by weight."
+    )
+    return "\n".join(lines)
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    month = date.fromisoformat(report["period"] + "-01")
+    lines = [f"## Watchlist, {month:%B %Y}", ""]
+    lines += [f"* {entry_line(e)}" for e in report["entries"]]
+    lines += ["", "Announcements cited per entry: see `customs_etl.core.catalogue`."]
+    return "\n".join(lines)
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
+    if fmt == "markdown":
+        return render_markdown(report)
+    return render_text(report)
