@@ -89,6 +89,12 @@ class _CappedRetry(Retry):
         seconds = super().get_retry_after(response)
         return None if seconds is None else min(seconds, _MAX_RETRY_AFTER)
 
+    def is_retry(self, method, status_code, has_retry_after=False):  # type: ignore[no-untyped-def]
+        """Retry-After makes urllib3 retry 413/429/503 even when not asked to: only statuses
+        in the session's list are retried here (a caller may handle 429 itself)."""
+        asked = status_code in (self.status_forcelist or ())
+        return super().is_retry(method, status_code, has_retry_after and asked)
+
 
 @dataclass(frozen=True)
 class FetchedDocument:

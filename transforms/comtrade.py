@@ -305,9 +305,9 @@ def comtrade_observations(content: bytes, name: str, release_id: str) -> pd.Data
     return frame
 
 
-def partner_codes(pages: Iterable[Page]) -> list[str]:
-    """Partner codes with a totals row in readable pages (World left out): whom a reporter
-    traded with. Unreadable pages are skipped here; the parser refuses them when loading."""
+def partner_codes(pages: Iterable[Page]) -> list[str] | None:
+    """Partner codes with a totals row (World left out): whom a reporter traded with; None when
+    a page cannot be read (the parser refuses the document when loading it)."""
     found: dict[str, None] = {}
     for page in pages:
         if page.truncated:
@@ -315,7 +315,7 @@ def partner_codes(pages: Iterable[Page]) -> list[str]:
         try:
             rows = page_rows(page, page.url)
         except ParseError:
-            continue
+            return None
         for row in rows:
             code = normalise_code(row["partnerCode"])
             if is_total_row(row) and code != WORLD_CODE:

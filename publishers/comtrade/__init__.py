@@ -126,7 +126,7 @@ class Comtrade(Publisher):
         if changed(CHINA_CODE):
             pages = client.data(Query((period,), (CHINA_CODE,), "X", commodities))
             docs.append(self._document("CN-exports", month, "export", pages, [offered[CHINA_CODE]]))
-            partners = partner_codes(pages)
+            partners = partner_codes(pages) or partners_held  # unreadable: as held before
         mirrors = [code for code in partners if code != CHINA_CODE and changed(code)]
         if mirrors:
             pages = client.data(Query((period,), tuple(mirrors), "M", commodities, (CHINA_CODE,)))

@@ -21,6 +21,7 @@ except for the row count the cap rule needs.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -185,7 +186,7 @@ class ComtradeClient:
                     self.sleep(wait_seconds(exc))
                     continue
                 if exc.status in (401, 403):
-                    said = redact_secrets(exc.detail, self.credentials)[:200] or "no message"
+                    said = redact_secrets(_message(exc.detail), self.credentials)[:200]
                     who = "the key in CUSTOMS_ETL_COMTRADE_KEY" if self.keyed else "no key"
                     raise AccessRefused(exc, f"access refused ({who}): {said}") from None
                 raise
@@ -227,6 +228,15 @@ class ComtradeClient:
             pages.append(replace(page, truncated=True))
             pending[:0] = parts
         return pages
+
+
+def _message(detail: str) -> str:
+    """The API's ``message`` from a JSON error answer, else the answer's start."""
+    try:
+        found = json.loads(detail).get("message")
+    except (ValueError, AttributeError):
+        found = None
+    return str(found or detail or "no message")
 
 
 def _chunks(items: tuple[str, ...], size: int) -> list[tuple[str, ...]]:

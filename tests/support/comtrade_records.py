@@ -54,7 +54,7 @@ def record(
     customs: str = "C00",
 ) -> dict[str, Any]:
     """One data row, every field the API sends, in its order."""
-    year, month = int(period[:4]), int(period[4:])
+    year, month = int(period[:4]), int(period[4:] or 52)  # annual data: refMonth 52
     rep_iso, rep_desc = AREAS[reporter]
     par_iso, par_desc = AREAS[partner]
     p2_iso, p2_desc = AREAS[partner2]

@@ -8,7 +8,8 @@ filtered as the API does (comma lists of reporters, periods, partners, commoditi
 totals filters ``partner2Code``/``motCode``/``customsCode``) and cut at the cap without a word —
 a page of exactly the cap is all a client sees. More than 12 periods is answered 400. An empty
 result is 200 with ``count: 0``. Scripted misbehaviour: the next N answers ``429`` with
-"Rate limit is exceeded. Try again in N seconds." and ``Retry-After``; ``ignore_breakdown``
+"Rate limit is exceeded. Try again in N seconds." and ``Retry-After``; ``quota_spent`` answers
+403 "Out of call volume quota"; ``ignore_breakdown``
 returns the 'plus' breakdown rows whatever the filters say; ``broken`` replaces data answers by
 a given body (an HTML error page, truncated JSON). Every request is logged.
 """
@@ -54,6 +55,7 @@ class ComtradeStandIn:
     ignore_breakdown: bool = False
     broken: bytes | None = None  # served instead of the next data answer(s)
     broken_times: int = 0
+    quota_spent: bool = False  # every answer 403 "Out of call volume quota"
     log: list[RecordedRequest] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -107,6 +109,12 @@ class ComtradeStandIn:
                 "message": f"Rate limit is exceeded. Try again in {self.wait_message} seconds.",
             }
             return Reply(json.dumps(body), 429, JSON, {"Retry-After": self.retry_after})
+        if self.quota_spent:
+            body = {
+                "statusCode": 403,
+                "message": "Out of call volume quota. Quota will be replenished in 05:12:33.",
+            }
+            return Reply(json.dumps(body), 403, JSON)
         if keyed and (self.key is None or request.headers.get(KEY_HEADER) != self.key):
             body = {
                 "statusCode": 401,
