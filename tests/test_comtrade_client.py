@@ -157,7 +157,7 @@ def test_a_page_of_exactly_the_cap_is_treated_as_truncated() -> None:
 
 def test_at_most_twelve_periods_a_call() -> None:
     site = ComtradeStandIn.from_fixtures()
-    months = tuple(f"2024{m:02d}" for m in range(1, 13)) + ("202501", "202502", "202503")
+    months = (*tuple(f"2024{m:02d}" for m in range(1, 13)), "202501", "202502", "202503")
     with site.serve() as url:
         client = ComtradeClient(url, None, polite_delay=0)
         pages = client.data(Query(months, ("156",), "X", WATCHED))
