@@ -14,6 +14,7 @@ from customs_etl.core.schema import conform
 from customs_etl.expectations.suites import (
     BUILDERS,
     BULLETIN_RELEASE_SUITE,
+    COMTRADE_RELEASE_SUITE,
     QUERY_RELEASE_SUITE,
     YTD_HISTORY_SUITE,
     load_suite,
@@ -30,7 +31,8 @@ from tests.support.pipeline import validation_frame_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = date(2026, 11, 26)
-EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 22, YTD_HISTORY_SUITE: 5, BULLETIN_RELEASE_SUITE: 14}
+EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 22, YTD_HISTORY_SUITE: 5, BULLETIN_RELEASE_SUITE: 14,
+                   COMTRADE_RELEASE_SUITE: 21}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
