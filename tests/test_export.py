@@ -49,7 +49,8 @@ def test_export_matches_the_warehouse_exactly(sample_warehouse: Path, tmp_path: 
             data = _sql_path(out / f"{name}.parquet")
             (rows,) = con.execute(f"SELECT count(*) FROM {name}").fetchone()
             (read_back,) = con.execute(f"SELECT count(*) FROM read_parquet({data})").fetchone()
-            assert rows > 0 and read_back == rows == entry["rows"], name
+            empty_ok = name == "marts.mirror_monthly"  # the sample holds no Comtrade figures
+            assert (rows > 0 or empty_ok) and read_back == rows == entry["rows"], name
             for left, right in ((name, f"read_parquet({data})"), (f"read_parquet({data})", name)):
                 (extra,) = con.execute(
                     f"SELECT count(*) FROM (FROM {left} EXCEPT ALL FROM {right})"

@@ -1,0 +1,88 @@
+"""Migration 007 (the reporter joins the slice, World rows are the world figure) changes no
+figure a warehouse of China's own releases held: upgraded in place, every current figure,
+revision and mart row is what it was."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from customs_etl.core.models import Coverage, RawDocument
+from customs_etl.core.schema import to_arrow
+from customs_etl.publishers.gacc_bulletin import PUBLISHER as BULLETIN
+from customs_etl.publishers.sample import PUBLISHER as SAMPLE
+from customs_etl.warehouse.db import _migrations, migrate, transaction
+from customs_etl.warehouse.releases import load_release
+
+OBJECTS = ("core.latest", "core.revisions", "marts.partner_monthly", "marts.world_monthly",
+           "marts.partner_ranked")  # fmt: skip
+FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
+
+
+def _schema_6(con: duckdb.DuckDBPyConnection) -> None:
+    """The warehouse as customs-etl built it before this issue: migrations 001-006."""
+    con.execute("CREATE SCHEMA meta")
+    con.execute(
+        "CREATE TABLE meta.schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " sha256 VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    for version, name, sql in _migrations():
+        if version > 6:
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute("INSERT INTO meta.schema_migrations (version, name, sha256) VALUES"
+                        " (?, ?, ?)", [version, name, hashlib.sha256(sql.encode()).hexdigest()])
+    con.execute("CHECKPOINT")
+
+
+def _load_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Sample query exports (months, cumulatives), a restated month, a partial (US-only)
+    export, and a bulletin page: every kind of slice the GACC side has."""
+    for month in (date(2024, 12, 1), date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)):
+        for doc in SAMPLE.documents_for_month(month, {}):
+            load_release(con, doc, to_arrow(SAMPLE.parse(doc)), None)
+    march = SAMPLE.documents_for_month(date(2025, 3, 1), {})[0]
+    frame = SAMPLE.parse(march)
+    restated_doc = RawDocument("restated.csv", "sample", march.content + b"\n", flow="export")
+    restated = frame.assign(release_id=restated_doc.sha256)
+    germany = restated["partner"] == "DE"
+    restated.loc[germany, "quantity_kg"] = [kg + 1_000 for kg in restated.loc[germany,
+                                                                             "quantity_kg"]]
+    load_release(con, restated_doc, to_arrow(restated), None)
+    partial_doc = RawDocument("us-only.csv", "sample", b"us only", coverage=Coverage.PARTIAL)
+    us = restated[restated["partner"] == "US"].assign(release_id=partial_doc.sha256)
+    us["quantity_kg"] = [kg * 2 for kg in us["quantity_kg"]]
+    load_release(con, partial_doc, to_arrow(us), None)
+    page = (FIXTURES / "table14-import-2026-01.html").read_bytes()
+    doc = RawDocument("t14.html", "gacc_bulletin", page, flow="import",
+                      period_start=date(2026, 1, 1), period_end=date(2026, 1, 1))
+    load_release(con, doc, to_arrow(BULLETIN.parse(doc)), None)
+
+
+def _state(con: duckdb.DuckDBPyConnection, drop_reporter: bool) -> dict[str, list[tuple]]:
+    out = {}
+    for name in OBJECTS:
+        columns = "* EXCLUDE (reporter)" if drop_reporter and name != "core.latest" else "*"
+        out[name] = con.execute(f"SELECT {columns} FROM {name} ORDER BY ALL").fetchall()
+    return out
+
+
+def test_upgrading_a_gacc_warehouse_changes_none_of_its_figures(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        _schema_6(con)
+        _load_history(con)
+        before = _state(con, drop_reporter=False)
+        assert migrate(con) == ["007_comtrade_mirror.sql"]
+        after = _state(con, drop_reporter=True)
+        reporters = con.execute(
+            "SELECT DISTINCT reporter FROM marts.world_monthly UNION"
+            " SELECT DISTINCT reporter FROM core.revisions"
+        ).fetchall()
+    assert all(before[name] for name in OBJECTS)  # every object had rows to compare
+    assert len(before["core.revisions"]) > 0 and reporters == [("CN",)]
+    for name in OBJECTS:
+        assert after[name] == before[name], name
