@@ -250,7 +250,9 @@ def _decide(
     check = None
     if candidates:
         try:
-            check = check_batch(con, rows, [(d.sha256, d.name, d.coverage) for d in candidates])
+            documents = [(d.sha256, d.name, d.coverage) for d in candidates]
+            whole = frozenset(d.sha256 for d in candidates if d.datasets)
+            check = check_batch(con, rows, documents, whole)
         except Exception as exc:
             if storage_cause(exc) is not None:
                 raise
