@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 
 from customs_etl.core.catalogue import resolve_commodity
+from customs_etl.core.sql_text import inline, literal
 
 
 def resolve_report_commodity(
@@ -29,12 +30,15 @@ def report_series(
     spec = resolve_commodity(name)
     _, label, _, _ = resolve_report_commodity(name)
     candidates = list(dict.fromkeys((spec.code, *spec.tariff_lines, *spec.hs6)))
+    codes = ", ".join(literal(c) for c in candidates)  # literals: binding imports pandas
     held = {
         code
         for (code,) in con.execute(
-            "SELECT DISTINCT commodity_code FROM marts.world_monthly WHERE reporter = 'CN'"
-            " AND flow = ? AND period = ? AND commodity_code IN ?",
-            [flow, period, candidates],
+            inline(
+                "SELECT DISTINCT commodity_code FROM marts.world_monthly WHERE reporter = 'CN'"
+                f" AND flow = ? AND period = ? AND commodity_code IN ({codes})",
+                [flow, period],
+            )
         ).fetchall()
     }
     code = next((c for c in candidates if c in held), spec.code)
