@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from datetime import date, datetime
 
-SqlValue = str | date | int | float | bool | None
+SqlValue = str | date | int | float | bool | None | list | tuple
 
 
 def literal(value: SqlValue) -> str:
@@ -32,6 +32,10 @@ def literal(value: SqlValue) -> str:
         raise TypeError("timestamps are not written as literals here; pass a date")
     if isinstance(value, date):
         return f"DATE '{value.isoformat()}'"
+    if isinstance(value, list | tuple):  # a list of tariff lines for the *_of macros
+        if not value:
+            return "CAST([] AS VARCHAR[])"
+        return "[" + ", ".join(literal(item) for item in value) + "]"
     if isinstance(value, str):
         if "\x00" in value:
             raise ValueError("a text value holds a NUL character")

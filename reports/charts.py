@@ -25,6 +25,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.partners import partner_name
+from customs_etl.core.sql_text import literal
 from customs_etl.reports.news import choose_source, fetch_one
 
 WINDOW_MONTHS = 24
@@ -91,9 +92,10 @@ def chart_data(
     the first month held for this source, flow and line (clipped, not padded with gaps)."""
     source = _source_for(con, period, commodity_code, flow)
     key = [source, flow, commodity_code]
+    line = f"[{literal(commodity_code)}]"  # the *_of macros read only this line
     (first_held,) = fetch_one(
         con,
-        "SELECT min(period) FROM marts.world_monthly"
+        f"SELECT min(period) FROM marts.world_monthly_of({line})"
         " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?",
         key,
     ) or (None,)
@@ -104,7 +106,7 @@ def chart_data(
 
     world = _month_index(
         con.execute(
-            "SELECT period, tonnes::DOUBLE AS tonnes FROM marts.world_monthly"
+            f"SELECT period, tonnes::DOUBLE AS tonnes FROM marts.world_monthly_of({line})"
             " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?"
             " AND period BETWEEN ? AND ?",
             [*key, start, period],
@@ -116,7 +118,7 @@ def chart_data(
     by_partner = _month_index(
         con.execute(
             "SELECT period, partner, (quantity_kg / 1000)::DOUBLE AS tonnes"
-            " FROM marts.partner_monthly"
+            f" FROM marts.partner_monthly_of({line})"
             " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?"
             " AND period BETWEEN ? AND ?",
             [*key, start, period],
@@ -126,7 +128,7 @@ def chart_data(
 
     ytd = _month_index(
         con.execute(
-            "SELECT period, ytd_tonnes::DOUBLE AS ytd FROM marts.world_monthly"
+            f"SELECT period, ytd_tonnes::DOUBLE AS ytd FROM marts.world_monthly_of({line})"
             " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?"
             " AND period BETWEEN ? AND ?",
             [*key, date(period.year - 1, 1, 1), period],

@@ -103,9 +103,9 @@ def build_mirror(
     rows = con.execute(
         "SELECT partner, partner_label, reported_kg, reported_usd, reported_kg_estimated,"
         " partner_reported, mirror_kg, mirror_usd, mirror_kg_estimated"
-        " FROM marts.mirror_monthly WHERE period = ? AND commodity_code IN ?"
+        " FROM marts.mirror_monthly_of(?) WHERE period = ? AND commodity_code IN ?"
         " ORDER BY partner, commodity_code",
-        [period, list(codes)],
+        [list(codes), period, list(codes)],
     ).fetchall()
     if not rows:
         raise CustomsEtlError(

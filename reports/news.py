@@ -105,10 +105,10 @@ def choose_source(
     """The series to report: a real release always wins over the modeled sample."""
     row = fetch_one(
         con,
-        "SELECT source FROM marts.world_monthly"
+        "SELECT source FROM marts.world_monthly_of([?])"
         " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
         " AND period = ? ORDER BY source = ?, source LIMIT 1",
-        [commodity, flow, period, SAMPLE_SOURCE],
+        [commodity, commodity, flow, period, SAMPLE_SOURCE],
     )
     return None if row is None else row[0]
 
@@ -118,10 +118,10 @@ def _missing_month(
 ) -> CustomsEtlError:
     partial = fetch_one(
         con,
-        "SELECT count(*) FROM marts.partner_monthly"
+        "SELECT count(*) FROM marts.partner_monthly_of([?])"
         " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
         " AND period = ?",
-        [commodity, flow, period],
+        [commodity, commodity, flow, period],
     )
     if partial and partial[0]:
         return CustomsEtlError(
@@ -130,10 +130,10 @@ def _missing_month(
         )
     combined = fetch_one(
         con,
-        "SELECT combined FROM marts.world_monthly"
+        "SELECT combined FROM marts.world_monthly_of([?])"
         " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
         " AND period = ? AND combined IS NOT NULL LIMIT 1",
-        [commodity, flow, date(period.year, 2, 1)],
+        [commodity, commodity, flow, date(period.year, 2, 1)],
     )
     if period.month == 1 and combined:
         return CustomsEtlError(
@@ -152,11 +152,11 @@ def _unit(
     """The published quantity unit when the line has no kilograms (a non-mass unit)."""
     row = fetch_one(
         con,
-        "SELECT quantity_unit FROM core.latest"
+        "SELECT quantity_unit FROM core.latest_of([?])"
         " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
         " AND source = ? AND period_start = ? AND quantity_kg IS NULL"
         " AND quantity_unit IS NOT NULL LIMIT 1",
-        [commodity, flow, source, period],
+        [commodity, commodity, flow, source, period],
     )
     return None if row is None else row[0]
 
@@ -176,9 +176,9 @@ def build_report(
         con,
         "SELECT tonnes, value_usd, mom_pct, yoy_pct, ytd_tonnes, ytd_yoy_pct, highest_since,"
         " record_high, lowest_since, record_low, consecutive_rises, months_held, first_period,"
-        " combined FROM marts.world_monthly"
+        " combined FROM marts.world_monthly_of([?])"
         " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ? AND period = ? AND source = ?",
-        [commodity, flow, period, source],
+        [commodity, commodity, flow, period, source],
     )
     assert world is not None
     (tonnes, usd, mom, yoy, ytd, ytd_yoy, high, record_high, low, record_low, rises, held,
@@ -186,10 +186,10 @@ def build_report(
     partners = con.execute(
         inline(
             "SELECT partner, partner_label, tonnes, value_usd, mom_pct, yoy_pct, rank, share_pct"
-            " FROM marts.partner_ranked"
+            " FROM marts.partner_ranked_of([?])"
             " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ? AND period = ?"
             " AND source = ? ORDER BY rank, partner",
-            [commodity, flow, period, source],
+            [commodity, commodity, flow, period, source],
         )
     ).fetchall()
     return {

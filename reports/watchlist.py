@@ -69,10 +69,10 @@ def _series_kg(
     """(codes with a figure, their kilograms summed, their YTD summed) for one month; the sums
     are None when any code's figure is unknown."""
     rows = con.execute(
-        "SELECT commodity_code, quantity_kg, ytd_kg FROM marts.world_monthly"
+        "SELECT commodity_code, quantity_kg, ytd_kg FROM marts.world_monthly_of(?)"
         " WHERE reporter = ? AND flow = ? AND source = ? AND period = ? AND commodity_code IN ?"
         " ORDER BY commodity_code",
-        [REPORTER, FLOW, series.source, month, list(series.codes)],
+        [list(series.codes), REPORTER, FLOW, series.source, month, list(series.codes)],
     ).fetchall()
     return [r[0] for r in rows], _sum([r[1] for r in rows]), _sum([r[2] for r in rows])
 
@@ -99,19 +99,19 @@ def _top_partner(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySp
     for series in partner_candidates(spec):
         rows = con.execute(
             "SELECT partner, max(partner_label), sum(quantity_kg), count(*) = count(quantity_kg)"
-            " FROM marts.partner_monthly WHERE reporter = ? AND flow = ? AND source = ?"
+            " FROM marts.partner_monthly_of(?) WHERE reporter = ? AND flow = ? AND source = ?"
             " AND period = ? AND commodity_code IN ? AND partner NOT LIKE 'CT-%'"
             " AND partner NOT LIKE 'GACC-%' GROUP BY partner",
-            [REPORTER, FLOW, series.source, period, list(series.codes)],
+            [list(series.codes), REPORTER, FLOW, series.source, period, list(series.codes)],
         ).fetchall()
         known = [(p, label, kg) for p, label, kg, whole in rows if whole and kg is not None]
         if not known:
             continue
         world = con.execute(
-            "SELECT sum(quantity_kg), count(*) = count(quantity_kg) FROM marts.world_monthly"
-            " WHERE reporter = ? AND flow = ? AND source = ? AND period = ?"
-            " AND commodity_code IN ?",
-            [REPORTER, FLOW, series.source, period, list(series.codes)],
+            "SELECT sum(quantity_kg), count(*) = count(quantity_kg)"
+            " FROM marts.world_monthly_of(?) WHERE reporter = ? AND flow = ? AND source = ?"
+            " AND period = ? AND commodity_code IN ?",
+            [list(series.codes), REPORTER, FLOW, series.source, period, list(series.codes)],
         ).fetchone()
         partner, label, kg = max(known, key=lambda r: (r[2], r[0]))
         total = world[0] if world and world[1] else None
@@ -130,8 +130,8 @@ def _largest_gap(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySp
     if not spec.hs6:
         return None
     exists = con.execute(
-        "SELECT count(*) FROM marts.mirror_monthly WHERE period = ? AND commodity_code IN ?",
-        [period, list(spec.hs6)],
+        "SELECT count(*) FROM marts.mirror_monthly_of(?) WHERE period = ?",
+        [list(spec.hs6), period],
     ).fetchone()
     if not exists or not exists[0]:
         return None

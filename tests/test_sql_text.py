@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from customs_etl.core.sql_text import inline, literal
 
+texts = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)))
 values = st.one_of(
     st.none(),
+    st.lists(texts, max_size=3),  # the *_of macros take a list of tariff lines
     st.booleans(),
     st.integers(-(2**62), 2**62),
     st.floats(allow_nan=False, allow_infinity=False),

@@ -111,6 +111,54 @@ def check_schema_version(con: duckdb.DuckDBPyConnection, path: object, *, readin
         )
 
 
+def _view_comments(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, ...], str]:
+    """Comments of every view and view column: (schema, view[, column]) → text."""
+    views = con.execute(
+        "SELECT schema_name, view_name, comment FROM duckdb_views()"
+        " WHERE NOT internal AND comment IS NOT NULL"
+    ).fetchall()
+    columns = con.execute(
+        "SELECT c.schema_name, c.table_name, c.column_name, c.comment FROM duckdb_columns() AS c"
+        " JOIN duckdb_views() AS v ON v.schema_name = c.schema_name"
+        " AND v.view_name = c.table_name AND v.database_name = c.database_name"
+        " WHERE NOT v.internal AND c.comment IS NOT NULL"
+    ).fetchall()
+    found: dict[tuple[str, ...], str] = {(s, v): text for s, v, text in views}
+    found.update({(s, v, c): text for s, v, c, text in columns})
+    return found
+
+
+def _restore_view_comments(
+    con: duckdb.DuckDBPyConnection, before: dict[tuple[str, ...], str]
+) -> None:
+    """Put back the comments a migration's CREATE OR REPLACE VIEW dropped (DuckDB drops a
+    view's comments, and its columns', when it replaces the view); new ones are kept."""
+    now = _view_comments(con)
+    exists = {
+        tuple(row)
+        for row in con.execute(
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal"
+            " UNION ALL SELECT c.schema_name, c.table_name || '.' || c.column_name"
+            " FROM duckdb_columns() AS c JOIN duckdb_views() AS v"
+            " ON v.schema_name = c.schema_name AND v.view_name = c.table_name"
+            " WHERE NOT v.internal"
+        ).fetchall()
+    }
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    for key, text in before.items():
+        if key in now:
+            continue
+        literal = "'" + text.replace("'", "''") + "'"
+        if len(key) == 2 and key in exists:
+            con.execute(f"COMMENT ON VIEW {quoted(key[0])}.{quoted(key[1])} IS {literal}")
+        elif len(key) == 3 and (key[0], f"{key[1]}.{key[2]}") in exists:
+            target = ".".join(quoted(part) for part in key)
+            con.execute(f"COMMENT ON COLUMN {target} IS {literal}")
+
+
 def migrate(con: duckdb.DuckDBPyConnection, path: object = "the warehouse") -> list[str]:
     """Apply pending migrations, each in its own transaction; refuse an edited applied one."""
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
@@ -136,7 +184,9 @@ def migrate(con: duckdb.DuckDBPyConnection, path: object = "the warehouse") -> l
                 )
             continue
         with transaction(con):
+            comments = _view_comments(con)
             con.execute(sql)
+            _restore_view_comments(con, comments)
             con.execute(
                 "INSERT INTO meta.schema_migrations (version, name, sha256) VALUES (?, ?, ?)",
                 [version, name, digest],

@@ -160,7 +160,7 @@ class BatchHistory:
             f" SELECT {self._COLUMNS} FROM (SELECT l.*, CAST(0 AS BIGINT) AS seq,"
             " CASE WHEN l.slice_complete THEN 'full' ELSE 'partial' END AS coverage,"
             " CAST(l.quantity_kg AS DOUBLE) AS kg"
-            " FROM core.latest AS l"
+            " FROM core.latest_of($codes) AS l"
             " WHERE l.source IN $sources AND l.flow IN $flows AND l.commodity_code IN $codes"
             " AND l.period_end >= $first AND l.period_end < $after"
             " AND (l.source, l.flow, l.commodity_code, year(l.period_end)) IN ("

@@ -188,10 +188,10 @@ def latest_for(
     codes, years = list(commodity_codes), list(years)
     if not codes or not years:
         return pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
-    # The date range repeats what ``year IN`` says in a form DuckDB pushes below the view's
-    # window (period_end is one of its partition columns): only those years are scanned.
+    # core.latest_of reads only the lines asked for (a filter on the view is not pushed into
+    # its first scan).
     relation = con.sql(
-        "SELECT * FROM core.latest WHERE source = $source AND flow = $flow"
+        "SELECT * FROM core.latest_of($codes) WHERE source = $source AND flow = $flow"
         " AND commodity_code IN $codes AND year(period_end) IN $years"
         " AND period_end >= $first AND period_end < $after",
         params={
