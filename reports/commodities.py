@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 
 from customs_etl.core.catalogue import resolve_commodity
-from customs_etl.core.sql_text import inline, literal
+from customs_etl.core.sql_text import inline
 
 
 def resolve_report_commodity(
@@ -16,7 +16,9 @@ def resolve_report_commodity(
     """(commodity code, label for prose, default flow, focus partners) for a friendly name,
     line or key."""
     spec = resolve_commodity(name)
-    label = spec.label[:1].lower() + spec.label[1:] if spec.label else None
+    label = spec.label
+    if label and label[1:2].islower():  # "Rare-earth magnets" → "rare-earth…"; "HS 8505" stays
+        label = label[:1].lower() + label[1:]
     return spec.code, label, spec.flow, spec.focus
 
 
@@ -30,14 +32,15 @@ def report_series(
     spec = resolve_commodity(name)
     _, label, _, _ = resolve_report_commodity(name)
     candidates = list(dict.fromkeys((spec.code, *spec.tariff_lines, *spec.hs6)))
-    codes = ", ".join(literal(c) for c in candidates)  # literals: binding imports pandas
-    held = {
+    if candidates == [spec.code]:  # nothing to choose between
+        return spec.code, label
+    held = {  # literals, not bound values: binding imports pandas
         code
         for (code,) in con.execute(
             inline(
-                "SELECT DISTINCT commodity_code FROM marts.world_monthly WHERE reporter = 'CN'"
-                f" AND flow = ? AND period = ? AND commodity_code IN ({codes})",
-                [flow, period],
+                "SELECT DISTINCT commodity_code FROM marts.world_monthly_of(?)"
+                " WHERE reporter = 'CN' AND flow = ? AND period = ?",
+                [candidates, flow, period],
             )
         ).fetchall()
     }

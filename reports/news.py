@@ -169,20 +169,21 @@ def build_report(
     focus: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The report's JSON contract (see README "Report JSON contract")."""
-    source = choose_source(con, period, commodity, flow)
-    if source is None:
-        raise _missing_month(con, period, commodity, flow)
+    # The series to report and its figures in one read: a real release always wins over
+    # the modeled sample (as ``choose_source`` says).
     world = fetch_one(
         con,
-        "SELECT tonnes, value_usd, mom_pct, yoy_pct, ytd_tonnes, ytd_yoy_pct, highest_since,"
-        " record_high, lowest_since, record_low, consecutive_rises, months_held, first_period,"
-        " combined FROM marts.world_monthly_of([?])"
-        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ? AND period = ? AND source = ?",
-        [commodity, commodity, flow, period, source],
+        "SELECT source, tonnes, value_usd, mom_pct, yoy_pct, ytd_tonnes, ytd_yoy_pct,"
+        " highest_since, record_high, lowest_since, record_low, consecutive_rises, months_held,"
+        " first_period, combined FROM marts.world_monthly_of([?])"
+        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ? AND period = ?"
+        " ORDER BY source = ?, source LIMIT 1",
+        [commodity, commodity, flow, period, SAMPLE_SOURCE],
     )
-    assert world is not None
-    (tonnes, usd, mom, yoy, ytd, ytd_yoy, high, record_high, low, record_low, rises, held,
-     first, combined) = world  # fmt: skip
+    if world is None:
+        raise _missing_month(con, period, commodity, flow)
+    (source, tonnes, usd, mom, yoy, ytd, ytd_yoy, high, record_high, low, record_low, rises,
+     held, first, combined) = world  # fmt: skip
     partners = con.execute(
         inline(
             "SELECT partner, partner_label, tonnes, value_usd, mom_pct, yoy_pct, rank, share_pct"

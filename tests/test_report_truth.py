@@ -218,3 +218,11 @@ def test_imports_name_suppliers_and_focus_partners_come_from_the_caller(
     focused = render(build_report(con, july, LINE, "import", focus=["NL", "KR"]), "text")
     assert "From the Netherlands: 2 t" in focused
     assert "From South Korea: no imports recorded." in focused
+
+
+def test_prose_labels_keep_acronyms() -> None:
+    """A catalogue name is lowercased for the middle of a sentence; "HS 9699…" is not "hS"."""
+    from customs_etl.reports.commodities import resolve_report_commodity
+
+    assert resolve_report_commodity("85051110")[1] == "rare-earth permanent magnets"
+    assert resolve_report_commodity("96993416")[1] == "HS 96993416"

@@ -207,17 +207,20 @@ SELECT
 FROM extremes;
 
 CREATE MACRO marts.partner_ranked_of(codes) AS TABLE
-WITH base AS (
+WITH monthly AS (  -- computed once, joined three times
+    SELECT * FROM marts.partner_monthly_of(codes)
+),
+base AS (
     SELECT
         p.*,
         prev.quantity_kg AS previous_month_kg,
         ly.quantity_kg AS last_year_kg
-    FROM marts.partner_monthly_of(codes) AS p
-    LEFT JOIN marts.partner_monthly_of(codes) AS prev
+    FROM monthly AS p
+    LEFT JOIN monthly AS prev
         ON prev.source = p.source AND prev.reporter = p.reporter AND prev.flow = p.flow
        AND prev.commodity_code = p.commodity_code AND prev.partner = p.partner
        AND prev.period = p.period - INTERVAL 1 MONTH
-    LEFT JOIN marts.partner_monthly_of(codes) AS ly
+    LEFT JOIN monthly AS ly
         ON ly.source = p.source AND ly.reporter = p.reporter AND ly.flow = p.flow
        AND ly.commodity_code = p.commodity_code AND ly.partner = p.partner
        AND ly.period = p.period - INTERVAL 12 MONTH
