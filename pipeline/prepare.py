@@ -96,7 +96,7 @@ def _parse(
 
 def _only(table: pa.Table, release_ids: set[str]) -> pa.Table:
     if not release_ids:
-        return table.slice(0, 0)
+        return table.schema.empty_table()
     keep = pc.is_in(table.column("release_id"), value_set=pa.array(sorted(release_ids)))
     return table.filter(keep)
 
