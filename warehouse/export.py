@@ -101,6 +101,16 @@ def _described(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _begin(con: duckdb.DuckDBPyConnection) -> bool:
+    """Start a read transaction; False when the connection is already in one (a lake
+    reader reads one snapshot from the start)."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:
+        return False
+    return True
+
+
 def export_parquet(
     con: duckdb.DuckDBPyConnection,
     out_dir: str | os.PathLike[str],
@@ -116,7 +126,7 @@ def export_parquet(
         raise CustomsEtlError(f"cannot create export folder {folder}: {exc}") from None
     written: list[Path] = []
     entries: list[dict[str, Any]] = []
-    con.execute("BEGIN TRANSACTION")  # one snapshot for every file and the manifest
+    own = _begin(con)  # one snapshot for every file and the manifest
     try:
         described = _described(con)
         for name in export_objects(con, include_history=include_history):
@@ -135,7 +145,8 @@ def export_parquet(
             )
         loaded_at = _newest_load(con)
     finally:
-        con.execute("ROLLBACK")  # read only: nothing to commit
+        if own:
+            con.execute("ROLLBACK")  # read only: nothing to commit
     manifest = {
         "exported_at": datetime.now(UTC).isoformat(),
         "warehouse_loaded_at": loaded_at,
