@@ -38,7 +38,7 @@ T = TypeVar("T")
 CONFLICT_ATTEMPTS = 40  # write transactions tried before a run gives up (WarehouseBusy)
 
 
-def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+def warehouse_path(explicit: str | os.PathLike[str] | Location | None = None) -> Path:
     """The DuckDB file ``--warehouse`` names (``locate`` for either backend)."""
     location = locate(explicit)
     if location.path is None:
@@ -357,7 +357,7 @@ def _lake_writer(location: Location) -> duckdb.DuckDBPyConnection:
 
 @contextmanager
 def writer(
-    explicit: str | os.PathLike[str] | None = None, *, wait_seconds: float | None = None
+    explicit: str | os.PathLike[str] | Location | None = None, *, wait_seconds: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """The writer connection, migrated, held only for the block (one load).
 
@@ -400,7 +400,7 @@ def writer(
             con.close()
 
 
-def checkpoint(explicit: str | os.PathLike[str] | None = None) -> None:
+def checkpoint(explicit: str | os.PathLike[str] | Location | None = None) -> None:
     """Fold the WAL into the warehouse file: once per run, so the file alone is complete.
 
     A lake has no WAL (every commit is a catalog transaction): nothing to do. Its maintenance
@@ -414,36 +414,31 @@ def checkpoint(explicit: str | os.PathLike[str] | None = None) -> None:
 
 @contextmanager
 def reader(
-    explicit: str | os.PathLike[str] | None = None, *, wait_seconds: float | None = None
+    explicit: str | os.PathLike[str] | Location | None = None, *, wait_seconds: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection for reports and exports; never creates or migrates anything.
 
-    On a lake everything read through it comes from ONE snapshot (a read transaction), so a
+    Everything read through it comes from ONE snapshot (a read transaction): on a lake, a
     report taken while loads commit sees whole loads only, and never waits for them."""
     location = locate(explicit)
     if location.is_lake:
         from customs_etl.warehouse import lake
 
         con = lake.connect(location, read_only=True)
-        try:
-            check_schema_version(con, location, reading=True)
-            con.execute("BEGIN TRANSACTION")
-            yield con
-        finally:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            con.close()
-        return
-    path = location.path
-    assert path is not None
-    if not path.exists():
-        raise CustomsEtlError(
-            f"no warehouse at {path}: run `customs-etl backfill` or `ingest` "
-            "first, or pass --warehouse"
-        )
-    con = _open(path, read_only=True, wait_seconds=wait_seconds)
+    else:
+        path = location.path
+        assert path is not None
+        if not path.exists():
+            raise CustomsEtlError(
+                f"no warehouse at {path}: run `customs-etl backfill` or `ingest` "
+                "first, or pass --warehouse"
+            )
+        con = _open(path, read_only=True, wait_seconds=wait_seconds)
     try:
-        check_schema_version(con, path, reading=True)
+        check_schema_version(con, location.path or location, reading=True)
+        con.execute("BEGIN TRANSACTION")
         yield con
     finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         con.close()

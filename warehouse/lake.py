@@ -190,6 +190,8 @@ def read_schema(con: duckdb.DuckDBPyConnection, database: str) -> Schema:
         " column_index",
         args,
     ).fetchall():
+        if default is not None and default.strip().upper() == "NULL":
+            default = None  # how DuckLake reports "no default"
         columns.setdefault((schema, table), []).append(
             Column(name, dtype, not nullable, default, comment or None)
         )
@@ -259,12 +261,19 @@ def _data_statements(sql: str) -> set[str]:
 # ------------------------------------------------------------------------- apply to a lake
 
 
+def _default(column: Column) -> str | None:
+    """The default a lake column gets: none for a sequence (ids are the application's)."""
+    if column.default is None or "nextval(" in column.default.lower():
+        return None
+    return column.default
+
+
 def _column_sql(column: Column) -> str:
     parts = [_ident(column.name), column.type]
     if column.not_null:
         parts.append("NOT NULL")
-    if column.default is not None and "nextval(" not in column.default.lower():
-        parts.append(f"DEFAULT {column.default}")
+    if _default(column) is not None:
+        parts.append(f"DEFAULT {_default(column)}")
     return " ".join(parts)
 
 
@@ -272,24 +281,37 @@ def _comment(con: duckdb.DuckDBPyConnection, kind: str, name: str, text: str | N
     con.execute(f"COMMENT ON {kind} {name} IS {'NULL' if text is None else _literal(text)}")
 
 
-def _create_views(con: duckdb.DuckDBPyConnection, views: list[View]) -> None:
-    """Create ``views`` in an order their dependencies allow (each pass creates what binds)."""
+def _dependency_order(views: list[View]) -> list[View]:
+    """Views that others read come first (a view must bind when created, and one failed
+    statement would abort the whole migration transaction)."""
+    names = {(v.schema, v.name): v for v in views}
+
+    def reads(view: View) -> set[tuple[str, str]]:
+        body = view.body.lower()
+        return {
+            key
+            for key in names
+            if key != (view.schema, view.name)
+            and re.search(rf'\b"?{re.escape(key[0])}"?\s*\.\s*"?{re.escape(key[1])}"?\b', body)
+        }
+
+    ordered: list[View] = []
+    placed: set[tuple[str, str]] = set()
     pending = list(views)
     while pending:
-        failed: list[tuple[View, duckdb.Error]] = []
-        for view in pending:
-            try:
-                con.execute(
-                    f"CREATE OR REPLACE VIEW {_ident(view.schema, view.name)} AS {view.body}"
-                )
-            except duckdb.CatalogException as exc:
-                failed.append((view, exc))
-        if len(failed) == len(pending):
-            view, exc = failed[0]
-            raise CustomsEtlError(
-                f"cannot create view {view.schema}.{view.name} in the lake: {one_line(exc)}"
-            )
-        pending = [v for v, _ in failed]
+        ready = [v for v in pending if reads(v) <= placed]
+        if not ready:  # a cycle cannot happen in DuckDB; keep the given order if it did
+            ready = pending[:1]
+        for view in ready:
+            ordered.append(view)
+            placed.add((view.schema, view.name))
+        pending = [v for v in pending if (v.schema, v.name) not in placed]
+    return ordered
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, views: list[View]) -> None:
+    for view in _dependency_order(views):
+        con.execute(f"CREATE OR REPLACE VIEW {_ident(view.schema, view.name)} AS {view.body}")
 
 
 def apply_schema(
@@ -344,6 +366,10 @@ def apply_schema(
                     con.execute(
                         f"ALTER TABLE {name} ALTER COLUMN {_ident(column.name)} TYPE {column.type}"
                     )
+                wanted = _default(column)
+                if _default(was) != wanted:
+                    change = "DROP DEFAULT" if wanted is None else f"SET DEFAULT {wanted}"
+                    con.execute(f"ALTER TABLE {name} ALTER COLUMN {_ident(column.name)} {change}")
                 if was.not_null != column.not_null:
                     verb = "SET" if column.not_null else "DROP"
                     con.execute(

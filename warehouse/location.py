@@ -91,8 +91,10 @@ def _data_path(value: str | None) -> str | None:
     return str(Path(text).expanduser().resolve()) + os.sep
 
 
-def locate(explicit: str | os.PathLike[str] | None = None) -> Location:
+def locate(explicit: str | os.PathLike[str] | Location | None = None) -> Location:
     """``--warehouse`` beats ``$CUSTOMS_ETL_WAREHOUSE`` beats ``./data/warehouse.duckdb``."""
+    if isinstance(explicit, Location):
+        return explicit
     current = settings()
     chosen = str(explicit) if explicit is not None and str(explicit).strip() else current.warehouse
     if not chosen.lower().startswith(LAKE_PREFIX):

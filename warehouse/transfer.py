@@ -15,6 +15,7 @@ the source's data (then the copy is done already: re-running is safe).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -95,7 +96,9 @@ def copy_warehouse(
         raise CustomsEtlError(f"--to names the warehouse itself ({dst})")
     if not src.exists():
         raise CustomsEtlError(f"no warehouse at {src} to copy")
-    with writer(source):  # this code's schema version on both sides (target created if new)
+    # This code's schema version on both sides (the target created if new). The lake data
+    # path setting is the target's: the source lake keeps its own.
+    with writer(dataclasses.replace(src, data_path=None)):
         pass
     with writer(target):
         pass
