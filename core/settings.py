@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     busy_wait_seconds: float = Field(30.0, ge=0, description="wait for a running load")
     webhook_url: SecretStr | None = Field(None, description="failure notices go here")
     data_docs: bool = Field(True, description="build GX Data Docs beside the warehouse")
+    data_docs_dir: str | None = Field(
+        None, description="where Data Docs go (default: data_docs beside the warehouse file)"
+    )
     # Not ours, read here so nothing else reads the environment: the usual AWS variables for a
     # lake on s3:// (DuckDB's httpfs), and PostgreSQL's password, only to redact it from errors
     # (libpq reads PGPASSWORD, service and pass files itself).

@@ -29,6 +29,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from customs_etl.core.errors import ParseError
 from customs_etl.core.models import Outcome, RawDocument, Status
 from customs_etl.core.months import month_range, parse_month, shanghai_today
+from customs_etl.core.settings import settings
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
 from customs_etl.flows.notify import notify_failure, notify_on_crash
 from customs_etl.flows.progress import Tracker, stop_requested
@@ -145,8 +146,11 @@ def batch_label(label: str, docs: list[RawDocument], shown: int = 3) -> str:
 
 
 def data_docs_dir(warehouse: str | None) -> Path:
-    """Data Docs live in the data directory, beside the warehouse file (for a lake: ``data/``
-    under the working directory of the machine that ran the flow)."""
+    """$CUSTOMS_ETL_DATA_DOCS_DIR, else the data directory beside the warehouse file (for a
+    lake: ``data/`` under the working directory of the machine that ran the flow)."""
+    chosen = settings().data_docs_dir
+    if chosen:
+        return Path(chosen).expanduser().resolve()
     return locate(warehouse).local_folder() / "data_docs"
 
 

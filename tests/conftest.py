@@ -21,6 +21,7 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # no test may reach th
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
 os.environ.pop("CUSTOMS_ETL_WAREHOUSE", None)
 os.environ.pop("CUSTOMS_ETL_LAKE_DATA_PATH", None)
+os.environ.pop("CUSTOMS_ETL_DATA_DOCS_DIR", None)
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 
@@ -121,8 +122,11 @@ def new_lake(
 
     def make(data_path: str | None = None) -> Warehouse:
         data = data_path or str(tmp_path / f"lake-data-{next(made)}")
+        docs = str(tmp_path / "data_docs")  # a lake has no folder of its own on this machine
         monkeypatch.setenv("CUSTOMS_ETL_LAKE_DATA_PATH", data)
-        return Warehouse("lake", server.new_lake(), {"CUSTOMS_ETL_LAKE_DATA_PATH": data})
+        monkeypatch.setenv("CUSTOMS_ETL_DATA_DOCS_DIR", docs)
+        env = {"CUSTOMS_ETL_LAKE_DATA_PATH": data, "CUSTOMS_ETL_DATA_DOCS_DIR": docs}
+        return Warehouse("lake", server.new_lake(), env)
 
     return make
 

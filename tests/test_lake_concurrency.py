@@ -149,6 +149,8 @@ def test_two_backfills_at_once_and_reports_meanwhile_equal_a_single_file(
     assert slowest < 10, sorted(r["seconds"] for r in reads)[-5:]  # nobody waited for a lock
 
     assert _contents(target.target, False) == _contents(sample_warehouse, False)
+    docs = Path(target.env["CUSTOMS_ETL_DATA_DOCS_DIR"]) / "site" / "index.html"
+    assert docs.exists()  # Data Docs on a lake: in $CUSTOMS_ETL_DATA_DOCS_DIR
     for args in (("--format", "json"), ("--format", "text"), ("--period", "2024-12")):
         lake = run_cli("report", "--period", "2025-07", *args, "--warehouse", target.target)
         file = run_cli("report", "--period", "2025-07", *args, "--warehouse",
