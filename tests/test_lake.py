@@ -92,6 +92,14 @@ def _catalogue(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
             for r in dictionary_rows(con, ("raw", "core", "marts", "meta"))
             if r.object != "view_column_comments"
         ],
+        # (not their definitions as DuckDB prints them back: EXCLUDE lists and type names
+        # print in another order or spacing; what they return is compared by the reports)
+        "macros": con.execute(
+            "SELECT schema_name, function_name, function_type, parameters"
+            " FROM duckdb_functions() WHERE database_name = ? AND NOT internal"
+            " AND function_type IN ('macro', 'table_macro') ORDER BY 1, 2",
+            [db],
+        ).fetchall(),
         "migrations": con.execute(
             "SELECT version, name, sha256 FROM meta.schema_migrations ORDER BY 1"
         ).fetchall(),

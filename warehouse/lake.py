@@ -222,6 +222,15 @@ class View:
     column_comments: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True)
+class Macro:
+    schema: str
+    name: str
+    parameters: tuple[str, ...]
+    definition: str
+    table: bool  # a table macro (AS TABLE …) or a scalar one
+
+
 @dataclass
 class Schema:
     """What a warehouse's catalogue holds (the parts the lake carries)."""
@@ -229,6 +238,7 @@ class Schema:
     schemas: list[str] = field(default_factory=list)
     tables: dict[tuple[str, str], Table] = field(default_factory=dict)
     views: dict[tuple[str, str], View] = field(default_factory=dict)
+    macros: dict[tuple[str, str], Macro] = field(default_factory=dict)
     seeds: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
 
 
@@ -286,6 +296,17 @@ def read_schema(con: duckdb.DuckDBPyConnection, database: str) -> Schema:
         )
         found.views[(schema, view)] = View(schema, view, _view_body(sql), comment or None,
                                            commented)  # fmt: skip
+    for schema, name, kind, parameters, definition in con.execute(
+        "SELECT schema_name, function_name, function_type, parameters, macro_definition"
+        f" FROM duckdb_functions() WHERE {where} AND function_type IN ('macro', 'table_macro')"
+        " AND NOT internal ORDER BY function_oid",
+        args,
+    ).fetchall():
+        if (schema, name) in found.macros:
+            raise CustomsEtlError(f"macro {schema}.{name} has overloads: the lake cannot copy it")
+        found.macros[(schema, name)] = Macro(
+            schema, name, tuple(parameters), definition, kind == "table_macro"
+        )
     return found
 
 
@@ -410,8 +431,11 @@ def apply_schema(
             f"migration {label} would drop {', '.join(named)} from the lake: add a companion "
             f"{label.removesuffix('.sql')}.lake.sql that moves the data first"
         )
-    for key in have.views:  # recreated below, after the tables they read
+    for key in have.views:  # recreated below, after the tables and macros they read
         con.execute(f"DROP VIEW IF EXISTS {_ident(*key)}")
+    for key, macro in have.macros.items():
+        if key not in target.macros:
+            con.execute(f"DROP MACRO {'TABLE ' if macro.table else ''}{_ident(*key)}")
     for key in gone_tables:
         con.execute(f"DROP TABLE {_ident(*key)}")
     for key, table in target.tables.items():
@@ -457,6 +481,12 @@ def apply_schema(
         for column in table.columns:
             if column.comment != previous.get(column.name):
                 _comment(con, "COLUMN", _ident(*key, column.name), column.comment)
+    for macro in target.macros.values():  # bound when called: any order will do
+        body = f"TABLE {macro.definition}" if macro.table else macro.definition
+        params = ", ".join(_ident(p) for p in macro.parameters)
+        con.execute(
+            f"CREATE OR REPLACE MACRO {_ident(macro.schema, macro.name)}({params}) AS {body}"
+        )
     _create_views(con, list(target.views.values()))
     for view in target.views.values():
         if view.comment is not None:

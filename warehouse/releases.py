@@ -125,9 +125,11 @@ def _insert_release(
     )
     for d in doc.datasets:  # what a revision-driven pull compares its source's versions with
         con.execute(
+            # NOT EXISTS, not ON CONFLICT: a DuckLake has no PRIMARY KEY to conflict on.
             "INSERT INTO raw.release_datasets (release_id, dataset, version, reporter, period)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [doc.sha256, d.dataset, d.version, d.reporter, d.period],
+            " SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM raw.release_datasets"
+            " WHERE release_id = ? AND dataset = ?)",
+            [doc.sha256, d.dataset, d.version, d.reporter, d.period, doc.sha256, d.dataset],
         )
 
 
