@@ -126,7 +126,7 @@ def test_a_new_lake_has_the_files_schema(new_lake, tmp_path: Path) -> None:  # t
 
 def test_an_older_lake_steps_through_the_pending_migrations(new_lake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A lake made at version 6 with a document in it: opening a writer applies 7.. in steps
-    (008 through its companion, which starts the counter after the held load_seqs)."""
+    (009 through its companion, which starts the counter after the held load_seqs)."""
     import hashlib
 
     target = new_lake()
@@ -369,3 +369,45 @@ def test_the_lake_warehouse_setting_is_parsed_and_checked(monkeypatch: pytest.Mo
     assert str(found) == "ducklake:postgres:service=team" and found.data_path == "s3://bucket/x/"
     assert known_schema_version() >= 8
     _ = migrate, Warehouse
+
+
+@pytest.mark.slow
+def test_comtrade_mirror_and_watchlist_on_a_lake(
+    prefect_api: str, new_lake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 12's source on a lake: a backfill against the Comtrade stand-in (dataset versions
+    kept without a key), an unchanged re-run fetches no data page, and mirror and watchlist
+    print the same on the lake as on a DuckDB file copied from it."""
+    from tests.support.comtrade_site import ComtradeStandIn
+
+    target = new_lake()
+    site = ComtradeStandIn.from_fixtures(preview_cap=7)
+    backfill = ("backfill", "--source", "comtrade", "--start", "2025-02", "--end", "2025-03",
+                "--warehouse", target.target)  # fmt: skip
+    with site.serve() as url:
+        monkeypatch.setenv("CUSTOMS_ETL_COMTRADE_URL", url)
+        monkeypatch.setenv("CUSTOMS_ETL_COMTRADE_MAX_RECORDS", "7")
+        monkeypatch.setenv("CUSTOMS_ETL_HTTP_POLITE_DELAY", "0")
+        monkeypatch.setenv("CUSTOMS_ETL_DATA_DOCS", "off")
+        first = run_cli(*backfill)
+        assert first.code == 0, first.output
+        before = len(site.data_requests())
+        again = run_cli(*backfill)
+        assert again.code == 0 and len(site.data_requests()) == before, again.output
+    with reader(target.target) as con:
+        (datasets,) = con.execute(
+            "SELECT count(*) - count(DISTINCT (release_id, dataset)) FROM raw.release_datasets"
+        ).fetchone()
+    assert datasets == 0
+    file = tmp_path / "copy.duckdb"
+    assert run_cli("migrate", "--warehouse", target.target, "--to", str(file)).code == 0
+    for args in (
+        ("mirror", "--period", "2025-03", "--commodity", "850511", "--format", "json"),
+        ("mirror", "--period", "2025-03", "--commodity", "850511"),
+        ("watchlist", "--period", "2025-03", "--format", "json"),
+    ):
+        on_lake = run_cli(*args, "--warehouse", target.target)
+        on_file = run_cli(*args, "--warehouse", str(file))
+        assert on_lake.code == 0 and on_lake.stdout == on_file.stdout, on_lake.output
+    assert '"partner": "US"' in run_cli("mirror", "--period", "2025-03", "--commodity", "850511",
+                                        "--format", "json", "--warehouse", target.target).stdout
