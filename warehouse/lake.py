@@ -8,10 +8,11 @@ Schema: the lake follows the DuckDB migrations, never a hand-kept copy. The targ
 version is read from a scratch in-memory DuckDB migrated by the project's own migrations:
 schemas, tables with their columns (type, NOT NULL, constant defaults) and comments from
 ``duckdb_tables()`` / ``duckdb_columns()``, views from ``duckdb_views()``, macros and table
-macros from ``duckdb_functions()``, and the rows a migration seeds (the load counter's row). Constraints DuckLake lacks are dropped:
-PRIMARY KEY, UNIQUE, CHECK, sequences (ids are made by the application, serialised by the load
-counter: see ``releases``). DuckLake cannot comment on view columns, so those comments go to the
-lake-only table ``meta.view_column_comments`` (the dictionary reads them from there).
+macros from ``duckdb_functions()``, and the rows a migration seeds (the load counter's row).
+Constraints DuckLake lacks are dropped: PRIMARY KEY, UNIQUE, CHECK, sequences (ids are made by
+the application, serialised by the load counter: see ``releases``). DuckLake cannot comment on
+view columns, so those comments go to the lake-only table ``meta.view_column_comments`` (the
+dictionary reads them from there).
 
 A new lake is created at the newest version in one transaction. An existing lake steps through
 each pending version: its derived schema is applied as a difference (new schemas and tables,
