@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from customs_etl.core.errors import CustomsEtlError
@@ -28,7 +35,13 @@ class Settings(BaseSettings):
         env_prefix=PREFIX, extra="ignore", frozen=True, env_ignore_empty=True
     )
 
-    warehouse: str = Field(DEFAULT_WAREHOUSE, description="DuckDB file")
+    warehouse: str = Field(
+        DEFAULT_WAREHOUSE,
+        description="DuckDB file, or a DuckLake: ducklake:postgres:dbname=... host=... user=...",
+    )
+    lake_data_path: str | None = Field(
+        None, description="DuckLake data files: a folder every machine sees, or s3://bucket/prefix"
+    )
     landing_url: str = Field(DEFAULT_LANDING, description="landing folder or fsspec URL")
     gacc_bulletin_url: str = Field(
         "http://english.customs.gov.cn", description="GACC English bulletin site"
@@ -49,6 +62,22 @@ class Settings(BaseSettings):
     busy_wait_seconds: float = Field(30.0, ge=0, description="wait for a running load")
     webhook_url: SecretStr | None = Field(None, description="failure notices go here")
     data_docs: bool = Field(True, description="build GX Data Docs beside the warehouse")
+    data_docs_dir: str | None = Field(
+        None, description="where Data Docs go (default: data_docs beside the warehouse file)"
+    )
+    # Not ours, read here so nothing else reads the environment: the usual AWS variables for a
+    # lake on s3:// (DuckDB's httpfs), and PostgreSQL's password, only to redact it from errors
+    # (libpq reads PGPASSWORD, service and pass files itself).
+    aws_access_key_id: str | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: SecretStr | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")
+    aws_session_token: SecretStr | None = Field(None, validation_alias="AWS_SESSION_TOKEN")
+    aws_region: str | None = Field(
+        None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    aws_endpoint_url: str | None = Field(
+        None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+    )
+    pgpassword: SecretStr | None = Field(None, validation_alias="PGPASSWORD")
 
     @field_validator("*", mode="before")
     @classmethod

@@ -26,7 +26,8 @@ from prefect.schedules import Cron, Interval, Schedule
 from prefect.settings import get_current_settings
 
 from customs_etl.core.errors import CustomsEtlError
-from customs_etl.warehouse.db import ENV_WAREHOUSE, warehouse_path
+from customs_etl.warehouse.db import ENV_WAREHOUSE
+from customs_etl.warehouse.location import locate
 
 PREFECT_YAML = Path(str(resources.files("customs_etl.flows") / "prefect.yaml"))
 PROJECT_ROOT = PREFECT_YAML.parent.parent  # a checkout's root (where `prefect deploy` runs)
@@ -137,5 +138,5 @@ def serve_all(
             "PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
     if warehouse is not None:
-        os.environ[ENV_WAREHOUSE] = str(warehouse_path(warehouse).resolve())
+        os.environ[ENV_WAREHOUSE] = locate(warehouse).for_environment()
     serve(*deployments, limit=limit)

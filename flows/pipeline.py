@@ -29,6 +29,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from customs_etl.core.errors import ParseError
 from customs_etl.core.models import Outcome, RawDocument, Status
 from customs_etl.core.months import month_range, parse_month, shanghai_today
+from customs_etl.core.settings import settings
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
 from customs_etl.flows.notify import notify_failure, notify_on_crash
 from customs_etl.flows.progress import Tracker, stop_requested
@@ -40,7 +41,8 @@ from customs_etl.publishers.gacc_query.files import expand_paths, read_export
 from customs_etl.publishers.http import HttpStatusError, UnexpectedContent
 from customs_etl.publishers.registry import publisher, publishers
 from customs_etl.publishers.sample import NAME as SAMPLE
-from customs_etl.warehouse.db import checkpoint, warehouse_path, writer
+from customs_etl.warehouse.db import checkpoint, writer
+from customs_etl.warehouse.location import locate
 from customs_etl.warehouse.releases import held_periods, newest_periods
 
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
@@ -144,8 +146,12 @@ def batch_label(label: str, docs: list[RawDocument], shown: int = 3) -> str:
 
 
 def data_docs_dir(warehouse: str | None) -> Path:
-    """Data Docs live in the data directory, beside the warehouse file."""
-    return warehouse_path(warehouse).resolve().parent / "data_docs"
+    """$CUSTOMS_ETL_DATA_DOCS_DIR, else the data directory beside the warehouse file (for a
+    lake: ``data/`` under the working directory of the machine that ran the flow)."""
+    chosen = settings().data_docs_dir
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    return locate(warehouse).local_folder() / "data_docs"
 
 
 @task(name="data-docs", cache_policy=NO_CACHE)
@@ -171,7 +177,7 @@ def _artifact_key(name: str) -> str:
 
 
 def _newest(warehouse: str | None) -> dict[str, date]:
-    if not warehouse_path(warehouse).exists():
+    if not locate(warehouse).exists():
         return {}
     with writer(warehouse) as con:
         return newest_periods(con)
@@ -321,7 +327,7 @@ class Run:
 def guard_sample(sources: list[Publisher], warehouse: str | None, allow_sample: bool) -> None:
     """Refuse up front, before any fetch, to load the sample beside real releases."""
     wanted = any(p.name == SAMPLE for p in sources)
-    if wanted and not allow_sample and warehouse_path(warehouse).exists():
+    if wanted and not allow_sample and locate(warehouse).exists():
         with writer(warehouse) as con:
             refuse_sample_beside_real(con, warehouse)
 
@@ -414,7 +420,7 @@ def backfill_flow(
 
 
 def _held(source: Publisher, warehouse: str | None) -> set:
-    if not warehouse_path(warehouse).exists():
+    if not locate(warehouse).exists():
         return set()
     with writer(warehouse) as con:
         return held_periods(con, source.name)

@@ -1,11 +1,14 @@
 """Load one prepared batch, or quarantine its documents with their reports: a run's writes.
 
-Holds the single writer connection for one batch: looks up what the warehouse already decided
-about the same bytes, refuses the modeled sample beside real releases, checks the batch against
-history (coverage, YTD), and commits everything the batch decided — loads and quarantines — in
-ONE transaction. Whatever goes wrong with one document ends as its quarantine, so it never stops
-the others: when the batch's commit fails for a reason that is not the warehouse's storage, each
-document is committed on its own and the one that fails is held back with the reason.
+Holds a writer connection for one batch and, in ONE transaction: looks up what the warehouse
+already decided about the same bytes, refuses the modeled sample beside real releases, checks
+the batch against history (coverage, YTD), and stores everything the batch decided — loads and
+quarantines. On a DuckLake another process may commit first; the transaction then conflicts and
+runs again from the top (``db.retrying``), so the lookups and checks always see what it
+committed: the same bytes offered to two processes load once. Whatever goes wrong with one
+document ends as its quarantine, so it never stops the others: when storing the batch fails
+for a reason that is not the warehouse's storage, each document is committed on its own and
+the one that fails is held back with the reason.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from customs_etl.core.partners import load_partner_table
 from customs_etl.pipeline.history import check_batch
 from customs_etl.pipeline.prepare import PreparedBatch
 from customs_etl.warehouse import releases
-from customs_etl.warehouse.db import storage_cause, warehouse_path, writer
+from customs_etl.warehouse.db import is_conflict, retrying, storage_cause, writer
+from customs_etl.warehouse.location import locate
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +45,7 @@ def refuse_sample_beside_real(con: Any, warehouse: str | None) -> None:
     if real:
         held = ", ".join(f"{n} {source}" for source, n in real)
         raise SampleIntoRealWarehouse(
-            f"warehouse {warehouse_path(warehouse)} holds real releases ({held}): the bundled "
+            f"warehouse {locate(warehouse)} holds real releases ({held}): the bundled "
             "sample is partly MODELED and is not loaded beside them; use another --warehouse, "
             "or pass --allow-sample to load it anyway (it stays a separate series, "
             "source 'sample')"
@@ -109,23 +113,30 @@ def _rows_of(observations: pa.Table, release_id: str) -> pa.Table:
     return observations.filter(pc.equal(observations.column("release_id"), release_id))
 
 
-def _commit(con: Any, decisions: list[releases.Decision], observations: pa.Table) -> list:
-    """The batch in one transaction; on a failure that is not storage, one document at a
-    time, holding back the ones that cannot be committed (with the reason)."""
-    try:
-        releases.commit_batch(con, decisions, observations)
-        return decisions
-    except Exception as exc:
-        if storage_cause(exc) is not None:
-            raise
-        log.exception(
-            "committing a batch of %d document(s) failed; one at a time now", len(decisions)
-        )
+class _StoreFailed(Exception):
+    """Storing a decided batch failed for a reason that is neither storage nor a conflict."""
+
+    def __init__(self, early: dict[int, Outcome], decisions: list[releases.Decision]) -> None:
+        super().__init__("storing the batch failed")
+        self.early, self.decisions = early, decisions
+
+
+def _one_at_a_time(
+    con: Any, decisions: list[releases.Decision], observations: pa.Table
+) -> list[releases.Decision]:
+    """Each document in its own transaction, holding back the ones that cannot be stored
+    (with the reason). A document another process stored meanwhile is left as it is."""
     done = []
     for d in decisions:
         rows = _rows_of(observations, d.doc.sha256) if d.status == Status.LOADED else None
+
+        def store(con: Any, d: releases.Decision = d, rows: pa.Table | None = rows) -> None:
+            if releases.decision_of(con, d.doc.sha256) is not None and not d.replace:
+                return
+            releases.store_batch(con, [d], rows if rows is not None else observations.slice(0, 0))
+
         try:
-            releases.commit_batch(con, [d], rows if rows is not None else observations.slice(0, 0))
+            retrying(con, store, what=f"loading {d.doc.name}")
             done.append(d)
         except Exception as exc:
             if storage_cause(exc) is not None:
@@ -138,9 +149,64 @@ def _commit(con: Any, decisions: list[releases.Decision], observations: pa.Table
                 message=f"{d.doc.name}: could not be loaded ({type(exc).__name__}: {exc});"
                 " nothing of it was loaded",
             )
-            releases.commit_batch(con, [held], observations.slice(0, 0))
+
+            def store_held(con: Any, held: releases.Decision = held) -> None:
+                if releases.decision_of(con, held.doc.sha256) is None or held.replace:
+                    releases.store_batch(con, [held], observations.slice(0, 0))
+
+            retrying(con, store_held, what=f"quarantining {d.doc.name}")
             done.append(held)
     return done
+
+
+def _decide_and_store(
+    con: Any, batch: PreparedBatch, warehouse: str | None, allow_sample: bool
+) -> tuple[dict[int, Outcome], list[releases.Decision]]:
+    """One attempt, inside the caller's transaction: what the warehouse holds, the history
+    checks, and the batch stored."""
+    seen = releases.decisions_of(con, [d.sha256 for d in batch.docs])
+    early: dict[int, Outcome] = {}
+    fresh: list[RawDocument] = []
+    replaced: set[str] = set()
+    first_of: dict[str, str] = {}
+    for position, doc in enumerate(batch.docs):
+        before = seen.get(doc.sha256)
+        if doc.sha256 in first_of:
+            early[position] = _outcome(
+                doc, Status.UNCHANGED, 0.0, message=f"same bytes as {first_of[doc.sha256]}"
+            )
+            continue
+        first_of[doc.sha256] = doc.name
+        # A document quarantined as a full release that would have shrunk a month is
+        # decided again when offered as partial: the same bytes, a different question.
+        if before is not None and not (
+            before.status == Status.QUARANTINED and before.coverage != doc.coverage
+        ):
+            status = (
+                Status.UNCHANGED
+                if before.status in (Status.LOADED, Status.RELEASED)
+                else before.status
+            )
+            message = "already loaded" if status == Status.UNCHANGED else before.message
+            early[position] = _outcome(doc, status, 0.0, message=message)
+            continue
+        if before is not None:
+            replaced.add(doc.sha256)
+        fresh.append(doc)
+    if any(d.source == SAMPLE for d in fresh) and not allow_sample:
+        refuse_sample_beside_real(con, warehouse)
+    decisions = _decide(con, batch, fresh, replaced)
+    if decisions:
+        try:
+            releases.store_batch(con, decisions, _loaded_rows(batch.observations, decisions))
+        except Exception as exc:
+            if storage_cause(exc) is not None or is_conflict(exc):
+                raise
+            log.exception(
+                "storing a batch of %d document(s) failed; one at a time now", len(decisions)
+            )
+            raise _StoreFailed(early, decisions) from exc
+    return early, decisions
 
 
 def load_batch(
@@ -150,39 +216,17 @@ def load_batch(
     nothing. One outcome per document, in the batch's order."""
     started = time.perf_counter()
     with writer(warehouse) as con:
-        seen = releases.decisions_of(con, [d.sha256 for d in batch.docs])
-        early: dict[int, Outcome] = {}
-        fresh: list[RawDocument] = []
-        replaced: set[str] = set()
-        first_of: dict[str, str] = {}
-        for position, doc in enumerate(batch.docs):
-            before = seen.get(doc.sha256)
-            if doc.sha256 in first_of:
-                early[position] = _outcome(
-                    doc, Status.UNCHANGED, 0.0, message=f"same bytes as {first_of[doc.sha256]}"
-                )
-                continue
-            first_of[doc.sha256] = doc.name
-            # A document quarantined as a full release that would have shrunk a month is
-            # decided again when offered as partial: the same bytes, a different question.
-            if before is not None and not (
-                before.status == Status.QUARANTINED and before.coverage != doc.coverage
-            ):
-                status = (
-                    Status.UNCHANGED
-                    if before.status in (Status.LOADED, Status.RELEASED)
-                    else before.status
-                )
-                message = "already loaded" if status == Status.UNCHANGED else before.message
-                early[position] = _outcome(doc, status, 0.0, message=message)
-                continue
-            if before is not None:
-                replaced.add(doc.sha256)
-            fresh.append(doc)
-        if any(d.source == SAMPLE for d in fresh) and not allow_sample:
-            refuse_sample_beside_real(con, warehouse)
-        decisions = _decide(con, batch, fresh, replaced)
-        decisions = _commit(con, decisions, _loaded_rows(batch.observations, decisions))
+        try:
+            early, decisions = retrying(
+                con,
+                lambda con: _decide_and_store(con, batch, warehouse, allow_sample),
+                what=f"loading {batch.label or 'a batch'}",
+            )
+        except _StoreFailed as failed:
+            early = failed.early
+            decisions = _one_at_a_time(
+                con, failed.decisions, _loaded_rows(batch.observations, failed.decisions)
+            )
     seconds = (batch.seconds + time.perf_counter() - started) / max(1, len(batch.docs))
     unknown = unknown_partner_codes(batch.observations) if decisions else {}
     by_id = {d.doc.sha256: d for d in decisions}

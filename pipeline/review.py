@@ -21,7 +21,7 @@ from customs_etl.core.months import label
 from customs_etl.pipeline.history import check_batch
 from customs_etl.pipeline.prepare import prepare
 from customs_etl.warehouse import releases
-from customs_etl.warehouse.db import checkpoint, writer
+from customs_etl.warehouse.db import checkpoint, retrying, writer
 
 
 @dataclass(frozen=True)
@@ -95,27 +95,37 @@ def release(
             raise CustomsEtlError(
                 f"{doc.name}: cannot release, it does not parse: {batch.refusal(doc)}"
             )
-        check = check_batch(con, batch.observations, [(doc.sha256, doc.name, doc.coverage)])
-        coverage = check.coverage.get(doc.sha256)
-        broken = check.breaks.get(doc.sha256)
-        report = dataclasses.replace(
-            batch.report(doc),
-            coverage=coverage[0] if coverage else None,
-            history=broken[0] if broken else check.history,
-            revisions=check.revisions.get(doc.sha256),
-        )
-        waived = [
-            {
-                "suite": suite,
-                "expectation": c.expectation,
-                "column": c.column,
-                "severity": c.severity,
-                "unexpected_count": c.unexpected_count,
-            }
-            for suite, c in report.failed_checks()
-        ]
-        report.waived = {"by": who, "reason": reason, "checks": waived}
-        rows = releases.release_reviewed(con, doc, batch.observations, report, who, reason, waived)
+
+        def attempt(con: object) -> tuple[int, list[dict]]:
+            # Inside the transaction: still quarantined (another reviewer may have decided),
+            # and history as it is now (another process may have loaded since).
+            _quarantined(con, doc.sha256)
+            check = check_batch(con, batch.observations, [(doc.sha256, doc.name, doc.coverage)])
+            coverage = check.coverage.get(doc.sha256)
+            broken = check.breaks.get(doc.sha256)
+            report = dataclasses.replace(
+                batch.report(doc),
+                coverage=coverage[0] if coverage else None,
+                history=broken[0] if broken else check.history,
+                revisions=check.revisions.get(doc.sha256),
+            )
+            waived = [
+                {
+                    "suite": suite,
+                    "expectation": c.expectation,
+                    "column": c.column,
+                    "severity": c.severity,
+                    "unexpected_count": c.unexpected_count,
+                }
+                for suite, c in report.failed_checks()
+            ]
+            report.waived = {"by": who, "reason": reason, "checks": waived}
+            rows = releases.store_release_reviewed(
+                con, doc, batch.observations, report, who, reason, waived
+            )
+            return rows, waived
+
+        rows, waived = retrying(con, attempt, what=f"releasing {doc.name}")  # type: ignore[arg-type]
         current = _still_current(con, doc.sha256)
     checkpoint(warehouse)
     labels = tuple(f"[{w['severity']}] {w['expectation']} {w['column'] or ''}" for w in waived)
@@ -129,6 +139,11 @@ def drop(
     reason, who = _require_reason(reason), _reviewer(reviewer)
     with writer(warehouse) as con:
         doc = _quarantined(con, prefix).doc
-        releases.drop_reviewed(con, doc.sha256, who, reason)
+
+        def attempt(con: object) -> None:
+            _quarantined(con, doc.sha256)
+            releases.store_drop_reviewed(con, doc.sha256, who, reason)  # type: ignore[arg-type]
+
+        retrying(con, attempt, what=f"dropping {doc.name}")  # type: ignore[arg-type]
     checkpoint(warehouse)
     return Review(doc.sha256, doc.name, Status.DROPPED, 0, ())

@@ -43,7 +43,15 @@ def _schema_6(con: duckdb.DuckDBPyConnection) -> None:
 
 def _load_history(con: duckdb.DuckDBPyConnection) -> None:
     """Sample query exports (months, cumulatives), a restated month, a partial (US-only)
-    export, and a bulletin page: every kind of slice the GACC side has."""
+    export, and a bulletin page: every kind of slice the GACC side has. Today's loader takes
+    its load_seqs from meta.load_counter (migration 009): a stand-in counter serves it here
+    and goes before the upgrade, which makes the real one."""
+    con.execute("CREATE TABLE meta.load_counter AS SELECT 0::BIGINT AS last_load_seq")
+    _load_documents(con)
+    con.execute("DROP TABLE meta.load_counter")
+
+
+def _load_documents(con: duckdb.DuckDBPyConnection) -> None:
     for month in (date(2024, 12, 1), date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)):
         for doc in SAMPLE.documents_for_month(month, {}):
             load_release(con, doc, to_arrow(SAMPLE.parse(doc)), None)

@@ -15,12 +15,13 @@ import pytest
 from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
 from customs_etl.warehouse.db import reader, writer
 from customs_etl.warehouse.export import MANIFEST, export_warehouse
+from tests.conftest import Warehouse
 
 ENV_WAIT = "CUSTOMS_ETL_BUSY_WAIT_SECONDS"
 
 
-def _migrated(tmp_path: Path) -> Path:
-    path = tmp_path / "w.duckdb"
+def _migrated(tmp_path: Path, backend: Warehouse | None = None) -> Path | str:
+    path = backend.target if backend is not None else tmp_path / "w.duckdb"
     with writer(path):
         pass
     return path
@@ -30,8 +31,15 @@ def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+@pytest.fixture(params=["file", "lake"])
+def sample(request: pytest.FixtureRequest) -> Path | str:
+    """The sample warehouse, and the same copied into a lake."""
+    return request.getfixturevalue("sample_warehouse" if request.param == "file" else "sample_lake")
+
+
 @pytest.mark.slow
-def test_export_matches_the_warehouse_exactly(sample_warehouse: Path, tmp_path: Path) -> None:
+def test_export_matches_the_warehouse_exactly(sample: Path | str, tmp_path: Path) -> None:
+    sample_warehouse = sample
     out = tmp_path / "export"
     written = export_warehouse(sample_warehouse, out, wait_seconds=5)
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
@@ -80,9 +88,9 @@ def test_export_matches_the_warehouse_exactly(sample_warehouse: Path, tmp_path: 
 
 
 def test_export_of_an_empty_warehouse_replaces_old_files_and_can_add_history(
-    tmp_path: Path,
+    tmp_path: Path, backend: Warehouse
 ) -> None:
-    path = _migrated(tmp_path)
+    path = _migrated(tmp_path, backend)
     out = tmp_path / "export"
     out.mkdir()
     (out / "core.latest.parquet").write_bytes(b"half a file from an old export")
@@ -99,8 +107,10 @@ def test_export_of_an_empty_warehouse_replaces_old_files_and_can_add_history(
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_a_failed_export_leaves_no_partial_files_and_no_manifest(tmp_path: Path) -> None:
-    path = _migrated(tmp_path)
+def test_a_failed_export_leaves_no_partial_files_and_no_manifest(
+    tmp_path: Path, backend: Warehouse
+) -> None:
+    path = _migrated(tmp_path, backend)
     out = tmp_path / "export"
     blocker = out / "core.latest.parquet"
     blocker.mkdir(parents=True)  # a directory where the file must go: the rename fails

@@ -1,13 +1,16 @@
-"""Quarantine review: release loads with checks waived and audited; drop keeps the bytes."""
+"""Quarantine review: release loads with checks waived and audited; drop keeps the bytes.
+
+Every test runs on a DuckDB file and on a DuckLake (the ``backend`` fixture)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from customs_etl.warehouse.db import reader
+from tests.conftest import Warehouse
 from tests.support.cli import run_cli
 from tests.support.exports import ZH_MONTHLY_HEADER, magnet_row, render_export
 
@@ -22,24 +25,23 @@ CHEAP = render_export(
 
 
 @pytest.fixture
-def held(prefect_api: str, tmp_path: Path) -> tuple[Path, str, Path]:
+def held(prefect_api: str, tmp_path: Path, backend: Warehouse) -> tuple[str, str, Path]:
     """A warehouse with one quarantined file; returns (warehouse, release id, file)."""
-    warehouse = tmp_path / "w.duckdb"
+    warehouse = backend.target
     path = tmp_path / "export-85051110-202507-cheap.csv"
     path.write_bytes(CHEAP)
     result = run_cli("ingest", str(path), "--warehouse", str(warehouse))
     assert result.code == 1 and "field value/quantity at row 2" in result.stderr, result.output
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rid = con.execute("SELECT release_id FROM raw.releases").fetchone()[0]
+    rid = _one(warehouse, "SELECT release_id FROM raw.releases")[0]
     return warehouse, rid, path
 
 
-def _one(warehouse: Path, sql: str) -> tuple:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def _one(warehouse: str, sql: str) -> tuple:
+    with reader(warehouse) as con:
         return con.execute(sql).fetchone()
 
 
-def test_release_loads_with_waived_checks_and_an_audit_row(held: tuple[Path, str, Path]) -> None:
+def test_release_loads_with_waived_checks_and_an_audit_row(held: tuple[str, str, Path]) -> None:
     warehouse, rid, path = held
     result = run_cli(
         "quarantine",
@@ -83,7 +85,7 @@ def test_release_loads_with_waived_checks_and_an_audit_row(held: tuple[Path, str
     assert "released by analyst@desk" in shown.stdout
 
 
-def test_drop_keeps_the_bytes_and_never_loads(held: tuple[Path, str, Path]) -> None:
+def test_drop_keeps_the_bytes_and_never_loads(held: tuple[str, str, Path]) -> None:
     warehouse, rid, path = held
     result = run_cli(
         "quarantine",
@@ -108,7 +110,7 @@ def test_drop_keeps_the_bytes_and_never_loads(held: tuple[Path, str, Path]) -> N
     assert _one(warehouse, "SELECT count(*) FROM core.observations") == (0,)
 
 
-def test_a_review_needs_a_reason(held: tuple[Path, str, Path]) -> None:
+def test_a_review_needs_a_reason(held: tuple[str, str, Path]) -> None:
     warehouse, rid, _ = held
     result = run_cli("quarantine", "release", rid, "--reason", "  ", "--warehouse", str(warehouse))
     assert result.code == 1 and "needs --reason" in result.stderr

@@ -1,4 +1,6 @@
-"""Warehouse: migrations, one transaction per load, idempotency, vintages, busy readers."""
+"""Warehouse: migrations, one transaction per load, idempotency, vintages, busy readers.
+
+The tests that take ``backend`` run on a DuckDB file and on a DuckLake (conftest)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from customs_etl.core.models import RawDocument
 from customs_etl.pipeline.load import load
 from customs_etl.warehouse import releases as loads
 from customs_etl.warehouse.db import reader, writer
+from tests.conftest import Warehouse
 from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
 from tests.support.pipeline import prepared
 
@@ -24,13 +27,13 @@ def _doc(content: bytes, name: str = "export-85051110-202507.csv") -> RawDocumen
                        period_end=date(2025, 7, 1))
 
 
-def _count(path: Path, sql: str) -> int:
+def _count(path: Path | str, sql: str) -> int:
     with reader(path) as con:
         return con.execute(sql).fetchone()[0]
 
 
-def test_migrations_apply_once_and_layers_exist(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
+def test_migrations_apply_once_and_layers_exist(backend: Warehouse) -> None:
+    path = backend.target
     with writer(path) as con:
         first = con.execute("SELECT count(*) FROM meta.schema_migrations").fetchone()[0]
         schemas = {r[0] for r in con.execute(
@@ -41,8 +44,8 @@ def test_migrations_apply_once_and_layers_exist(tmp_path: Path) -> None:
     assert {"raw", "core", "marts", "meta"} <= schemas
 
 
-def test_same_bytes_twice_is_a_no_op(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
+def test_same_bytes_twice_is_a_no_op(backend: Warehouse) -> None:
+    path = backend.target
     first = load(prepared(_doc(july_export())), str(path))
     second = load(prepared(_doc(july_export(), name="renamed.csv")), str(path))
     assert (first.status, first.rows) == ("loaded", 4)
@@ -55,8 +58,8 @@ def test_same_bytes_twice_is_a_no_op(tmp_path: Path) -> None:
     assert size == len(july_export())
 
 
-def test_failure_mid_load_leaves_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
+def test_failure_mid_load_leaves_nothing(backend: Warehouse) -> None:
+    path = backend.target
     batch = prepared(_doc(july_export()))
     broken = batch.observations.to_pandas()
     broken.loc[3, "period_start"] = None  # NOT NULL: fails on INSERT after the release row
@@ -67,8 +70,8 @@ def test_failure_mid_load_leaves_nothing(tmp_path: Path) -> None:
     assert load(batch, str(path)).status == "loaded"  # and a clean retry works
 
 
-def test_new_vintage_supersedes_the_slice_and_records_revisions(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
+def test_new_vintage_supersedes_the_slice_and_records_revisions(backend: Warehouse) -> None:
+    path = backend.target
     load(prepared(_doc(july_export())), str(path))
     revised = render_export(ZH_MONTHLY_HEADER, [
         magnet_row("202507", "304", "德国", "10", 950_000, 47_000_000),

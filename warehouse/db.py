@@ -1,41 +1,56 @@
-"""Open the DuckDB warehouse: where it lives, migrations on connect, one writer at a time.
+"""Open the warehouse: where it lives, migrations on connect, writers that retry conflicts.
 
-DuckDB lets one process hold a file for writing. A writer waits (bounded) for a running load
-to finish; readers open the file read-only and get ``WarehouseBusy`` with a clear message
-instead of DuckDB's lock error when a load holds it too long.
+Two backends, one setting (``location``): a DuckDB file (the default) or a DuckLake on a
+PostgreSQL catalog (``lake``). Every statement runs unchanged on both.
+
+* DuckDB file: one process holds it for writing. A writer waits (bounded) for a running load
+  to finish; readers open the file read-only and get ``WarehouseBusy`` with a clear message
+  instead of DuckDB's lock error when a load holds it too long.
+* DuckLake: any number of writers and readers on any number of machines, with snapshot
+  isolation; readers never wait. Writers meet each other only at COMMIT: ``retrying`` runs a
+  write transaction again (reads, checks and writes) when DuckLake reports a conflict.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
+import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
 from customs_etl.core.settings import settings
+from customs_etl.warehouse.location import Location, locate, redact
 
 ENV_WAREHOUSE = "CUSTOMS_ETL_WAREHOUSE"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+CONFLICT_ATTEMPTS = 40  # write transactions tried before a run gives up (WarehouseBusy)
 
 
-def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """``--warehouse`` beats ``$CUSTOMS_ETL_WAREHOUSE`` beats ``./data/warehouse.duckdb``."""
-    chosen = explicit or settings().warehouse
-    return Path(chosen).expanduser()
+def warehouse_path(explicit: str | os.PathLike[str] | Location | None = None) -> Path:
+    """The DuckDB file ``--warehouse`` names (``locate`` for either backend)."""
+    location = locate(explicit)
+    if location.path is None:
+        raise CustomsEtlError(f"{location} is a lake, not a DuckDB file")
+    return location.path
 
 
 def _migrations() -> list[tuple[int, str, str]]:
     folder = resources.files("customs_etl.warehouse") / "migrations"
     found = []
     for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
+        if entry.name.endswith(".sql") and not entry.name.endswith(".lake.sql"):
             version = int(entry.name.split("_", 1)[0])
             found.append((version, entry.name, entry.read_text(encoding="utf-8")))
     return sorted(found)
@@ -159,8 +174,23 @@ def _restore_view_comments(
             con.execute(f"COMMENT ON COLUMN {target} IS {literal}")
 
 
-def migrate(con: duckdb.DuckDBPyConnection, path: object = "the warehouse") -> list[str]:
-    """Apply pending migrations, each in its own transaction; refuse an edited applied one."""
+def _digest(sql: str) -> str:
+    return hashlib.sha256(sql.encode()).hexdigest()
+
+
+def _refuse_edited(applied: dict[int, tuple[str, str]]) -> None:
+    for version, name, sql in _migrations():
+        if version in applied and applied[version][1] != _digest(sql):
+            raise CustomsEtlError(
+                f"migration {name} was edited after it was applied; add a new migration"
+            )
+
+
+def migrate(
+    con: duckdb.DuckDBPyConnection, path: object = "the warehouse", *, upto: int | None = None
+) -> list[str]:
+    """Apply pending migrations to a DuckDB database, each in its own transaction; refuse an
+    edited applied one. ``upto``: stop after that version (the lake's scratch schemas)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(
         "CREATE TABLE IF NOT EXISTS meta.schema_migrations ("
@@ -176,7 +206,9 @@ def migrate(con: duckdb.DuckDBPyConnection, path: object = "the warehouse") -> l
     check_schema_version(con, path, reading=False)
     done = []
     for version, name, sql in _migrations():
-        digest = hashlib.sha256(sql.encode()).hexdigest()
+        if upto is not None and version > upto:
+            break
+        digest = _digest(sql)
         if version in applied:
             if applied[version][1] != digest:
                 raise CustomsEtlError(
@@ -230,15 +262,21 @@ _STORAGE_TEXT = re.compile(
 )
 
 
-def storage_cause(exc: BaseException) -> duckdb.Error | None:
-    """The first storage failure in a chain, if any: a failed ROLLBACK after a failed COMMIT
-    (DuckDB has already rolled back) hides the real cause in ``__context__``."""
+def _chain(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in seen:
         seen.append(current)
         current = current.__cause__ or current.__context__
-    for error in reversed(seen):
+    return seen
+
+
+def storage_cause(exc: BaseException) -> duckdb.Error | None:
+    """The first storage failure in a chain, if any: a failed ROLLBACK after a failed COMMIT
+    (DuckDB has already rolled back) hides the real cause in ``__context__``."""
+    for error in reversed(_chain(exc)):
+        if is_conflict(error):
+            continue
         if isinstance(error, duckdb.Error) and (
             isinstance(error, _STORAGE_TYPES) or _STORAGE_TEXT.search(str(error))
         ):
@@ -246,41 +284,115 @@ def storage_cause(exc: BaseException) -> duckdb.Error | None:
     return None
 
 
+def is_conflict(exc: BaseException) -> bool:
+    """A commit that met another writer's (DuckLake: "Transaction conflict", or its own
+    retries of a snapshot collision exhausted): the whole transaction may simply run again."""
+    for error in _chain(exc):
+        if isinstance(error, duckdb.TransactionException):
+            text = str(error).lower()
+            if "conflict" in text or "maximum retry count" in text:
+                return True
+    return False
+
+
+def retrying(
+    con: duckdb.DuckDBPyConnection,
+    work: Callable[[duckdb.DuckDBPyConnection], T],
+    *,
+    what: str = "a write",
+    attempts: int = CONFLICT_ATTEMPTS,
+) -> T:
+    """Run ``work(con)`` in ONE transaction; when the commit conflicts with another writer's
+    (only on a lake), roll back and run all of it again — its reads and checks included, so
+    it decides on what the other writer committed. Backoff with jitter, bounded."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(con):
+                return work(con)
+        except Exception as exc:
+            if not is_conflict(exc):
+                raise
+            if attempt == attempts:
+                raise WarehouseBusy(
+                    f"warehouse busy: {what} met another writer's commit {attempts} times in "
+                    "a row; run it again (nothing of it was committed)"
+                ) from None
+            delay = min(2.0, 0.05 * 2 ** min(attempt, 6)) * (0.5 + random.random())
+            log.info("%s conflicted with another writer (attempt %d); again in %.2f s",
+                     what, attempt, delay)  # fmt: skip
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _writer_failure(location: Location, exc: BaseException) -> CustomsEtlError | None:
+    cause = storage_cause(exc)
+    if cause is None:
+        return None
+    reason = redact(" ".join(str(cause).split()))
+    return CustomsEtlError(
+        f"cannot write to warehouse {location}: {reason} (nothing of this load was committed)"
+    )
+
+
+def _lake_writer(location: Location) -> duckdb.DuckDBPyConnection:
+    from customs_etl.warehouse import lake
+
+    con = lake.connect(location, read_only=False)
+    try:
+        applied = lake.applied_migrations(con)
+        check_schema_version(con, location, reading=False)
+        _refuse_edited(applied)
+        if any(True for _ in lake.pending_steps(applied)):
+
+            def step(con: duckdb.DuckDBPyConnection) -> list[str]:
+                return lake.migrate_step(con, lake.applied_migrations(con), _digest)
+
+            if retrying(con, step, what="migrating the lake"):
+                retrying(con, lake.set_options, what="setting the lake's options")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 @contextmanager
 def writer(
-    explicit: str | os.PathLike[str] | None = None, *, wait_seconds: float | None = None
+    explicit: str | os.PathLike[str] | Location | None = None, *, wait_seconds: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The single writer connection, migrated, held only for the block (one load).
+    """The writer connection, migrated, held only for the block (one load).
 
-    A storage failure inside the block (disk full, read-only file, I/O error) becomes one
-    ``CustomsEtlError`` naming the warehouse and the first cause: DuckDB rolls the open
-    transaction back, so the warehouse keeps its previous state. Other DuckDB errors are
-    bugs and propagate unchanged.
+    A storage failure inside the block (disk full, read-only file, I/O error, the catalog
+    server gone) becomes one ``CustomsEtlError`` naming the warehouse and the first cause: the
+    open transaction is rolled back, so the warehouse keeps its previous state. Other DuckDB
+    errors are bugs and propagate unchanged.
     """
-    path = warehouse_path(explicit)
+    location = locate(explicit)
+    if location.is_lake:
+        con = _lake_writer(location)
+    else:
+        path = location.path
+        assert path is not None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CustomsEtlError(
+                f"cannot create the warehouse folder {path.parent}: {exc.strerror or exc}"
+            ) from None
+        con = _open(path, read_only=False, wait_seconds=wait_seconds)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CustomsEtlError(
-            f"cannot create the warehouse folder {path.parent}: {exc.strerror or exc}"
-        ) from None
-    con = _open(path, read_only=False, wait_seconds=wait_seconds)
-    try:
-        # Closing would checkpoint, and a checkpoint rewrites raw.releases with every stored
-        # document's bytes: per load that grows with the warehouse. Committed loads are durable
-        # in the WAL; runs checkpoint once at their end (``checkpoint``), and DuckDB on its own
-        # when the WAL passes its threshold.
-        con.execute("PRAGMA disable_checkpoint_on_shutdown")
-        migrate(con, path)
+        if not location.is_lake:
+            # Closing would checkpoint, and a checkpoint rewrites raw.releases with every
+            # stored document's bytes: per load that grows with the warehouse. Committed loads
+            # are durable in the WAL; runs checkpoint once at their end (``checkpoint``), and
+            # DuckDB on its own when the WAL passes its threshold.
+            con.execute("PRAGMA disable_checkpoint_on_shutdown")
+            migrate(con, location.path)
         yield con
     except duckdb.Error as exc:
-        cause = storage_cause(exc)
-        if cause is None:
+        failure = _writer_failure(location, exc)
+        if failure is None:
             raise  # a bug, not the machine: keep the traceback
-        reason = " ".join(str(cause).split())
-        raise CustomsEtlError(
-            f"cannot write to warehouse {path}: {reason} (nothing of this load was committed)"
-        ) from None
+        raise failure from None
     finally:
         # A close that fails too (its checkpoint meets the same full disk) must not replace
         # the error above; committed data is safe in the WAL either way.
@@ -288,9 +400,13 @@ def writer(
             con.close()
 
 
-def checkpoint(explicit: str | os.PathLike[str] | None = None) -> None:
-    """Fold the WAL into the warehouse file: once per run, so the file alone is complete."""
-    if not warehouse_path(explicit).exists():
+def checkpoint(explicit: str | os.PathLike[str] | Location | None = None) -> None:
+    """Fold the WAL into the warehouse file: once per run, so the file alone is complete.
+
+    A lake has no WAL (every commit is a catalog transaction): nothing to do. Its maintenance
+    (merging small files, expiring snapshots) is an operator's job: docs/ducklake.md."""
+    location = locate(explicit)
+    if location.is_lake or not location.exists():
         return
     with writer(explicit) as con:
         con.execute("CHECKPOINT")
@@ -298,18 +414,31 @@ def checkpoint(explicit: str | os.PathLike[str] | None = None) -> None:
 
 @contextmanager
 def reader(
-    explicit: str | os.PathLike[str] | None = None, *, wait_seconds: float | None = None
+    explicit: str | os.PathLike[str] | Location | None = None, *, wait_seconds: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection for reports and exports; never creates or migrates the file."""
-    path = warehouse_path(explicit)
-    if not path.exists():
-        raise CustomsEtlError(
-            f"no warehouse at {path}: run `customs-etl backfill` or `ingest` "
-            "first, or pass --warehouse"
-        )
-    con = _open(path, read_only=True, wait_seconds=wait_seconds)
+    """A read-only connection for reports and exports; never creates or migrates anything.
+
+    Everything read through it comes from ONE snapshot (a read transaction): on a lake, a
+    report taken while loads commit sees whole loads only, and never waits for them."""
+    location = locate(explicit)
+    if location.is_lake:
+        from customs_etl.warehouse import lake
+
+        con = lake.connect(location, read_only=True)
+    else:
+        path = location.path
+        assert path is not None
+        if not path.exists():
+            raise CustomsEtlError(
+                f"no warehouse at {path}: run `customs-etl backfill` or `ingest` "
+                "first, or pass --warehouse"
+            )
+        con = _open(path, read_only=True, wait_seconds=wait_seconds)
     try:
-        check_schema_version(con, path, reading=True)
+        check_schema_version(con, location.path or location, reading=True)
+        con.execute("BEGIN TRANSACTION")
         yield con
     finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         con.close()

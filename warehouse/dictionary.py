@@ -32,7 +32,7 @@ class DictionaryRow(NamedTuple):
 
 
 _CATALOGUE_SQL = """
-WITH objects AS (
+WITH {comments}objects AS (
     SELECT schema_name, table_name AS object_name, 'table' AS kind, comment
     FROM duckdb_tables() WHERE database_name = current_database()
     UNION ALL
@@ -44,13 +44,13 @@ SELECT o.schema_name, o.object_name, o.kind, NULL AS column_name, NULL AS data_t
 FROM objects AS o
 WHERE o.schema_name IN $schemas
 UNION ALL
-SELECT o.schema_name, o.object_name, o.kind, c.column_name, c.data_type, c.comment,
+SELECT o.schema_name, o.object_name, o.kind, c.column_name, c.data_type, {column_comment},
        c.column_index
 FROM objects AS o
 JOIN duckdb_columns() AS c
   ON c.database_name = current_database() AND c.schema_name = o.schema_name
  AND c.table_name = o.object_name
-WHERE o.schema_name IN $schemas
+{join}WHERE o.schema_name IN $schemas
 ORDER BY 1, 2, 7
 """
 
@@ -58,8 +58,25 @@ ORDER BY 1, 2, 7
 def dictionary_rows(
     con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = DEFAULT_SCHEMAS
 ) -> list[DictionaryRow]:
-    """Every table and view of ``schemas`` then its columns, in catalogue order."""
-    found = con.execute(_CATALOGUE_SQL, {"schemas": list(schemas)}).fetchall()
+    """Every table and view of ``schemas`` then its columns, in catalogue order.
+
+    A DuckLake stores no comments on view columns: the lake keeps them in
+    ``meta.view_column_comments`` (written from the migrations), read here when present."""
+    (lake,) = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND schema_name = 'meta' AND table_name = 'view_column_comments'"
+    ).fetchone()
+    sql = _CATALOGUE_SQL.format(
+        comments="view_comments AS (SELECT * FROM meta.view_column_comments),\n" if lake else "",
+        column_comment="coalesce(c.comment, vc.comment)" if lake else "c.comment",
+        join=(
+            "LEFT JOIN view_comments AS vc ON vc.schema_name = o.schema_name"
+            " AND vc.view_name = o.object_name AND vc.column_name = c.column_name\n"
+            if lake
+            else ""
+        ),
+    )
+    found = con.execute(sql, {"schemas": list(schemas)}).fetchall()
     return [
         DictionaryRow(schema, name, kind, column, dtype, comment or None)
         for schema, name, kind, column, dtype, comment, _ in found

@@ -8,7 +8,8 @@ summing them would count revised figures twice; ``include_history=True`` adds bo
 Each file is written under a hidden temporary name in the target folder and renamed into place
 (an atomic replace on one file system), so a reader sees the old file or the new one, never half
 of one. ``manifest.json`` is written last the same way: row counts, column types and comments,
-and the warehouse's newest load time. All files come from one transaction, one snapshot.
+and the warehouse's newest load time. All files come from one read transaction
+(``db.reader``): one snapshot.
 DuckDB writes DECIMAL(38,6) as Parquet decimals and DATE as dates, so values stay exact.
 """
 
@@ -108,7 +109,8 @@ def export_parquet(
     include_history: bool = False,
 ) -> list[Path]:
     """Write ``<schema>.<name>.parquet`` per exported object and ``manifest.json``; returns the
-    paths written, manifest last."""
+    paths written, manifest last. ``con`` comes from ``db.reader()``: one read transaction, so
+    every file and the manifest show one snapshot."""
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -116,26 +118,24 @@ def export_parquet(
         raise CustomsEtlError(f"cannot create export folder {folder}: {exc}") from None
     written: list[Path] = []
     entries: list[dict[str, Any]] = []
-    con.execute("BEGIN TRANSACTION")  # one snapshot for every file and the manifest
-    try:
-        described = _described(con)
-        for name in export_objects(con, include_history=include_history):
-            target = folder / f"{name}.parquet"
-            rows = _write_parquet(con, name, target)
-            written.append(target)
-            info = described.get(name, {})
-            entries.append(
-                {
-                    "object": name,
-                    "file": target.name,
-                    "rows": rows,
-                    "comment": info.get("comment"),
-                    "columns": info.get("columns", []),
-                }
-            )
-        loaded_at = _newest_load(con)
-    finally:
-        con.execute("ROLLBACK")  # read only: nothing to commit
+    # One snapshot for every file and the manifest: ``reader()`` connections read in one
+    # transaction from the start.
+    described = _described(con)
+    for name in export_objects(con, include_history=include_history):
+        target = folder / f"{name}.parquet"
+        rows = _write_parquet(con, name, target)
+        written.append(target)
+        info = described.get(name, {})
+        entries.append(
+            {
+                "object": name,
+                "file": target.name,
+                "rows": rows,
+                "comment": info.get("comment"),
+                "columns": info.get("columns", []),
+            }
+        )
+    loaded_at = _newest_load(con)
     manifest = {
         "exported_at": datetime.now(UTC).isoformat(),
         "warehouse_loaded_at": loaded_at,

@@ -6,6 +6,12 @@ outcomes, never in SQL. Each write is ONE explicit transaction (DuckDB would oth
 ``;``-separated batch statement by statement): the warehouse never holds half a load, and the
 same bytes twice are a no-op because ``release_id`` is their sha256. Validation reports arrive
 as objects and become JSON here, at the warehouse boundary.
+
+Every write transaction first takes its ids from ``meta.load_counter`` (``_take_seqs``): on a
+DuckLake that UPDATE makes concurrent writers conflict at COMMIT, the loser runs again
+(``db.retrying``) and sees what the winner stored — so load_seq is unique and follows commit
+order, and the same bytes are never stored twice, with no sequence and no PRIMARY KEY.
+Functions named ``store_*`` run inside the caller's transaction; the others open their own.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import pyarrow as pa
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import CURRENT_STATUSES, RawDocument, ReleaseReport, Status
 from customs_etl.core.schema import OBSERVATION_COLUMNS, to_arrow
-from customs_etl.warehouse.db import fetch_one, transaction
+from customs_etl.warehouse.db import fetch_one, retrying
 
 PARSER_VERSION = "3"  # 3: columnar query exports (same output as 2, checked by tests)
 _CURRENT = tuple(str(s) for s in CURRENT_STATUSES)
@@ -63,10 +69,23 @@ def decision_of(con: duckdb.DuckDBPyConnection, release_id: str) -> StoredDecisi
     return StoredDecision(Status(row[0]), row[1] or "", row[2] or "full")
 
 
+def _take_seqs(con: duckdb.DuckDBPyConnection, count: int) -> int:
+    """Reserve ``count`` load_seqs (0: only serialise); returns the first. Inside the caller's
+    transaction, before anything else it writes."""
+    con.execute(
+        "UPDATE meta.load_counter SET last_load_seq = last_load_seq + ?", [count]
+    )
+    row = fetch_one(con, "SELECT last_load_seq FROM meta.load_counter")
+    if row is None:
+        raise CustomsEtlError("the warehouse has no load counter row (meta.load_counter)")
+    return int(row[0]) - count + 1
+
+
 def _insert_release(
     con: duckdb.DuckDBPyConnection,
     doc: RawDocument,
     *,
+    load_seq: int,
     status: Status,
     row_count: int | None,
     message: str | None,
@@ -76,12 +95,14 @@ def _insert_release(
     if replace:  # the same bytes decided again (a quarantined export offered as partial)
         con.execute("DELETE FROM raw.releases WHERE release_id = ?", [doc.sha256])
     con.execute(
-        "INSERT INTO raw.releases (release_id, source, file_name, url, content, size_bytes,"
-        " fetched_at, published_on, ingested_at, parser_version, flow, commodity_code,"
-        " period_start, period_end, status, row_count, message, validation_report, coverage)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO raw.releases (release_id, load_seq, source, file_name, url, content,"
+        " size_bytes, fetched_at, published_on, ingested_at, parser_version, flow,"
+        " commodity_code, period_start, period_end, status, row_count, message,"
+        " validation_report, coverage)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             doc.sha256,
+            load_seq,
             doc.source,
             doc.name,
             doc.url,
@@ -104,9 +125,11 @@ def _insert_release(
     )
     for d in doc.datasets:  # what a revision-driven pull compares its source's versions with
         con.execute(
+            # NOT EXISTS, not ON CONFLICT: a DuckLake has no PRIMARY KEY to conflict on.
             "INSERT INTO raw.release_datasets (release_id, dataset, version, reporter, period)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [doc.sha256, d.dataset, d.version, d.reporter, d.period],
+            " SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM raw.release_datasets"
+            " WHERE release_id = ? AND dataset = ?)",
+            [doc.sha256, d.dataset, d.version, d.reporter, d.period, doc.sha256, d.dataset],
         )
 
 
@@ -129,10 +152,12 @@ def load_release(
 ) -> int:
     """Insert the document and its observations atomically; returns rows loaded."""
     table = observations if isinstance(observations, pa.Table) else to_arrow(observations)
-    with transaction(con):
+
+    def store(con: duckdb.DuckDBPyConnection) -> None:
         _insert_release(
             con,
             doc,
+            load_seq=_take_seqs(con, 1),
             status=Status.LOADED,
             row_count=table.num_rows,
             message=None,
@@ -140,6 +165,8 @@ def load_release(
             replace=replace,
         )
         insert_observations(con, table)
+
+    retrying(con, store, what=f"loading {doc.name}")
     return table.num_rows
 
 
@@ -152,10 +179,12 @@ def quarantine_release(
     replace: bool = False,
 ) -> None:
     """Keep the bytes and the reason, load no observation."""
-    with transaction(con):
+
+    def store(con: duckdb.DuckDBPyConnection) -> None:
         _insert_release(
             con,
             doc,
+            load_seq=_take_seqs(con, 1),
             status=Status.QUARANTINED,
             row_count=None,
             message=message,
@@ -163,18 +192,23 @@ def quarantine_release(
             replace=replace,
         )
 
+    retrying(con, store, what=f"quarantining {doc.name}")
+
 
 def archive_release(con: duckdb.DuckDBPyConnection, doc: RawDocument) -> bool:
     """Keep a page that is evidence, not data (a bulletin index): status ``archived``.
 
     False when these bytes are already kept.
     """
-    if decision_of(con, doc.sha256) is not None:
-        return False
-    with transaction(con):
-        _insert_release(con, doc, status=Status.ARCHIVED, row_count=None, message=None,
-                        report=None)  # fmt: skip
-    return True
+
+    def store(con: duckdb.DuckDBPyConnection) -> bool:
+        if decision_of(con, doc.sha256) is not None:
+            return False
+        _insert_release(con, doc, load_seq=_take_seqs(con, 1), status=Status.ARCHIVED,
+                        row_count=None, message=None, report=None)  # fmt: skip
+        return True
+
+    return retrying(con, store, what=f"archiving {doc.name}")
 
 
 def latest_for(
@@ -323,8 +357,9 @@ def _audit(
     rows: int | None = None,
 ) -> None:
     con.execute(
-        "INSERT INTO meta.quarantine_reviews (release_id, action, reason, reviewer, reviewed_at,"
-        " waived_checks, rows_loaded) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO meta.quarantine_reviews (review_id, release_id, action, reason, reviewer,"
+        " reviewed_at, waived_checks, rows_loaded) SELECT coalesce(max(review_id), 0) + 1,"
+        " ?, ?, ?, ?, ?, ?, ? FROM meta.quarantine_reviews",
         [
             release_id,
             str(action),
@@ -337,7 +372,7 @@ def _audit(
     )
 
 
-def release_reviewed(
+def store_release_reviewed(
     con: duckdb.DuckDBPyConnection,
     doc: RawDocument,
     observations: pa.Table,
@@ -346,37 +381,39 @@ def release_reviewed(
     reason: str,
     waived: list[dict[str, Any]],
 ) -> int:
-    """Load a quarantined document after review: status, observations and audit row in ONE
-    transaction. It keeps its place in load order (its vintage is when it arrived)."""
+    """Load a quarantined document after review: status, observations and audit row, inside
+    the caller's ONE transaction. It keeps its place in load order (its vintage is when it
+    arrived)."""
     table = observations
-    with transaction(con):
-        con.execute(
-            "UPDATE raw.releases SET status = ?, row_count = ?, message = ?,"
-            " validation_report = ?, coverage = ? WHERE release_id = ?",
-            [
-                str(Status.RELEASED),
-                table.num_rows,
-                f"released by {reviewer}: {reason}",
-                report.to_json(),
-                str(doc.coverage),
-                doc.sha256,
-            ],
-        )
-        insert_observations(con, table)
-        _audit(con, doc.sha256, Status.RELEASED, reason, reviewer, waived, table.num_rows)
+    _take_seqs(con, 0)
+    con.execute(
+        "UPDATE raw.releases SET status = ?, row_count = ?, message = ?,"
+        " validation_report = ?, coverage = ? WHERE release_id = ?",
+        [
+            str(Status.RELEASED),
+            table.num_rows,
+            f"released by {reviewer}: {reason}",
+            report.to_json(),
+            str(doc.coverage),
+            doc.sha256,
+        ],
+    )
+    insert_observations(con, table)
+    _audit(con, doc.sha256, Status.RELEASED, reason, reviewer, waived, table.num_rows)
     return table.num_rows
 
 
-def drop_reviewed(
+def store_drop_reviewed(
     con: duckdb.DuckDBPyConnection, release_id: str, reviewer: str, reason: str
 ) -> None:
-    """Decide a quarantined document never loads; bytes and report stay (audited)."""
-    with transaction(con):
-        con.execute(
-            "UPDATE raw.releases SET status = ?, message = message || ? WHERE release_id = ?",
-            [str(Status.DROPPED), f" [dropped by {reviewer}: {reason}]", release_id],
-        )
-        _audit(con, release_id, Status.DROPPED, reason, reviewer)
+    """Decide a quarantined document never loads; bytes and report stay (audited). Inside the
+    caller's transaction."""
+    _take_seqs(con, 0)
+    con.execute(
+        "UPDATE raw.releases SET status = ?, message = message || ? WHERE release_id = ?",
+        [str(Status.DROPPED), f" [dropped by {reviewer}: {reason}]", release_id],
+    )
+    _audit(con, release_id, Status.DROPPED, reason, reviewer)
 
 
 def newer_full_vintages(
@@ -438,22 +475,23 @@ class Decision:
     rows: int = 0
 
 
-def commit_batch(
+def store_batch(
     con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision], observations: pa.Table
 ) -> None:
-    """Store a batch in ONE transaction: every document's row (in load order, so vintages
-    follow the batch) and the observations of the loaded ones."""
+    """Store a batch inside the caller's transaction: every document's row (in load order,
+    so vintages follow the batch) and the observations of the loaded ones."""
     loaded = [d.doc.sha256 for d in decisions if d.status == Status.LOADED]
-    with transaction(con):
-        for d in decisions:
-            _insert_release(
-                con,
-                d.doc,
-                status=d.status,
-                row_count=d.rows if d.status == Status.LOADED else None,
-                message=d.message,
-                report=d.report,
-                replace=d.replace,
-            )
-        if loaded and observations.num_rows:
-            insert_observations(con, observations)
+    first = _take_seqs(con, len(decisions))
+    for offset, d in enumerate(decisions):
+        _insert_release(
+            con,
+            d.doc,
+            load_seq=first + offset,
+            status=d.status,
+            row_count=d.rows if d.status == Status.LOADED else None,
+            message=d.message,
+            report=d.report,
+            replace=d.replace,
+        )
+    if loaded and observations.num_rows:
+        insert_observations(con, observations)

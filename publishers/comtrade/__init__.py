@@ -89,11 +89,12 @@ class Comtrade(Publisher):
     ) -> tuple[dict[str, str], list[str]]:
         """(dataset → version held, partner codes China reports for ``month``) from the run's
         warehouse; nothing when it does not exist yet."""
-        from customs_etl.warehouse.db import warehouse_path, writer
+        from customs_etl.warehouse.db import writer
+        from customs_etl.warehouse.location import locate
         from customs_etl.warehouse.releases import dataset_versions, reported_partner_codes
 
         warehouse = cache.get(WAREHOUSE_KEY)
-        if not warehouse_path(warehouse).exists():
+        if not locate(warehouse).exists():
             return {}, []
         with writer(warehouse) as con:
             if _HELD not in cache:
