@@ -9,7 +9,9 @@ then times each stage in its own process on the same files: (a) GBK→UTF-8 conv
 (d) the load, (e) the whole ``customs-etl ingest FOLDER`` flow through the CLI. Peak memory is
 the largest resident set of the stage's process tree (sampled from /proc every 50 ms, and the
 kernel's own maximum for the stage process). The ingest's fixed start-up (Prefect's temporary
-API, imports) is measured on a tiny file and subtracted to give the marginal cost.
+API, imports) is measured on a tiny file and subtracted to give the marginal cost. ``report``
+times `customs-etl report` on the busiest line of the ingested warehouse; ``server`` times a
+one-file run against a real `prefect server` (Data Docs off and on).
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +40,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 DATA = BENCH / "data"
 OUT = BENCH / "out"
-STAGES = ("convert", "floor", "parse", "gx", "load", "ingest")
+STAGES = ("convert", "floor", "parse", "gx", "load", "ingest", "report", "server")
 TINY_ROWS = 20
 
 
@@ -145,7 +152,12 @@ def stage(name: str, data: Path, work: Path, months: int) -> Measure:
 
 
 def ingest(
-    data: Path, work: Path, months: int, label: str = "ingest", data_docs: bool = False
+    data: Path,
+    work: Path,
+    months: int,
+    label: str = "ingest",
+    data_docs: bool = False,
+    api_url: str | None = None,
 ) -> Measure:
     """The whole flow through the real CLI, into a fresh warehouse.
 
@@ -157,6 +169,8 @@ def ingest(
     env = dict(os.environ, PREFECT_HOME=str(DATA / "prefect-home"))
     env["CUSTOMS_ETL_DATA_DOCS"] = "1" if data_docs else "0"
     env.pop("CUSTOMS_ETL_WAREHOUSE", None)
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     cmd = [sys.executable, "-m", "customs_etl.cli", "ingest", str(data), "--warehouse",
            str(warehouse)]  # fmt: skip
     out, err, code, wall, peak, cpu = _run(cmd, env)
@@ -171,6 +185,85 @@ def ingest(
     files = len(list(data.glob("*.csv")))
     note = f"exit {code} {json.dumps(statuses)}"
     return Measure(label, months, files, rows, wall, peak, cpu, note)
+
+
+def busiest_line(warehouse: Path) -> tuple[str, str]:
+    """The line with the most rows and its newest month: the heaviest report to take."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    code, month = con.execute(
+        "SELECT commodity_code, strftime(max(period), '%Y-%m') FROM core.observations"
+        " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    ).fetchone()
+    con.close()
+    return str(code), str(month)
+
+
+def report(warehouse: Path, months: int, takes: int = 3) -> Measure:
+    """`customs-etl report` on the busiest line of an ingested warehouse, as a user runs it
+    (a new process: imports included); the best of ``takes`` and the note lists every take."""
+    code, month = busiest_line(warehouse)
+    cmd = [sys.executable, "-m", "customs_etl.cli", "report", "--period", month, "--commodity",
+           code, "--warehouse", str(warehouse)]  # fmt: skip
+    takes_ = []
+    for _ in range(takes):
+        _, err, status, wall, peak, cpu = _run(cmd)
+        if status != 0:
+            raise SystemExit(f"report failed ({status}):\n{err[-2000:]}")
+        takes_.append((wall, peak, cpu))
+    wall, peak, cpu = min(takes_)
+    note = f"HS {code} {month}; takes " + ", ".join(f"{t[0]:.2f}" for t in takes_)
+    return Measure("report", months, 0, None, wall, peak, cpu, note)
+
+
+@contextmanager
+def prefect_server() -> Iterator[str]:
+    """A real `prefect server start` on a free 127.0.0.1 port (its own PREFECT_HOME), as a
+    team runs one: yields its API URL, stopped at the end."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home = DATA / "prefect-server-home"
+    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+         "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("prefect server did not start")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+def against_server(tiny: Path, data_docs: bool) -> list[Measure]:
+    """A one-file run against a running Prefect server (the scheduled monthly run's case):
+    no temporary API to start, so this is the fixed cost a user waits for. Best of three
+    after a warm-up (the server registers the flow once)."""
+    work = DATA / "work" / "server"
+    work.mkdir(parents=True, exist_ok=True)
+    found = []
+    with prefect_server() as url:
+        ingest(tiny, work, 1, "warm-up", data_docs, api_url=url)
+        for docs in (False, True):
+            takes = [ingest(tiny, work, 1, "run vs server", docs, api_url=url) for _ in range(3)]
+            best = min(takes, key=lambda m: m.seconds)
+            best.stage = f"one-file run vs server, Data Docs {'on' if docs else 'off'}"
+            best.note += "; takes " + ", ".join(f"{m.seconds:.2f}" for m in takes)
+            found.append(best)
+    return found
 
 
 def machine() -> dict[str, str]:
@@ -240,8 +333,10 @@ def main(argv: list[str] | None = None) -> int:
     print(" ".join(f"{k}={v}" for k, v in facts.items()), file=sys.stderr)
     measures: list[Measure] = []
     startup = None
+    tiny = dataset(1, TINY_ROWS, args.seed)
+    if "server" in wanted:
+        measures += against_server(tiny, args.data_docs)
     if "ingest" in wanted:
-        tiny = dataset(1, TINY_ROWS, args.seed)
         work = DATA / "work" / "tiny"
         work.mkdir(parents=True, exist_ok=True)
         ingest(tiny, work, 1, "warm-up", args.data_docs)  # Prefect's first start migrates
@@ -251,8 +346,12 @@ def main(argv: list[str] | None = None) -> int:
         data = dataset(months, args.rows, args.seed)
         work = DATA / "work" / data.name
         for name in wanted:
+            if name == "server":
+                continue
             if name == "ingest":
                 measures.append(ingest(data, work, months, data_docs=args.data_docs))
+            elif name == "report":
+                measures.append(report(work / "ingest.duckdb", months))
             else:
                 measures.append(stage(name, data, work, months))
             m = measures[-1]

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     http_api_key_header: str = Field("X-API-Key", description="header carrying the API key")
     http_api_key_param: str | None = Field(None, description="query parameter for the key")
     busy_wait_seconds: float = Field(30.0, ge=0, description="wait for a running load")
+    batch_mb: float = Field(
+        32.0,
+        gt=0,
+        description="documents read into one batch at most (MB): GX runs once per batch; "
+        "peak memory grows with it",
+    )
     webhook_url: SecretStr | None = Field(None, description="failure notices go here")
     data_docs: bool = Field(True, description="build GX Data Docs beside the warehouse")
     data_docs_dir: str | None = Field(

@@ -19,11 +19,11 @@ from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import Outcome, RawDocument, Status
 from customs_etl.flows.notify import notify_on_crash
 from customs_etl.flows.pipeline import (
-    BATCH_BYTES,
     BATCH_DOCUMENTS,
     PREPARE_WORKERS,
     Run,
     Step,
+    batch_bytes,
     batch_label,
 )
 from customs_etl.publishers.gacc_query.files import QUERY_SOURCE, export_document
@@ -70,9 +70,9 @@ def landing_flow(
         """The settled files in batches (bounded bytes), each read only when its turn comes."""
         batch: list[RawDocument] = []
         refused: dict[str, str] = {}
-        size = 0
+        size, limit = 0, batch_bytes()
         for landed in ready:
-            if batch and (size + landed.size > BATCH_BYTES or len(batch) >= BATCH_DOCUMENTS):
+            if batch and (size + landed.size > limit or len(batch) >= BATCH_DOCUMENTS):
                 yield _step(batch, refused)
                 batch, refused, size = [], {}, 0
             doc, refusal = _document(zone, landed)

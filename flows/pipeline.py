@@ -105,17 +105,20 @@ def load_step(
     return load_batch(batch, warehouse, allow_sample=allow_sample)
 
 
-# Documents read into one batch at most. A full-scale month (~30 MB in 31 files) fits in one
-# batch, so GX runs once per month; peak memory grows with the batch (~3x its bytes in Arrow
-# and DuckDB), not with the number of months.
-BATCH_BYTES = 32 * 1024 * 1024
-BATCH_DOCUMENTS = 200
+BATCH_DOCUMENTS = 200  # documents in one batch at most (GX's report grows with them)
+
+
+def batch_bytes() -> int:
+    """Bytes of documents read into one batch at most ($CUSTOMS_ETL_BATCH_MB, default 32): a
+    full-scale month (~30 MB in 31 files) fits in one batch, so GX runs once per month; peak
+    memory grows with the batch, not with the number of months."""
+    return int(settings().batch_mb * 1024 * 1024)
 
 
 def batches_of(
     docs: Iterable[RawDocument],
     label: str,
-    limit_bytes: int = BATCH_BYTES,
+    limit_bytes: int | None = None,
     files: bool = False,
 ) -> Iterator[Step]:
     """Documents in order, cut into batches of at most ``limit_bytes`` / ``BATCH_DOCUMENTS``
@@ -125,6 +128,7 @@ def batches_of(
         units = tuple(d.name for d in batch) if files else ()
         return Step(batch, batch_label(label, batch), units=units)
 
+    limit_bytes = batch_bytes() if limit_bytes is None else limit_bytes
     current: list[RawDocument] = []
     size = 0
     for doc in docs:
