@@ -191,7 +191,7 @@ def busiest_line(warehouse: Path) -> tuple[str, str]:
     """The line with the most rows and its newest month: the heaviest report to take."""
     con = duckdb.connect(str(warehouse), read_only=True)
     code, month = con.execute(
-        "SELECT commodity_code, strftime(max(period), '%Y-%m') FROM core.observations"
+        "SELECT commodity_code, strftime(max(period_end), '%Y-%m') FROM core.observations"
         " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
     ).fetchone()
     con.close()

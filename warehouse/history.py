@@ -193,11 +193,11 @@ class BatchHistory:
         self.con.execute("DELETE FROM batch_docs WHERE release_id IN $ids", ids)
 
     def close(self) -> None:
+        self.con.execute("DROP VIEW IF EXISTS vintages")
         for name in (
             "batch_obs",
             "batch_docs",
             "hist",
-            "vintages",
             "doc_slices",
             "prior_vintages",
             "upto_vintages",
@@ -219,7 +219,7 @@ class BatchHistory:
         self._built.add("vintages")
         self.con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE vintages AS
+            CREATE OR REPLACE TEMP VIEW vintages AS
             SELECT {self._COLUMNS} FROM hist UNION ALL SELECT {self._COLUMNS} FROM batch_obs
             """
         )
@@ -248,19 +248,19 @@ class BatchHistory:
             FROM batch_obs SEMI JOIN contested USING ({SLICE})
             """
         )
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE prior_vintages AS
-            SELECT d.doc, v.* FROM doc_slices AS d JOIN vintages AS v USING ({SLICE})
-            WHERE v.seq < d.doc_seq
-            """
-        )
+        # One join of the batch with the contested slices (it scans every row of the batch);
+        # the state before each document is a subset of the state up to it.
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE upto_vintages AS
-            SELECT d.doc, v.* FROM doc_slices AS d JOIN vintages AS v USING ({SLICE})
+            SELECT d.doc, d.doc_seq, v.* FROM doc_slices AS d JOIN vintages AS v USING ({SLICE})
             WHERE v.seq <= d.doc_seq
+              AND v.commodity_code IN (SELECT DISTINCT commodity_code FROM doc_slices)
             """
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE prior_vintages AS"
+            " SELECT * FROM upto_vintages WHERE seq < doc_seq"
         )
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE prior_state AS SELECT * FROM"
@@ -286,13 +286,16 @@ class BatchHistory:
                        min(grain) AS grain_held
                 FROM prior_state GROUP BY ALL
             ),
-            mine AS (
+            mine AS (  -- only the contested slices: the rest are new, nothing to lack
                 SELECT release_id AS doc, {SLICE},
                        list(DISTINCT partner ORDER BY partner)
                            FILTER (WHERE partner IS NOT NULL AND partner <> 'WLD') AS partners,
                        list(DISTINCT trade_mode ORDER BY trade_mode)
                            FILTER (WHERE trade_mode IS NOT NULL) AS modes
-                FROM batch_obs GROUP BY ALL
+                FROM batch_obs
+                SEMI JOIN (SELECT doc AS release_id, {SLICE} FROM doc_slices)
+                    USING (release_id, {SLICE})
+                GROUP BY ALL
             )
             SELECT d.doc, d.doc_coverage, d.doc_grain, h.grain_held, d.commodity_code, d.basis,
                    d.period_start, d.period_end,
