@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from customs_etl.core.models import CURRENT_STATUSES
 from customs_etl.core.schema import RECONCILIATION_COLUMNS
 
 # The reporter is part of a slice: one partner's report (UN Comtrade mirror figures) never
@@ -39,6 +40,11 @@ REVISION_FLAG_SHARE = 0.05  # a restatement of 5 % (and ≥ 1 t) is worth a pers
 
 def _names(columns: str) -> list[str]:
     return [c.strip() for c in columns.split(",")]
+
+
+def _prefixed(alias: str, columns: str) -> str:
+    """``a, b`` → ``o.a, o.b``: the columns of one side of a join."""
+    return ", ".join(f"{alias}.{name}" for name in _names(columns))
 
 
 def _latest_of(vintages: str, keys: str = "") -> str:
@@ -153,19 +159,27 @@ class BatchHistory:
         if not codes:
             con.execute("CREATE OR REPLACE TEMP TABLE hist AS SELECT * FROM batch_obs LIMIT 0")
             return
-        # The filter repeats the scope in a form DuckDB pushes below core.latest's window
-        # (source, flow, line and period_end are its partition columns).
+        # core.latest's rule (``_latest_of``) over only the batch's sources, flows, lines
+        # and years, filtered in the first scan: a slice's vintages share its period, so the
+        # filter keeps whole slices. Through ``core.latest_of`` every year of the lines was
+        # aggregated first, and the memory that took grew with the warehouse.
+        vintages = (
+            "(SELECT o.release_id, o.grain, o.quantity_kg,"
+            f" {_prefixed('o', SLICE)}, {_prefixed('o', CELL)}, r.load_seq AS seq, r.coverage"
+            " FROM core.observations AS o JOIN raw.releases AS r USING (release_id)"
+            " WHERE r.status IN $current AND o.source IN $sources AND o.flow IN $flows"
+            " AND o.commodity_code IN $codes AND o.period_end >= $first AND o.period_end < $after"
+            " AND (o.source, o.flow, o.commodity_code, year(o.period_end)) IN ("
+            "   SELECT DISTINCT (source, flow, commodity_code, year(period_end)) FROM batch_obs))"
+        )
         con.execute(
             "CREATE OR REPLACE TEMP TABLE hist AS"
-            f" SELECT {self._COLUMNS} FROM (SELECT l.*, CAST(0 AS BIGINT) AS seq,"
-            " CASE WHEN l.slice_complete THEN 'full' ELSE 'partial' END AS coverage,"
-            " CAST(l.quantity_kg AS DOUBLE) AS kg"
-            " FROM core.latest_of($codes) AS l"
-            " WHERE l.source IN $sources AND l.flow IN $flows AND l.commodity_code IN $codes"
-            " AND l.period_end >= $first AND l.period_end < $after"
-            " AND (l.source, l.flow, l.commodity_code, year(l.period_end)) IN ("
-            "   SELECT DISTINCT (source, flow, commodity_code, year(period_end)) FROM batch_obs))",
+            " SELECT release_id, CAST(0 AS BIGINT) AS seq,"
+            " CASE WHEN slice_complete THEN 'full' ELSE 'partial' END AS coverage,"
+            f" CAST(quantity_kg AS DOUBLE) AS kg, grain, {SLICE}, {CELL}"
+            f" FROM {_latest_of(vintages)}",
             {
+                "current": [str(s) for s in CURRENT_STATUSES],
                 "sources": sources,
                 "flows": flows,
                 "codes": codes,
