@@ -19,15 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -215,47 +210,17 @@ def report(warehouse: Path, months: int, takes: int = 3) -> Measure:
     return Measure("report", months, 0, None, wall, peak, cpu, note)
 
 
-@contextmanager
-def prefect_server() -> Iterator[str]:
-    """A real `prefect server start` on a free 127.0.0.1 port (its own PREFECT_HOME), as a
-    team runs one: yields its API URL, stopped at the end."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    home = DATA / "prefect-server-home"
-    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("prefect server did not start")
-            time.sleep(0.5)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
-
-
 def against_server(tiny: Path, data_docs: bool) -> list[Measure]:
     """A one-file run against a running Prefect server (the scheduled monthly run's case):
     no temporary API to start, so this is the fixed cost a user waits for. Best of three
     after a warm-up (the server registers the flow once)."""
     work = DATA / "work" / "server"
     work.mkdir(parents=True, exist_ok=True)
+    from tests.support.prefect_server import prefect_server  # the suite's real-server helper
+
     found = []
-    with prefect_server() as url:
+    with prefect_server(DATA / "prefect-server", startup_timeout=180) as server:
+        url = server.api_url
         ingest(tiny, work, 1, "warm-up", data_docs, api_url=url)
         for docs in (False, True):
             takes = [ingest(tiny, work, 1, "run vs server", docs, api_url=url) for _ in range(3)]
