@@ -207,23 +207,29 @@ def assert_atomic(path: Path) -> int:
             )
             assert applied == 0, f"{applied} migration(s) recorded but raw.releases is missing"
             return 0
-        bad = con.execute(
-            "SELECT r.release_id, r.status, r.row_count, count(o.release_id)"
-            " FROM raw.releases r LEFT JOIN core.observations o USING (release_id)"
-            " GROUP BY ALL HAVING count(o.release_id) <> coalesce(r.row_count, 0)"
-            " OR (r.status <> 'loaded' AND count(o.release_id) > 0)"
-        ).fetchall()
-        orphans = con.execute(
-            "SELECT count(*) FROM core.observations WHERE release_id NOT IN"
-            " (SELECT release_id FROM raw.releases WHERE status = 'loaded')"
-        ).fetchone()[0]
-        dupes = con.execute(
-            "SELECT count(*) - count(DISTINCT (release_id, source_row, basis, commodity_code,"
-            " partner, trade_mode, region_code)) FROM core.observations"
-        ).fetchone()[0]
-        releases = con.execute("SELECT count(*) FROM raw.releases").fetchone()[0]
+        return assert_whole_loads(con)
+
+
+def assert_whole_loads(con: duckdb.DuckDBPyConnection) -> int:
+    """On any open warehouse (a file or a lake): every loaded release holds exactly its
+    ``row_count`` rows, every row has a loaded release, no row twice; returns the releases."""
+    bad = con.execute(
+        "SELECT r.release_id, r.status, r.row_count, count(o.release_id)"
+        " FROM raw.releases r LEFT JOIN core.observations o USING (release_id)"
+        " GROUP BY ALL HAVING count(o.release_id) <> coalesce(r.row_count, 0)"
+        " OR (r.status <> 'loaded' AND count(o.release_id) > 0)"
+    ).fetchall()
+    orphans = con.execute(
+        "SELECT count(*) FROM core.observations WHERE release_id NOT IN"
+        " (SELECT release_id FROM raw.releases WHERE status = 'loaded')"
+    ).fetchone()[0]
+    dupes = con.execute(
+        "SELECT count(*) - count(DISTINCT (release_id, source_row, basis, commodity_code,"
+        " partner, trade_mode, region_code)) FROM core.observations"
+    ).fetchone()[0]
+    releases = con.execute("SELECT count(*) FROM raw.releases").fetchone()[0]
     assert (bad, orphans, dupes) == ([], 0, 0), (bad, orphans, dupes)
-    return releases
+    return int(releases)
 
 
 # --------------------------------------------------------------------------- broken storage
