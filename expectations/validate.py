@@ -27,11 +27,13 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.execution_engine import pandas_execution_engine
 
 from customs_etl.core.models import CheckResult, SuiteReport
+from customs_etl.core.schema import NATURAL_KEY, OBSERVATION_COLUMNS
 from customs_etl.core.units import unit_for
 from customs_etl.expectations.suites import (
     COMTRADE_RELEASE_SUITE,
     UNIT_VALUE_BANDS_USD_PER_KG,
     UNIT_VALUE_MIN_KG,
+    VALIDATION_COLUMNS,
     load_suite,
 )
 
@@ -58,36 +60,12 @@ FIELD_OF_COLUMN = {
     "duplicate_key": "key (rows not unique: the same partner, trade mode and month twice)",
 }
 
-_KEY_COLUMNS = (
-    "release_id",
-    "source",
-    "flow",
-    "commodity_code",
-    "source_partner_code",
-    "partner",
-    "trade_mode",
-    "region_code",
-    "grain",
-    "period_start",
-    "period_end",
-    "basis",
-)
+_KEY_COLUMNS = ("release_id", *NATURAL_KEY)  # a number within its document
 _EXACT_DUPLICATES = f"""
 SELECT o.release_id, o.source_row FROM observations AS o
 QUALIFY count(*) OVER (PARTITION BY {", ".join("o." + c for c in _KEY_COLUMNS)}) > 1
 """
-_PASSED_THROUGH = (
-    "release_id",
-    "source_row",
-    "commodity_code",
-    "partner",
-    "source_partner_code",
-    "trade_mode",
-    "flow",
-    "basis",
-    "currency",
-    "period_start",
-)
+_PASSED_THROUGH = tuple(c for c in VALIDATION_COLUMNS if c in OBSERVATION_COLUMNS)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 

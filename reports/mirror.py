@@ -24,6 +24,7 @@ import duckdb
 from customs_etl.core.comtrade_areas import area_name
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.partners import partner_name
+from customs_etl.reports.news import pct_text
 
 REPORTER = "CN"
 CIF_FOB_TYPICAL = "5-10 %"  # the usual margin of freight and insurance (comtrade.md: ~8 %)
@@ -159,7 +160,8 @@ def _order(p: dict[str, Any]) -> tuple:
 # ---------------------------------------------------------------- wording
 
 
-def _t(value: float | None) -> str:
+def fine_tonnes(value: float | None) -> str:
+    """Tonnes with one decimal below 10 t (mirror gaps are often small): '3.4 t', '1,116 t'."""
     if value is None:
         return "n/a"
     return f"{value:,.1f} t" if abs(value) < 10 else f"{value:,.0f} t"
@@ -169,13 +171,6 @@ def _usd_text(value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"US${value / 1e6:,.1f} m" if abs(value) >= 1e5 else f"US${value:,.0f}"
-
-
-def _pct(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    text = f"{value:+.1f}".removesuffix(".0")
-    return text.replace("-", "−") + " %"
 
 
 def _month(report: dict[str, Any]) -> str:
@@ -251,7 +246,7 @@ def _partner_note(p: dict[str, Any], month: str) -> str | None:
             f"against FOB (China) valuation, typically {CIF_FOB_TYPICAL}"
         )
     elif usd is not None and (tonnes is None or abs(usd - tonnes) > 10):
-        parts.append(f"value gap {_pct(usd)}")
+        parts.append(f"value gap {pct_text(usd)}")
     if key == "HK":
         parts.append(
             "much of what Hong Kong imports from China is re-exported, so its figure is about "
@@ -270,9 +265,10 @@ def _summary(report: dict[str, Any], month: str) -> list[str]:
         t_gap = (m_t - r_t) / r_t * 100 if r_t else None
         usd_gap = (m_usd - r_usd) / r_usd * 100 if r_usd else None
         lines.append(
-            f"Across the {n} partner(s) with both sides known, partners record {_t(m_t)} of "
-            f"imports from China against {_t(r_t)} of exports China reports to them "
-            f"({_pct(t_gap)} by weight, {_pct(usd_gap)} by value)."
+            f"Across the {n} partner(s) with both sides known, partners record "
+            f"{fine_tonnes(m_t)} of imports from China against {fine_tonnes(r_t)} of exports "
+            "China reports to them "
+            f"({pct_text(t_gap)} by weight, {pct_text(usd_gap)} by value)."
         )
     missing = [p["name"] for p in report["partners"] if p["mirror"] is None
                and p["partner"] != "CT-899"]  # fmt: skip
@@ -310,12 +306,12 @@ def _rows(report: dict[str, Any]) -> list[tuple[str, ...]]:
     return [
         (
             p["name"],
-            _t(p["reported"]["tonnes"]),
-            _t(p["mirror"]["tonnes"]) if p["mirror"] else "not reported",
-            _pct(p["gap_tonnes_pct"]),
+            fine_tonnes(p["reported"]["tonnes"]),
+            fine_tonnes(p["mirror"]["tonnes"]) if p["mirror"] else "not reported",
+            pct_text(p["gap_tonnes_pct"]),
             _usd_text(p["reported"]["usd"]),
             _usd_text(p["mirror"]["usd"]) if p["mirror"] else "not reported",
-            _pct(p["gap_usd_pct"]),
+            pct_text(p["gap_usd_pct"]),
         )
         for p in report["partners"]
     ]

@@ -24,7 +24,8 @@ import duckdb
 
 from customs_etl.core.catalogue import WATCHLIST, CommoditySpec
 from customs_etl.core.months import add_months
-from customs_etl.reports.mirror import build_mirror, display_name
+from customs_etl.reports.mirror import build_mirror, display_name, fine_tonnes
+from customs_etl.reports.news import pct_text
 
 REPORTER = "CN"
 FLOW = "export"
@@ -180,18 +181,6 @@ def build_watchlist(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, A
 # ---------------------------------------------------------------- wording
 
 
-def _t(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:,.1f} t" if abs(value) < 10 else f"{value:,.0f} t"
-
-
-def _p(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:+.1f}".removesuffix(".0").replace("-", "−") + " %"
-
-
 def _codes(source: str | None, codes: Sequence[str]) -> str:
     if not codes:
         return source or ""
@@ -205,15 +194,16 @@ def entry_line(entry: dict[str, Any]) -> str:
         head = f"{entry['entry']}: no figures for the month"
     else:
         head = (
-            f"{entry['entry']}: {_t(entry['tonnes'])} ({_codes(entry['source'], entry['codes'])}),"
-            f" {_p(entry['mom_pct'])} m/m, {_p(entry['yoy_pct'])} y/y,"
-            f" YTD {_p(entry['ytd_yoy_pct'])} y/y"
+            f"{entry['entry']}: {fine_tonnes(entry['tonnes'])}"
+            f" ({_codes(entry['source'], entry['codes'])}),"
+            f" {pct_text(entry['mom_pct'])} m/m, {pct_text(entry['yoy_pct'])} y/y,"
+            f" YTD {pct_text(entry['ytd_yoy_pct'])} y/y"
         )
     top = entry["top_partner"]
     partner = (
         "top partner n/a"
         if top is None
-        else f"top partner {top['name']} {_t(top['tonnes'])}"
+        else f"top partner {top['name']} {fine_tonnes(top['tonnes'])}"
         + (f" ({top['share_pct']:.0f} %)" if top["share_pct"] is not None else "")
         + f" [{_codes(top['source'], top['codes'])}]"
     )
@@ -221,8 +211,8 @@ def entry_line(entry: dict[str, Any]) -> str:
     mirror = (
         "mirror gap n/a"
         if gap is None
-        else f"largest mirror gap {gap['name']} {_t(gap['gap_tonnes']).replace('-', '−')}"
-        f" ({_p(gap['gap_tonnes_pct'])}) [comtrade HS {gap['commodity']}]"
+        else f"largest mirror gap {gap['name']} {fine_tonnes(gap['gap_tonnes']).replace('-', '−')}"
+        f" ({pct_text(gap['gap_tonnes_pct'])}) [comtrade HS {gap['commodity']}]"
     )
     return f"{head} · {partner} · {mirror}"
 

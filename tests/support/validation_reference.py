@@ -62,54 +62,6 @@ _FLOATS = {
 }
 
 
-def validation_frame(observations: pa.Table, today: date) -> pd.DataFrame:
-    """The batch's observations plus the derived columns the release suites check, as pandas
-    (``expectations.suites.VALIDATION_COLUMNS``: only what the rules read)."""
-    texts = [t for t in set(observations.column("quantity_unit").to_pylist()) if t is not None]
-    units = pa.table(
-        {
-            "unit_text": pa.array(texts, pa.string()),
-            "non_mass": pa.array(
-                [u is not None and not u.is_mass for u in map(unit_for, texts)], pa.bool_()
-            ),
-        }
-    )
-    for name, column in _FLOATS.items():
-        floats = pc.cast(observations.column(column), pa.float64(), safe=False)
-        observations = observations.append_column(name, floats)
-    with duckdb.connect() as con:
-        con.register("observations", observations)
-        con.register("units", units)
-        table = con.execute(
-            _FRAME_SQL,
-            {
-                "banded": list(UNIT_VALUE_BANDS_USD_PER_KG),
-                "min_kg": UNIT_VALUE_MIN_KG,
-                "cny_per_usd": CNY_PER_USD_FOR_BANDS,
-                "this_month": today.replace(day=1),
-            },
-        ).to_arrow_table()
-        if pc.any(table.column("duplicate_key")).as_py():
-            exact = set(con.execute(_EXACT_DUPLICATES).fetchall())
-            pairs = zip(
-                table.column("release_id").to_pylist(),
-                table.column("source_row").to_pylist(),
-                strict=True,
-            )
-            flags = pa.array([pair in exact for pair in pairs], pa.bool_())
-            index = table.column_names.index("duplicate_key")
-            table = table.set_column(index, "duplicate_key", flags)
-    # Few distinct values per text column: as categories they reach pandas at a fraction of
-    # the cost of one string object per row.
-    columns = [
-        pc.dictionary_encode(column)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-        else column
-        for column in table.columns
-    ]
-    return pa.table(columns, names=table.column_names).to_pandas()
-
-
 def reference_validation_frame(observations: pa.Table, today: date) -> pd.DataFrame:
     """The batch's observations plus the derived columns the release suites check, as pandas
     (``expectations.suites.VALIDATION_COLUMNS``: only what the rules read)."""
