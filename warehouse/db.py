@@ -30,6 +30,7 @@ import duckdb
 
 from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
 from customs_etl.core.settings import settings
+from customs_etl.warehouse import view_files
 from customs_etl.warehouse.location import Location, locate, redact
 
 ENV_WAREHOUSE = "CUSTOMS_ETL_WAREHOUSE"
@@ -124,54 +125,11 @@ def check_schema_version(con: duckdb.DuckDBPyConnection, path: object, *, readin
             f"{_app_version()} needs ({known}): run `customs-etl migrate` (or any loading "
             "command) to upgrade it"
         )
-
-
-def _view_comments(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, ...], str]:
-    """Comments of every view and view column: (schema, view[, column]) → text."""
-    views = con.execute(
-        "SELECT schema_name, view_name, comment FROM duckdb_views()"
-        " WHERE NOT internal AND comment IS NOT NULL"
-    ).fetchall()
-    columns = con.execute(
-        "SELECT c.schema_name, c.table_name, c.column_name, c.comment FROM duckdb_columns() AS c"
-        " JOIN duckdb_views() AS v ON v.schema_name = c.schema_name"
-        " AND v.view_name = c.table_name AND v.database_name = c.database_name"
-        " WHERE NOT v.internal AND c.comment IS NOT NULL"
-    ).fetchall()
-    found: dict[tuple[str, ...], str] = {(s, v): text for s, v, text in views}
-    found.update({(s, v, c): text for s, v, c, text in columns})
-    return found
-
-
-def _restore_view_comments(
-    con: duckdb.DuckDBPyConnection, before: dict[tuple[str, ...], str]
-) -> None:
-    """Put back the comments a migration's CREATE OR REPLACE VIEW dropped (DuckDB drops a
-    view's comments, and its columns', when it replaces the view); new ones are kept."""
-    now = _view_comments(con)
-    exists = {
-        tuple(row)
-        for row in con.execute(
-            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal"
-            " UNION ALL SELECT c.schema_name, c.table_name || '.' || c.column_name"
-            " FROM duckdb_columns() AS c JOIN duckdb_views() AS v"
-            " ON v.schema_name = c.schema_name AND v.view_name = c.table_name"
-            " WHERE NOT v.internal"
-        ).fetchall()
-    }
-
-    def quoted(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
-    for key, text in before.items():
-        if key in now:
-            continue
-        literal = "'" + text.replace("'", "''") + "'"
-        if len(key) == 2 and key in exists:
-            con.execute(f"COMMENT ON VIEW {quoted(key[0])}.{quoted(key[1])} IS {literal}")
-        elif len(key) == 3 and (key[0], f"{key[1]}.{key[2]}") in exists:
-            target = ".".join(quoted(part) for part in key)
-            con.execute(f"COMMENT ON COLUMN {target} IS {literal}")
+    if reading and applied is not None and not view_files.current(con):
+        raise CustomsEtlError(
+            f"warehouse {path} holds views other than this customs-etl {_app_version()}'s: "
+            "run `customs-etl migrate` (or any loading command) to apply them"
+        )
 
 
 def _digest(sql: str) -> str:
@@ -187,10 +145,16 @@ def _refuse_edited(applied: dict[int, tuple[str, str]]) -> None:
 
 
 def migrate(
-    con: duckdb.DuckDBPyConnection, path: object = "the warehouse", *, upto: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: object = "the warehouse",
+    *,
+    upto: int | None = None,
+    views: bool = True,
 ) -> list[str]:
-    """Apply pending migrations to a DuckDB database, each in its own transaction; refuse an
-    edited applied one. ``upto``: stop after that version (the lake's scratch schemas)."""
+    """Apply pending migrations to a DuckDB database, each in its own transaction (refusing an
+    edited applied one), then the view files when they changed (``apply_views``). ``upto``:
+    stop after that version; ``views``: False for tables only (the lake's intermediate
+    steps, whose tables the current views may not fit). Returns the migrations applied."""
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(
         "CREATE TABLE IF NOT EXISTS meta.schema_migrations ("
@@ -216,15 +180,17 @@ def migrate(
                 )
             continue
         with transaction(con):
-            comments = _view_comments(con)
             con.execute(sql)
-            _restore_view_comments(con, comments)
             con.execute(
                 "INSERT INTO meta.schema_migrations (version, name, sha256) VALUES (?, ?, ?)",
                 [version, name, digest],
             )
         done.append(name)
-    if done:
+    changed = False
+    if views and (upto is None or upto >= known_schema_version()):
+        with transaction(con):
+            changed = view_files.apply_views(con)
+    if done or changed:
         # Fold the new schema into the file at once: DuckDB 1.5.5 cannot replay COMMENT ON
         # from the write-ahead log ("GetDefaultDatabase with no default database set").
         con.execute("CHECKPOINT")
@@ -349,6 +315,8 @@ def _lake_writer(location: Location) -> duckdb.DuckDBPyConnection:
 
             if retrying(con, step, what="migrating the lake"):
                 retrying(con, lake.set_options, what="setting the lake's options")
+        elif not view_files.current(con):
+            retrying(con, lake.apply_views, what="applying the view files to the lake")
     except BaseException:
         con.close()
         raise

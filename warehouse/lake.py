@@ -39,12 +39,13 @@ import pyarrow as pa
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.settings import secret_text, settings
-from customs_etl.warehouse import extensions
+from customs_etl.warehouse import extensions, view_files
 from customs_etl.warehouse.location import Location, redact
 
 ALIAS = "lake"
 COMMENTS_TABLE = ("meta", "view_column_comments")  # lake only: DuckLake has no view-column comments
 MIGRATIONS_TABLE = ("meta", "schema_migrations")
+VIEWS_TABLE = ("meta", "applied_views")
 SYSTEM_SCHEMAS = ("main", "information_schema", "pg_catalog")
 DATA_STATEMENTS = {"INSERT", "UPDATE", "DELETE", "MERGE_INTO", "COPY"}
 # raw.releases rows carry whole documents: never inline them into the PostgreSQL catalog.
@@ -331,12 +332,14 @@ def _migration_files() -> list[tuple[int, str, str, str | None]]:
 
 
 @cache
-def target_schema(upto: int) -> Schema:
-    """The schema the DuckDB migrations up to ``upto`` build, read from a scratch database."""
+def target_schema(upto: int, views: bool = True) -> Schema:
+    """The schema the DuckDB migrations up to ``upto`` build — with the view files when
+    ``views`` (only the newest version: earlier tables may not fit today's views) — read from
+    a scratch database."""
     from customs_etl.warehouse.db import migrate
 
     with duckdb.connect(":memory:") as scratch:
-        migrate(scratch, "a scratch database", upto=upto)
+        migrate(scratch, "a scratch database", upto=upto, views=views)
         schema = read_schema(scratch, "memory")
         for key in schema.tables:
             if key == MIGRATIONS_TABLE:
@@ -528,6 +531,14 @@ def set_options(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def apply_views(con: duckdb.DuckDBPyConnection) -> None:
+    """The view files changed, the tables did not: the lake's views, macros and comments
+    made again from the newest schema (inside the caller's transaction)."""
+    newest = max(version for version, _, _, _ in _migration_files())
+    apply_schema(con, target_schema(newest), allow_drops=False, label="the view files")
+    view_files.record(con)
+
+
 def applied_migrations(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, str]]:
     try:
         rows = con.execute("SELECT version, name, sha256 FROM meta.schema_migrations").fetchall()
@@ -567,8 +578,9 @@ def migrate_step(
                 )
             if companion:
                 con.execute(companion)
-            apply_schema(con, target_schema(version), allow_drops=companion is not None,
-                         label=name)  # fmt: skip
+            apply_schema(con, target_schema(version, views=version == newest),
+                         allow_drops=companion is not None, label=name)  # fmt: skip
+    view_files.record(con)
     for version, name, sql, _ in steps:
         con.execute(
             "INSERT INTO meta.schema_migrations (version, name, sha256) VALUES (?, ?, ?)",

@@ -47,8 +47,10 @@ class CopyResult:
 
 
 def _tables() -> list[tuple[str, str]]:
-    return [k for k in lake.target_schema(known_schema_version()).tables
-            if k != lake.MIGRATIONS_TABLE]  # fmt: skip
+    """The tables whose rows are the warehouse's data (not which migrations and view files
+    made it: each side's writer recorded its own)."""
+    managed = (lake.MIGRATIONS_TABLE, lake.VIEWS_TABLE)
+    return [k for k in lake.target_schema(known_schema_version()).tables if k not in managed]
 
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str, key: tuple[str, str]) -> list[str]:

@@ -1,0 +1,61 @@
+-- core.latest: the current figures.
+
+CREATE MACRO core.latest_of(codes) AS TABLE
+WITH vintages AS (
+    SELECT o.*, r.load_seq, r.coverage
+    FROM core.observations AS o
+    JOIN raw.releases AS r USING (release_id)
+    WHERE r.status IN ('loaded', 'released')
+      AND (codes IS NULL OR o.commodity_code IN (SELECT unnest(codes)))
+),
+bases AS (
+    SELECT source, reporter, flow, commodity_code, period_start, period_end, basis,
+           max(load_seq) FILTER (WHERE coverage = 'full') AS base_seq,
+           max(load_seq) FILTER (WHERE coverage = 'partial') AS partial_seq
+    FROM vintages
+    GROUP BY ALL
+),
+candidates AS (
+    SELECT v.*, b.base_seq IS NOT NULL AS slice_complete,
+           coalesce(b.partial_seq > coalesce(b.base_seq, 0), false) AS patched
+    FROM vintages AS v
+    JOIN bases AS b USING (source, reporter, flow, commodity_code, period_start, period_end, basis)
+    WHERE v.load_seq = b.base_seq
+       OR (v.coverage = 'partial' AND v.load_seq > coalesce(b.base_seq, 0))
+)
+SELECT * EXCLUDE (load_seq, coverage, patched) FROM candidates WHERE NOT patched
+UNION ALL
+SELECT * EXCLUDE (load_seq, coverage, patched) FROM candidates WHERE patched
+QUALIFY load_seq = max(load_seq) OVER (
+    PARTITION BY source, reporter, flow, commodity_code, period_start, period_end, basis,
+                 partner, source_partner_code, trade_mode, region_code
+);
+
+CREATE VIEW core.latest AS SELECT * FROM core.latest_of(CAST(NULL AS VARCHAR[]));
+
+COMMENT ON VIEW core.latest IS 'Current figures, same columns as core.observations plus slice_complete. Per slice (source, reporter, flow, commodity_code, period_start, period_end, basis) the newest FULL release loaded (highest raw.releases.load_seq, status loaded or released) is the base: its rows replace earlier vintages whole. Partial releases (filtered exports loaded with --partial) loaded after the base replace only the cells (partner, trade_mode, region_code) they carry. The reporter is part of the slice: one partner''s report never replaces another''s. "Latest" means last loaded, not latest publication date.';
+COMMENT ON COLUMN core.latest.release_id IS 'Vintage: sha256 of the document this row comes from (raw.releases.release_id).';
+COMMENT ON COLUMN core.latest.source IS 'Publication the number comes from: gacc_query, gacc_bulletin, comtrade (UN Comtrade: China''s and its partners'' reports) or sample (partly MODELED demo data, a separate series). Series from different sources are never combined.';
+COMMENT ON COLUMN core.latest.reporter IS 'Reporting country, ISO 3166 alpha-2: CN for China''s customs (GACC, and China''s reports to UN Comtrade); for source comtrade also each partner that reports its imports from China (mirror figures: US, DE, ...) or CT-nnn for a Comtrade area.';
+COMMENT ON COLUMN core.latest.flow IS 'export or import, from the reporter''s side (CN: China''s exports and imports; a partner reporter: its imports, flow import with partner CN).';
+COMMENT ON COLUMN core.latest.commodity_code IS 'HS-based 8-digit Chinese tariff line (e.g. 85051110 rare-earth permanent magnets) for query exports; HS6 code (e.g. 850511) for UN Comtrade; the stable row key of the bulletin table for bulletin figures.';
+COMMENT ON COLUMN core.latest.commodity_label IS 'Commodity description as published (Chinese for query exports, the row label for bulletins).';
+COMMENT ON COLUMN core.latest.partner IS 'Trading partner: ISO 3166 alpha-2 code (DE, US, ...), WLD for a world-total row, GACC-nnn for GACC codes without an ISO code, or CT-nnn for a UN Comtrade area that is no country (CT-490 Other Asia, nes; CT-899 Areas, nes) (see partner_label).';
+COMMENT ON COLUMN core.latest.source_partner_code IS 'The publisher''s own partner code as published: GACC''s (e.g. 304 Germany, 502 United States) or UN Comtrade''s M49-based one (e.g. 842 USA, 699 India, 0 World); null when the document has no partner breakdown.';
+COMMENT ON COLUMN core.latest.trade_mode IS 'GACC customs regime code (贸易方式) when the document is split by it, e.g. 10 general trade, 14/15 processing trade, 33/34 bonded and special customs zones; null otherwise.';
+COMMENT ON COLUMN core.latest.region_code IS 'GACC code of the domestic place where the trading firm is registered (注册地) when the document is split by it; null otherwise.';
+COMMENT ON COLUMN core.latest.grain IS 'Breakdowns the document had: a comma list of partner, trade_mode, region (e.g. partner,trade_mode) or total. One slice holds one grain; sum over partners/trade modes to get a total.';
+COMMENT ON COLUMN core.latest.period_start IS 'First day of the first month covered.';
+COMMENT ON COLUMN core.latest.period_end IS 'First day of the last month covered (equal to period_start for a single month).';
+COMMENT ON COLUMN core.latest.basis IS 'month: trade in the month(s) period_start..period_end (one month, or a combined January-February block). ytd: cumulative from January to period_end in one year. range: any other multi-month span. Never add month and ytd rows together.';
+COMMENT ON COLUMN core.latest.quantity IS 'Quantity exactly as published, in quantity_unit (may be null when not published).';
+COMMENT ON COLUMN core.latest.quantity_unit IS 'Unit of quantity as published, e.g. 千克 (kg), 吨 (tonnes), 个 (pieces), T / 10000T / N (bulletin).';
+COMMENT ON COLUMN core.latest.quantity_kg IS 'Quantity in kilograms (kg), converted exactly (DECIMAL) from quantity and its unit, or from the second quantity when that is a mass; null when the line is counted in a non-mass unit or no quantity was published.';
+COMMENT ON COLUMN core.latest.value IS 'Trade value as published, in currency and the document''s own scale (bulletins publish in e.g. US$1,000 or RMB 10,000 units); use value_usd / value_cny for plain units.';
+COMMENT ON COLUMN core.latest.currency IS 'Currency of value: USD or CNY (as published, no conversion).';
+COMMENT ON COLUMN core.latest.value_usd IS 'Trade value in US dollars (USD, plain units, scale resolved) when the document is in USD; null otherwise (no exchange-rate conversion is made).';
+COMMENT ON COLUMN core.latest.value_cny IS 'Trade value in yuan (CNY, plain units, scale resolved) when the document is in CNY; null otherwise (no exchange-rate conversion is made).';
+COMMENT ON COLUMN core.latest.flags IS 'Semicolon-separated notes, empty when none: quantity_missing, kg_from_second_quantity (kg taken from the second quantity column), bulletin missing-cell markers as published (field=-), ytd=month_block; UN Comtrade: netwgt_estimated and qty_estimated (the API''s estimate flags), netwgt_missing, netwgt_zero_as_missing (a weight of 0 kg published with a value: no weight).';
+COMMENT ON COLUMN core.latest.source_row IS 'Line of the source file (or row of the bulletin table) the number was read from.';
+COMMENT ON COLUMN core.latest.partner_label IS 'Partner name as published (see core.observations.partner_label).';
+COMMENT ON COLUMN core.latest.slice_complete IS 'true when the slice has a full release (its world total is known); false when only partial (filtered) releases cover it.';
