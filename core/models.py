@@ -29,8 +29,9 @@ SAMPLE_SOURCE = "sample"
 
 
 class Status(StrEnum):
-    """What became of a document. ``unchanged`` is an outcome only (the same bytes again); the
-    others are also the ``raw.releases.status`` of the stored document."""
+    """What became of a document. ``unchanged`` (the same bytes again, decided the same way)
+    and ``refused`` (the same bytes offered as something else than they were loaded as) are
+    outcomes only; the others are also the ``raw.releases.status`` of the stored document."""
 
     LOADED = "loaded"
     UNCHANGED = "unchanged"
@@ -38,9 +39,13 @@ class Status(StrEnum):
     RELEASED = "released"
     DROPPED = "dropped"
     ARCHIVED = "archived"
+    WITHDRAWN = "withdrawn"
+    REFUSED = "refused"
 
 
-STORED_STATUSES = tuple(s for s in Status if s is not Status.UNCHANGED)
+OUTCOME_ONLY = (Status.UNCHANGED, Status.REFUSED)
+STORED_STATUSES = tuple(s for s in Status if s not in OUTCOME_ONLY)
+FAILED_STATUSES = (Status.QUARANTINED, Status.REFUSED)  # a run with one of these ends failed
 CURRENT_STATUSES = (Status.LOADED, Status.RELEASED)  # whose observations count
 
 

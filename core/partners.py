@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from customs_etl.core.text import clean_code
+
 TABLE_RESOURCE = "reference/gacc_partner_codes.csv"
 TABLE_COLUMNS = (
     "gacc_code",
@@ -91,12 +93,13 @@ def load_partner_table() -> dict[str, Partner]:
 
 
 def normalise_gacc_code(code: str) -> str:
-    """Put a code as found in exports into GACC's form: no spaces, no extra leading zeros.
+    """Put a code as found in exports into GACC's form: no whitespace (``core.text``), no extra
+    leading zeros.
 
     Spreadsheets and CSV exports pad or indent codes (``" 502"``, ``"0502"``); GACC's codes are
     three digits, so zeros beyond the third digit are padding, never part of the code.
     """
-    text = str(code).strip()
+    text = clean_code(str(code))
     if text.isdigit() and len(text) > 3:
         text = text.lstrip("0").zfill(3)
     return text

@@ -40,6 +40,8 @@ class StatusCounts(_Frozen):
     released: int = 0
     dropped: int = 0
     archived: int = 0
+    withdrawn: int = 0
+    refused: int = 0
 
     @classmethod
     def of(cls, outcomes: list[Outcome]) -> StatusCounts:

@@ -202,12 +202,15 @@ def _run_flow(
     _say(out, summary.line())
     for q in summary.quarantined:
         _say(err, f"quarantined: {q.reason}")
+    for o in documents:
+        if o.status == Status.REFUSED:
+            _say(err, f"refused: {o.message}")
     if summary_json is not None:
         _write_summary(summary_json, summary)
     if summary.state == "interrupted":
         _say(err, _interrupted(summary))
         raise typer.Exit(130)
-    if summary.quarantined or not state.is_completed():
+    if summary.quarantined or summary.counts.refused or not state.is_completed():
         raise typer.Exit(1)
 
 
@@ -338,15 +341,16 @@ def report(
     from customs_etl.warehouse.db import reader
 
     month = parse_month(period)
-    code, label, default_flow, default_focus = resolve_report_commodity(commodity)
+    _, _, default_flow, default_focus = resolve_report_commodity(commodity)
     chosen = flow or default_flow or "export"
     with reader(warehouse) as con:
-        code, label = report_series(con, commodity, month, chosen)  # a watchlist entry's line
-        data = build_report(con, month, code, chosen, focus or default_focus)
+        series = report_series(con, commodity, month, chosen)  # a line, or an entry's lines
+        data = build_report(con, month, series, chosen, focus or default_focus)
+        label = series.label
         if chart is not None:
             from customs_etl.reports.charts import write_chart
 
-            write_chart(con, month, code, chart, chosen, label)
+            write_chart(con, month, series, chart, chosen, label)
     out.print(
         render(data, fmt.value, label, chart_path=chart),
         highlight=False,
@@ -609,6 +613,26 @@ def quarantine_drop(
 
     done = drop(release_id, reason, reviewer, warehouse)
     out.print(f"dropped {done.file_name} ({done.release_id[:12]})", highlight=False, markup=False)
+
+
+@app.command()
+def withdraw(
+    release_id: Annotated[str, typer.Argument(help="id or its prefix (a loaded release)")],
+    reason: ReasonOpt,
+    reviewer: ReviewerOpt = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Take a loaded release out of the current figures (audited; rows and bytes kept), e.g. a
+    file loaded under the wrong flow or months; its bytes can then be offered again."""
+    from customs_etl.pipeline.review import withdraw as withdraw_release
+
+    done = withdraw_release(release_id, reason, reviewer, warehouse)
+    out.print(
+        f"withdrew {done.file_name} ({done.release_id[:12]}): {done.rows_withdrawn} rows out of "
+        "the current figures (kept in meta.withdrawn_observations)",
+        highlight=False,
+        markup=False,
+    )
 
 
 def main() -> None:

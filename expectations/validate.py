@@ -47,6 +47,7 @@ DOCUMENT_LEVEL = frozenset({"document_rows"})
 # Derived validation columns → the field a person sees in the source file.
 FIELD_OF_COLUMN = {
     "quantity_num": "quantity",
+    "quantity_published": "quantity",
     "quantity_kg_num": "quantity",
     "value_num": "value",
     "unit_value_usd_per_kg": "value/quantity",
@@ -149,6 +150,7 @@ def validation_frame(observations: pa.Table, today: date) -> pd.DataFrame:
             pc.or_(pc.is_valid(kg), pc.is_null(q)),
             pc.fill_null(pc.is_in(units, pa.array(non_mass, pa.string())), False),
         ),
+        "quantity_published": pc.is_valid(q),
         "duplicate_key": pa.array(duplicate, pa.bool_()),
         "document_rows": pa.array(np.bincount(documents)[documents], pa.int64()),
     }

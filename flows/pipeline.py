@@ -27,7 +27,7 @@ from prefect.states import Cancelled, Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from customs_etl.core.errors import ParseError
-from customs_etl.core.models import Outcome, RawDocument, Status
+from customs_etl.core.models import FAILED_STATUSES, Outcome, RawDocument
 from customs_etl.core.months import month_range, parse_month, shanghai_today
 from customs_etl.core.settings import settings
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
@@ -276,7 +276,7 @@ class Run:
             publish_data_docs(self._docs, self.warehouse)
             self._docs = []
         checkpoint(self.warehouse)
-        bad = [o for o in self.outcomes if o.status == Status.QUARANTINED]
+        bad = [o for o in self.outcomes if o.status in FAILED_STATUSES]
         summary = self.progress.summary(
             self.outcomes,
             self.notes,
@@ -297,7 +297,7 @@ class Run:
         if bad:
             notify_failure(self.kind, self.outcomes)  # $CUSTOMS_ETL_WEBHOOK_URL; never raises
             return Failed(
-                message=f"{len(bad)} of {len(self.outcomes)} document(s) quarantined",
+                message=f"{len(bad)} of {len(self.outcomes)} document(s) quarantined or refused",
                 data=summary,
             )
         message = "; ".join(self.notes) or f"{len(self.outcomes)} document(s) processed"

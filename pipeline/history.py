@@ -19,9 +19,10 @@ import pandas as pd
 import pyarrow as pa
 
 from customs_etl.core.models import RevisionSummary, SuiteReport
+from customs_etl.core.rules import FULL_EXPORT_MIN_SHARE
 from customs_etl.expectations.suites import YTD_HISTORY_SUITE
 from customs_etl.expectations.validate import validate
-from customs_etl.transforms.ytd import explain_breaks
+from customs_etl.transforms.ytd import explain_breaks, unchanged_breaks
 from customs_etl.warehouse.history import BatchHistory, CoverageFinding
 
 COVERAGE_SUITE = "coverage"
@@ -98,6 +99,59 @@ def _coverage_refusals(
     return refused
 
 
+def _tonnes(kg: float) -> str:
+    return f"{kg / 1000:,.1f} t"
+
+
+def _thin_full_exports(
+    history: BatchHistory, names: dict[str, str], skip: set[str]
+) -> dict[str, tuple[SuiteReport, str]]:
+    """Full documents of a new month whose partners (or trade modes) held less than
+    ``FULL_EXPORT_MIN_SHARE`` of the latest complete month before it: a filtered query named as
+    a whole export would otherwise become the month's world total."""
+    refused: dict[str, tuple[SuiteReport, str]] = {}
+    for found in history.full_export_coverage():
+        rid = found.release_id
+        if rid in skip or rid in refused:
+            continue
+        thin_partners = found.partner_share < FULL_EXPORT_MIN_SHARE
+        thin_modes = found.mode_share < FULL_EXPORT_MIN_SHARE
+        if not (thin_partners or thin_modes):
+            continue
+        period = f"{found.period:%Y-%m}"
+        previous = f"{found.previous:%Y-%m}"
+        if found.basis == "ytd":
+            period, previous = f"Jan-{period}", f"Jan-{previous}"
+        if thin_partners:
+            shown = ", ".join(found.missing_partners[:5])
+            more = len(found.missing_partners) - 5
+            what = (
+                f"the partners it carries held only {found.partner_share:.1%} of {previous} "
+                f"({_tonnes(found.previous_kg)}); it lacks {len(found.missing_partners)} "
+                f"partner(s) that held the rest: {shown}" + (f" +{more} more" if more > 0 else "")
+            )
+            lines = [f"{found.commodity_code} {period}: {p} missing"
+                     for p in found.missing_partners]  # fmt: skip
+            column = "partner"
+        else:
+            shown = ", ".join(found.missing_modes[:5])
+            what = (
+                f"the trade modes it carries held only {found.mode_share:.1%} of {previous} "
+                f"({_tonnes(found.previous_kg)}); it lacks trade mode(s) {shown}"
+            )
+            lines = [f"{found.commodity_code} {period}: mode {m} missing"
+                     for m in found.missing_modes]  # fmt: skip
+            column = "trade_mode"
+        message = (
+            f"{names[rid]}: offered as a full export of {found.commodity_code} {period}, but "
+            f"{what}. If the query was filtered, load it with --partial (or name it …-partial-…); "
+            f"if the export is whole, check it and run `customs-etl quarantine release {rid[:12]}`"
+        )
+        refused[rid] = (_coverage_suite(lines, "full_export_holds_most_of_previous", column),
+                        message)  # fmt: skip
+    return refused
+
+
 def _json_value(value: Any) -> Any:
     """numpy scalars → Python, dates → ISO text, NaN → None (the summary is JSON)."""
     if hasattr(value, "item"):
@@ -166,6 +220,7 @@ def check_batch(
     try:
         findings = [f for f in history.coverage() if f.release_id not in whole]
         result.coverage = _coverage_refusals(findings, names, partial)
+        result.coverage.update(_thin_full_exports(history, names, whole | set(result.coverage)))
         history.drop(list(result.coverage))
         for _ in range(MAX_ROUNDS):
             restated = history.restatements()
@@ -176,6 +231,9 @@ def check_batch(
             before = history.reconciliation(after=False)
             own_ytd = history.published_ytd()
             after = explain_breaks(after, before, own_ytd, restated.drop(columns="release_id"))
+            # A cumulative an earlier revision left stale, untouched by this batch, is not its
+            # doing and not news (the marts flag it): left out of its checks and its report.
+            after = after[~unchanged_breaks(after, before)].reset_index(drop=True)
             broken = after[(after["excess_kg"] > 0) & ~after["explained_by_revision"]]
             if broken.empty:
                 explained = describe_breaks(after[after["explained_by_revision"]], limit=10)

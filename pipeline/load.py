@@ -93,8 +93,10 @@ def _notes(doc: RawDocument, report: ReleaseReport, unknown: str) -> str:
     notes = []
     warnings = report.warning_count()
     if warnings:
+        named = [c.describe() for suite in report.suites() for c in suite.warnings][:3]
         notes.append(
-            f"{warnings} warning(s); details: customs-etl quarantine show {doc.sha256[:12]}"
+            f"{warnings} warning(s): {'; '.join(named)}; details: customs-etl quarantine show "
+            f"{doc.sha256[:12]}"
         )
     if unknown:
         notes.append(
@@ -159,6 +161,51 @@ def _one_at_a_time(
     return done
 
 
+def _same_question(doc: RawDocument, before: releases.StoredDecision) -> bool:
+    """Whether the bytes are offered as what they were decided as: the same flow, line and
+    months (from the name or the options) and coverage. Hints the offer lacks ask nothing."""
+    asked = (doc.flow, doc.commodity_code, doc.period_start, doc.period_end)
+    held = (before.flow, before.commodity_code, before.period_start, before.period_end)
+    return doc.coverage == before.coverage and all(
+        a is None or a == h for a, h in zip(asked, held, strict=True)
+    )
+
+
+def _earlier_decision(
+    doc: RawDocument, before: releases.StoredDecision | None
+) -> Outcome | None:
+    """What the warehouse already decided about these bytes, when that still answers: the
+    same bytes offered the same way again are ``unchanged``; offered as something else while
+    loaded, ``refused`` (they cannot be two things: withdraw the loaded one first). A
+    quarantined offer asked another way, or a withdrawn one, is decided again (None)."""
+    if before is None or before.status == Status.WITHDRAWN:
+        return None
+    loaded = before.status in (Status.LOADED, Status.RELEASED)
+    if _same_question(doc, before):
+        if loaded:
+            return _outcome(doc, Status.UNCHANGED, 0.0, message="already loaded")
+        return _outcome(doc, before.status, 0.0, message=before.message)
+    if before.status == Status.QUARANTINED:
+        return None  # held back as something else: a different question
+    if not loaded:
+        return _outcome(doc, before.status, 0.0, message=before.message)
+    offered = releases.StoredDecision(
+        before.status, "", str(doc.coverage), doc.flow or before.flow,
+        doc.commodity_code or before.commodity_code, doc.period_start or before.period_start,
+        doc.period_end or before.period_end,
+    )  # fmt: skip
+    return _outcome(
+        doc,
+        Status.REFUSED,
+        0.0,
+        message=(
+            f"{doc.name}: these bytes are already loaded as {before.decided_as()} "
+            f"({doc.sha256[:12]}), not {offered.decided_as()}; withdraw it first: "
+            f"customs-etl withdraw {doc.sha256[:12]} --reason '…'"
+        ),
+    )
+
+
 def _decide_and_store(
     con: Any, batch: PreparedBatch, warehouse: str | None, allow_sample: bool
 ) -> tuple[dict[int, Outcome], list[releases.Decision]]:
@@ -177,18 +224,9 @@ def _decide_and_store(
             )
             continue
         first_of[doc.sha256] = doc.name
-        # A document quarantined as a full release that would have shrunk a month is
-        # decided again when offered as partial: the same bytes, a different question.
-        if before is not None and not (
-            before.status == Status.QUARANTINED and before.coverage != doc.coverage
-        ):
-            status = (
-                Status.UNCHANGED
-                if before.status in (Status.LOADED, Status.RELEASED)
-                else before.status
-            )
-            message = "already loaded" if status == Status.UNCHANGED else before.message
-            early[position] = _outcome(doc, status, 0.0, message=message)
+        decided = _earlier_decision(doc, before)
+        if decided is not None:
+            early[position] = decided
             continue
         if before is not None:
             replaced.add(doc.sha256)

@@ -1,5 +1,6 @@
-"""Quarantine review: a person releases a held-back document (its failing checks waived) or
-drops it. Either way the decision is audited in ``meta.quarantine_reviews`` and the bytes stay.
+"""Review: a person releases a held-back document (its failing checks waived), drops it, or
+withdraws a loaded one. Each decision is audited in ``meta.quarantine_reviews`` and the bytes
+stay.
 
 Release re-runs the whole preparation on the stored bytes — parse, normalise, the release suite,
 coverage and the YTD history check — so the audit records exactly which checks were waived
@@ -34,6 +35,7 @@ class Review:
     rows_loaded: int
     waived: tuple[str, ...]
     current: tuple[str, ...] = ()  # newer vintages that stay current over a release
+    rows_withdrawn: int = 0
 
 
 def _reviewer(explicit: str | None) -> str:
@@ -147,3 +149,32 @@ def drop(
         retrying(con, attempt, what=f"dropping {doc.name}")  # type: ignore[arg-type]
     checkpoint(warehouse)
     return Review(doc.sha256, doc.name, Status.DROPPED, 0, ())
+
+
+def _loaded(con: object, prefix: str) -> releases.StoredRelease:
+    stored = releases.find_release(con, prefix)  # type: ignore[arg-type]
+    if stored.status not in (Status.LOADED, Status.RELEASED):
+        raise CustomsEtlError(
+            f"{stored.doc.name} ({stored.doc.sha256[:12]}) is {stored.status}, not loaded: "
+            "only a loaded release can be withdrawn"
+        )
+    return stored
+
+
+def withdraw(
+    prefix: str, reason: str, reviewer: str | None = None, warehouse: str | None = None
+) -> Review:
+    """Take a loaded release out of the current figures (a file filed under the wrong flow,
+    line or months): its rows are kept aside, its bytes and report stay, and the same bytes
+    may then be offered again under the right name. Audited like a drop."""
+    reason, who = _require_reason(reason), _reviewer(reviewer)
+    with writer(warehouse) as con:
+        doc = _loaded(con, prefix).doc
+
+        def attempt(con: object) -> int:
+            _loaded(con, doc.sha256)
+            return releases.store_withdraw_reviewed(con, doc.sha256, who, reason)  # type: ignore[arg-type]
+
+        moved = retrying(con, attempt, what=f"withdrawing {doc.name}")  # type: ignore[arg-type]
+    checkpoint(warehouse)
+    return Review(doc.sha256, doc.name, Status.WITHDRAWN, 0, (), rows_withdrawn=moved)

@@ -24,9 +24,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.models import SAMPLE_SOURCE
 from customs_etl.core.partners import partner_name
 from customs_etl.core.sql_text import literal
-from customs_etl.reports.news import choose_source, fetch_one
+from customs_etl.reports.commodities import ReportSeries, single_line
+from customs_etl.reports.news import fetch_one
 
 WINDOW_MONTHS = 24
 TOP_PARTNERS = 5
@@ -63,15 +65,23 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _source_for(con: duckdb.DuckDBPyConnection, period: date, code: str, flow: str) -> str:
+def _source_for(
+    con: duckdb.DuckDBPyConnection, period: date, macro_args: str, name: str, flow: str
+) -> str:
     """The same series the report picks for this month (a real release over the sample)."""
-    source = choose_source(con, period, code, flow)
-    if source is None:
+    row = fetch_one(
+        con,
+        f"SELECT source FROM marts.series_months_of({macro_args})"
+        " WHERE reporter = 'CN' AND flow = ? AND period = ? AND coverage <> 'missing'"
+        " ORDER BY source = ?, coverage <> 'complete', source LIMIT 1",
+        [flow, period, SAMPLE_SOURCE],
+    )
+    if row is None:
         raise CustomsEtlError(
-            f"no {flow} figures for {code} in {period:%Y-%m} in the warehouse; "
+            f"no {flow} figures for {name} in {period:%Y-%m} in the warehouse; "
             "run a backfill for that month first"
         )
-    return source
+    return row[0]
 
 
 def _month_index(frame: pd.DataFrame) -> pd.DataFrame:
@@ -82,21 +92,24 @@ def _month_index(frame: pd.DataFrame) -> pd.DataFrame:
 def chart_data(
     con: duckdb.DuckDBPyConnection,
     period: date,
-    commodity_code: str,
+    commodity: str | ReportSeries,
     flow: str = "export",
     *,
     months: int = WINDOW_MONTHS,
     top: int = TOP_PARTNERS,
 ) -> ChartData:
     """Query the marts for the chart ending at ``period``; the window starts no earlier than
-    the first month held for this source, flow and line (clipped, not padded with gaps)."""
-    source = _source_for(con, period, commodity_code, flow)
-    key = [source, flow, commodity_code]
-    line = f"[{literal(commodity_code)}]"  # the *_of macros read only this line
+    the first month held for this source, flow and series (clipped, not padded with gaps)."""
+    series = commodity if isinstance(commodity, ReportSeries) else single_line(commodity)
+    # the series macros read only these lines
+    args = f"{literal(list(series.codes))}, {literal(series.grouped)}"
+    commodity_code = "+".join(series.codes)
+    source = _source_for(con, period, args, commodity_code, flow)
+    key = [source, flow]
     (first_held,) = fetch_one(
         con,
-        f"SELECT min(period) FROM marts.world_monthly_of({line})"
-        " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?",
+        f"SELECT min(period) FROM marts.series_months_of({args})"
+        " WHERE reporter = 'CN' AND source = ? AND flow = ? AND coverage <> 'missing'",
         key,
     ) or (None,)
     start = max(add_months(period, 1 - months), first_held)
@@ -106,9 +119,8 @@ def chart_data(
 
     world = _month_index(
         con.execute(
-            f"SELECT period, tonnes::DOUBLE AS tonnes FROM marts.world_monthly_of({line})"
-            " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?"
-            " AND period BETWEEN ? AND ?",
+            f"SELECT period, tonnes::DOUBLE AS tonnes FROM marts.series_months_of({args})"
+            " WHERE reporter = 'CN' AND source = ? AND flow = ? AND period BETWEEN ? AND ?",
             [*key, start, period],
         ).df()
     )
@@ -117,9 +129,9 @@ def chart_data(
 
     by_partner = _month_index(
         con.execute(
-            "SELECT period, partner, (quantity_kg / 1000)::DOUBLE AS tonnes"
-            f" FROM marts.partner_monthly_of({line})"
-            " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?"
+            "SELECT period, partner, tonnes::DOUBLE AS tonnes"
+            f" FROM marts.series_partners_of({args})"
+            " WHERE reporter = 'CN' AND source = ? AND flow = ? AND coverage = 'complete'"
             " AND period BETWEEN ? AND ?",
             [*key, start, period],
         ).df()
@@ -128,9 +140,8 @@ def chart_data(
 
     ytd = _month_index(
         con.execute(
-            f"SELECT period, ytd_tonnes::DOUBLE AS ytd FROM marts.world_monthly_of({line})"
-            " WHERE reporter = 'CN' AND source = ? AND flow = ? AND commodity_code = ?"
-            " AND period BETWEEN ? AND ?",
+            f"SELECT period, ytd_tonnes::DOUBLE AS ytd FROM marts.series_months_of({args})"
+            " WHERE reporter = 'CN' AND source = ? AND flow = ? AND period BETWEEN ? AND ?",
             [*key, date(period.year - 1, 1, 1), period],
         ).df()
     )
@@ -290,11 +301,11 @@ def draw_chart(data: ChartData, path: str | os.PathLike[str], title: str | None 
 def write_chart(
     con: duckdb.DuckDBPyConnection,
     period: date,
-    commodity_code: str,
+    commodity: str | ReportSeries,
     path: str | os.PathLike[str],
     flow: str = "export",
     label: str | None = None,
 ) -> Path:
     """Query and draw in one call (what ``customs-etl report --chart FILE.png`` does)."""
-    data = chart_data(con, period, commodity_code, flow)
+    data = chart_data(con, period, commodity, flow)
     return draw_chart(data, path, chart_title(data, label))

@@ -1,13 +1,37 @@
-"""Commodity names a report accepts, resolved through the shared catalogue."""
+"""Commodity names a report accepts, resolved through the shared catalogue, and the series a
+report on them shows: one line, or a watchlist entry's lines summed like for like."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 
-from customs_etl.core.catalogue import resolve_commodity
+from customs_etl.core.catalogue import CommoditySpec, resolve_commodity
 from customs_etl.core.sql_text import inline
+
+
+@dataclass(frozen=True)
+class ReportSeries:
+    """What a report adds up: ``codes`` (one line, or an entry's lines ``grouped``), the label
+    for prose, and — for an entry — its name and all of its lines of this kind, so the brief can
+    name the lines it covers when they are not the whole entry."""
+
+    codes: tuple[str, ...]
+    grouped: bool = False
+    label: str | None = None
+    entry: str | None = None
+    entry_lines: tuple[str, ...] = ()
+
+
+def single_line(code: str, label: str | None = None) -> ReportSeries:
+    return ReportSeries((code,), False, label)
+
+
+def _prose(label: str) -> str:
+    """"Rare-earth magnets" → "rare-earth…" in the middle of a sentence; "HS 8505" stays."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def resolve_report_commodity(
@@ -16,37 +40,50 @@ def resolve_report_commodity(
     """(commodity code, label for prose, default flow, focus partners) for a friendly name,
     line or key."""
     spec = resolve_commodity(name)
-    label = spec.label
-    if label and label[1:2].islower():  # "Rare-earth magnets" → "rare-earth…"; "HS 8505" stays
-        label = label[:1].lower() + label[1:]
-    return spec.code, label, spec.flow, spec.focus
+    return spec.code, _prose(spec.label) if spec.label else None, spec.flow, spec.focus
+
+
+def candidates(spec: CommoditySpec) -> list[ReportSeries]:
+    """Where a report on ``spec`` may come from, in order of preference: the entry's own
+    series when it has one (a bulletin row: the whole of it), else its China tariff lines
+    summed, else its HS6 codes (China's reports to UN Comtrade) summed."""
+    label = _prose(spec.label)
+    out = []
+    lines = tuple(dict.fromkeys(
+        ([spec.code] if spec.source == "gacc_query" else []) + list(spec.tariff_lines)
+    ))  # fmt: skip
+    if spec.source != "gacc_query" or len(lines) <= 1:
+        out.append(single_line(spec.code, label))
+    if len(lines) > 1:
+        out.append(ReportSeries(tuple(sorted(lines)), True, label, spec.name, tuple(sorted(lines))))
+    elif lines and lines[0] != spec.code:
+        out.append(single_line(lines[0], f"{label}, tariff line {lines[0]}"))
+    hs6 = tuple(sorted(spec.hs6))
+    if hs6 and hs6 != (spec.code,):
+        broader = f"HS {'+'.join(hs6)} (UN Comtrade; broader than {label})"
+        out.append(ReportSeries(hs6, len(hs6) > 1, broader, spec.name if len(hs6) > 1 else None,
+                                hs6 if len(hs6) > 1 else ()))  # fmt: skip
+    return out
 
 
 def report_series(
     con: duckdb.DuckDBPyConnection, name: str, period: date, flow: str
-) -> tuple[str, str | None]:
-    """(code, label) a report on ``name`` shows for ``period``: the entry's own series when it
-    has China's figures that month, else the first of its China tariff lines, then of its HS6
-    codes (China's reports to UN Comtrade) that has them. A fallback is labelled as what it is,
-    never as the whole entry (an HS6 code covers more than the controlled goods)."""
-    spec = resolve_commodity(name)
-    _, label, _, _ = resolve_report_commodity(name)
-    candidates = list(dict.fromkeys((spec.code, *spec.tariff_lines, *spec.hs6)))
-    if candidates == [spec.code]:  # nothing to choose between
-        return spec.code, label
+) -> ReportSeries:
+    """The series a report on ``name`` shows for ``period``: the first candidate with China's
+    figures that month (``candidates``). A fallback is labelled as what it is, never as the whole
+    entry (an HS6 code covers more than the controlled goods)."""
+    options = candidates(resolve_commodity(name))
+    if len(options) == 1:
+        return options[0]
+    codes = sorted({c for option in options for c in option.codes})
     held = {  # literals, not bound values: binding imports pandas
         code
         for (code,) in con.execute(
             inline(
-                "SELECT DISTINCT commodity_code FROM marts.world_monthly_of(?)"
-                " WHERE reporter = 'CN' AND flow = ? AND period = ?",
-                [candidates, flow, period],
+                "SELECT DISTINCT commodity_code FROM marts.line_months_of(?)"
+                " WHERE reporter = 'CN' AND flow = ? AND period = ? AND coverage IS NOT NULL",
+                [codes, flow, period],
             )
         ).fetchall()
     }
-    code = next((c for c in candidates if c in held), spec.code)
-    if code == spec.code:
-        return code, label
-    if code in spec.hs6:
-        return code, f"HS {code} (UN Comtrade; broader than {label})"
-    return code, f"{label}, tariff line {code}"
+    return next((o for o in options if held & set(o.codes)), options[0])

@@ -24,7 +24,7 @@ import duckdb
 from customs_etl.core.comtrade_areas import area_name
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.partners import partner_name
-from customs_etl.reports.news import pct_text
+from customs_etl.reports.wording import pct_text
 
 REPORTER = "CN"
 CIF_FOB_TYPICAL = "5-10 %"  # the usual margin of freight and insurance (comtrade.md: ~8 %)

@@ -1,14 +1,13 @@
-"""The news-desk report: one month of one commodity, as JSON, text or markdown.
+"""The news-desk report: one month of one series, as JSON, text or markdown.
 
-Numbers come from the marts (``marts.world_monthly``, ``marts.partner_ranked``: China's own
-figures, reporter CN — partners' mirror figures are ``reports.mirror``'s); this module
-only selects and words them, and words only what the data supports: "highest since" only on a
-rise, "lowest since" only on a fall, no percentage from a zero or missing base (``null`` in
-JSON, "n/a" in text), a combined January–February block reported as such, modeled sample data
-labelled on its own line. JSON is strict (no NaN or Infinity) and keeps full precision (tonnes
-from kilograms, percentages as percent, unrounded); text and markdown round for reading. No
-partner is singled out in code: the focus partners come from the commodity's catalogue entry
-or ``--focus``.
+A series is one line or a watchlist entry's lines summed like for like. Every claim comes
+decided from the marts (``marts.series_months_of`` and ``marts.series_partners_of``: China's own
+figures, reporter CN — partners' mirror figures are ``reports.mirror``'s): a claim whose
+coverage preconditions do not hold arrives as NULL with the marts' caveats saying why, and this
+module only selects and words them — each cause once (``reports.caveats``). JSON is strict (no
+NaN or Infinity) and keeps full precision; text and markdown round as the press does
+(``reports.wording``). No partner is singled out in code: the focus partners come from the
+commodity's catalogue entry or ``--focus``.
 """
 
 from __future__ import annotations
@@ -24,8 +23,20 @@ from typing import Any
 import duckdb
 
 from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.models import SAMPLE_SOURCE
 from customs_etl.core.partners import partner_name
 from customs_etl.core.sql_text import inline
+from customs_etl.reports.caveats import caveat_sentences
+from customs_etl.reports.commodities import ReportSeries, single_line
+from customs_etl.reports.wording import (
+    join_names,
+    month_name,
+    parse_month,
+    pct_text,
+    share_text,
+    tonnes_text,
+    with_article,
+)
 
 ORDINALS = (
     "first",
@@ -42,46 +53,28 @@ ORDINALS = (
     "twelfth",
 )
 TOP_PARTNERS_SHOWN = 10
-SAMPLE_SOURCE = "sample"
 RECORD = "record"
 MODELED_LINE = (
     "MODELED SAMPLE: these figures are the bundled demo data (partly modeled, source 'sample'), "
     "not a GACC release."
 )
-# Names that read "the United States", "the Netherlands" in running text.
-_THE_PREFIXES = ("United ", "Republic of ", "Democratic Republic", "Central African Republic")
-_THE_NAMES = frozenset(
-    {
-        "Netherlands",
-        "Philippines",
-        "Bahamas",
-        "Gambia",
-        "Maldives",
-        "Comoros",
-        "Czech Republic",
-        "Dominican Republic",
-        "Marshall Islands",
-        "Solomon Islands",
-        "Cayman Islands",
-        "Faroe Islands",
-        "Falkland Islands",
-        "British Virgin Islands",
-        "Virgin Islands",
-        "Seychelles",
-        "Vatican",
-        "Holy See",
-    }
-)
+
+
+def named_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any]) -> list[dict]:
+    """Rows as dicts by column name, read to the end. Values go in as literals
+    (``core.sql_text``): binding them would import pandas."""
+    cursor = con.execute(inline(sql, list(params)))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple | None:
-    """The first row, read to the end (DuckDB refuses other work on a half-read result).
-    Values go in as literals (``core.sql_text``): binding them would import pandas."""
+    """The first row, read to the end (DuckDB refuses other work on a half-read result)."""
     rows = con.execute(inline(sql, params)).fetchall()
     return rows[0] if rows else None
 
 
-def _num(value: Any) -> float | None:
+def json_number(value: Any) -> float | None:
     """A JSON-safe number: None for missing, NaN or infinite values (never printed)."""
     if value is None:
         return None
@@ -93,7 +86,9 @@ def _month(value: date | None) -> str | None:
     return None if value is None else f"{value:%Y-%m}"
 
 
-def _since(when: date | None, record: bool) -> str | None:
+def _since(when: date | None, block: str | None, record: bool) -> str | None:
+    if block:
+        return block
     if when is not None:
         return _month(when)
     return RECORD if record else None
@@ -107,129 +102,140 @@ def choose_source(
         con,
         "SELECT source FROM marts.world_monthly_of([?])"
         " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
-        " AND period = ? ORDER BY source = ?, source LIMIT 1",
+        " AND period = ? AND coverage <> 'missing' ORDER BY source = ?, source LIMIT 1",
         [commodity, commodity, flow, period, SAMPLE_SOURCE],
     )
     return None if row is None else row[0]
 
 
-def _missing_month(
-    con: duckdb.DuckDBPyConnection, period: date, commodity: str, flow: str
-) -> CustomsEtlError:
-    partial = fetch_one(
-        con,
-        "SELECT count(*) FROM marts.partner_monthly_of([?])"
-        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
-        " AND period = ?",
-        [commodity, commodity, flow, period],
-    )
-    if partial and partial[0]:
-        return CustomsEtlError(
-            f"{period:%Y-%m}: only filtered (partial) exports cover {commodity} {flow}s, so "
-            "there is no world total to report; load a full export of the month"
+def _label_of(series: ReportSeries) -> str:
+    return "+".join(series.codes)
+
+
+def _refuse(
+    con: duckdb.DuckDBPyConnection, period: date, series: ReportSeries, flow: str,
+    world: dict[str, Any] | None,
+) -> CustomsEtlError:  # fmt: skip
+    """Why there is no brief for the month: nothing held, only filtered exports, only a
+    combined block (January), or only a cumulative ending in it."""
+    what = _label_of(series)
+    if world is not None and world["coverage"] == "partial":
+        cells = named_rows(
+            con,
+            "SELECT commodity_code, covered_partners, covered_trade_modes"
+            " FROM marts.line_months_of(?) WHERE reporter = 'CN' AND flow = ? AND period = ?"
+            " AND source = ? AND coverage = 'partial' ORDER BY commodity_code",
+            [list(series.codes), flow, period, world["source"]],
         )
-    combined = fetch_one(
-        con,
-        "SELECT combined FROM marts.world_monthly_of([?])"
-        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
-        " AND period = ? AND combined IS NOT NULL LIMIT 1",
-        [commodity, commodity, flow, date(period.year, 2, 1)],
-    )
-    if period.month == 1 and combined:
+        partners = sorted({p for c in cells for p in (c["covered_partners"] or [])})
+        modes = sorted({m for c in cells for m in (c["covered_trade_modes"] or [])})
+        carried = f"partners {', '.join(partners) or 'none'}" + (
+            f"; trade modes {', '.join(modes)}" if modes else ""
+        )
         return CustomsEtlError(
-            f"{period:%Y-%m} is published only combined with February ({combined[0]}): "
-            f"ask for --period {period.year}-02"
+            f"{period:%Y-%m}: only filtered (partial) exports cover {what} {flow}s ({carried}), "
+            "so there is no world total to report; load a full export of the month"
+        )
+    if world is not None and world["coverage"] == "combined" and world["combined"]:
+        block = world["combined"]
+        last = block.split("..")[1]
+        return CustomsEtlError(
+            f"{period:%Y-%m} is published only combined with the months to {last} ({block}): "
+            f"ask for --period {last}"
         )
     return CustomsEtlError(
-        f"no {flow} figures for {commodity} in {period:%Y-%m} in the warehouse; "
+        f"no {flow} figures for {what} in {period:%Y-%m} in the warehouse; "
         "run a backfill for that month first"
     )
 
 
-def _unit(
-    con: duckdb.DuckDBPyConnection, period: date, commodity: str, flow: str, source: str
-) -> str | None:
-    """The published quantity unit when the line has no kilograms (a non-mass unit)."""
-    row = fetch_one(
-        con,
-        "SELECT quantity_unit FROM core.latest_of([?])"
-        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ?"
-        " AND source = ? AND period_start = ? AND quantity_kg IS NULL"
-        " AND quantity_unit IS NOT NULL LIMIT 1",
-        [commodity, commodity, flow, source, period],
-    )
-    return None if row is None else row[0]
+WORLD_COLUMNS = (
+    "source, commodity_code, coverage, lines, tonnes, value_usd, mom_pct, yoy_pct, ytd_tonnes,"
+    " ytd_coverage, ytd_yoy_pct, highest_since, block_high_since, record_high,"
+    " lowest_since, block_low_since, record_low, consecutive_rises, months_held,"
+    " first_period, combined, non_mass_unit, caveats"
+)
 
 
 def build_report(
     con: duckdb.DuckDBPyConnection,
     period: date,
-    commodity: str,
+    commodity: str | ReportSeries,
     flow: str = "export",
     focus: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The report's JSON contract (see README "Report JSON contract")."""
-    # The series to report and its figures in one read: a real release always wins over
-    # the modeled sample (as ``choose_source`` says).
-    world = fetch_one(
+    series = commodity if isinstance(commodity, ReportSeries) else single_line(commodity)
+    # The series to report and its figures in one read: a real release always wins over the
+    # modeled sample.
+    rows = named_rows(
         con,
-        "SELECT source, tonnes, value_usd, mom_pct, yoy_pct, ytd_tonnes, ytd_yoy_pct,"
-        " highest_since, record_high, lowest_since, record_low, consecutive_rises, months_held,"
-        " first_period, combined FROM marts.world_monthly_of([?])"
-        " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ? AND period = ?"
-        " ORDER BY source = ?, source LIMIT 1",
-        [commodity, commodity, flow, period, SAMPLE_SOURCE],
+        f"SELECT {WORLD_COLUMNS} FROM marts.series_months_of(?, ?)"
+        " WHERE reporter = 'CN' AND flow = ? AND period = ?"
+        " ORDER BY source = ?, coverage <> 'complete', source LIMIT 1",
+        [list(series.codes), series.grouped, flow, period, SAMPLE_SOURCE],
     )
-    if world is None:
-        raise _missing_month(con, period, commodity, flow)
-    (source, tonnes, usd, mom, yoy, ytd, ytd_yoy, high, record_high, low, record_low, rises,
-     held, first, combined) = world  # fmt: skip
-    partners = con.execute(
-        inline(
-            "SELECT partner, partner_label, tonnes, value_usd, mom_pct, yoy_pct, rank, share_pct"
-            " FROM marts.partner_ranked_of([?])"
-            " WHERE reporter = 'CN' AND commodity_code = ? AND flow = ? AND period = ?"
-            " AND source = ? ORDER BY rank, partner",
-            [commodity, commodity, flow, period, source],
-        )
-    ).fetchall()
+    world = rows[0] if rows else None
+    if world is None or world["coverage"] in ("partial", "missing") or (
+        world["coverage"] == "combined" and not str(world["combined"]).endswith(f"{period:%Y-%m}")
+    ):
+        raise _refuse(con, period, series, flow, world)
+    source = world["source"]
+    partners = named_rows(
+        con,
+        "SELECT partner, partner_label, tonnes, value_usd, mom_pct, yoy_pct, rank, share_pct,"
+        " coverage FROM marts.series_partners_of(?, ?)"
+        " WHERE reporter = 'CN' AND flow = ? AND period = ? AND source = ?"
+        " ORDER BY rank NULLS LAST, quantity_kg DESC NULLS LAST, partner",
+        [list(series.codes), series.grouped, flow, period, source],
+    )
+    combined = world["combined"] if world["coverage"] == "combined" else None
     return {
         "period": f"{period:%Y-%m}",
-        "commodity": commodity,
+        "commodity": world["commodity_code"],
         "flow": flow,
         "source": source,
         "modeled": source == SAMPLE_SOURCE,
-        "unit": None
-        if tonnes is not None or combined
-        else _unit(con, period, commodity, flow, source),
+        "unit": world["non_mass_unit"] if world["tonnes"] is None and not combined else None,
         "combined": combined,
         "focus": [code.upper() for code in focus],
+        "entry": series.entry,
+        "entry_lines": list(series.entry_lines),
+        "lines": list(world["lines"] or []),
         "world": {
-            "tonnes": _num(tonnes),
-            "usd": _num(usd),
-            "mom_pct": _num(mom),
-            "yoy_pct": _num(yoy),
-            "ytd_tonnes": _num(ytd),
-            "ytd_yoy_pct": _num(ytd_yoy),
-            "highest_since": _since(high, bool(record_high)),
-            "lowest_since": _since(low, bool(record_low)),
-            "consecutive_rises": int(rises or 0),
-            "months_held": int(held or 0),
-            "first_month": _month(first),
+            "coverage": world["coverage"],
+            "tonnes": json_number(world["tonnes"]),
+            "usd": json_number(world["value_usd"]),
+            "mom_pct": json_number(world["mom_pct"]),
+            "yoy_pct": json_number(world["yoy_pct"]),
+            "ytd_tonnes": json_number(world["ytd_tonnes"]),
+            "ytd_coverage": world["ytd_coverage"],
+            "ytd_yoy_pct": json_number(world["ytd_yoy_pct"]),
+            "highest_since": _since(
+                world["highest_since"], world["block_high_since"], bool(world["record_high"])
+            ),
+            "lowest_since": _since(
+                world["lowest_since"], world["block_low_since"], bool(world["record_low"])
+            ),
+            "consecutive_rises": world["consecutive_rises"],
+            "months_held": world["months_held"],
+            "first_month": _month(world["first_period"]),
         },
         "partners": [
             {
-                "partner": p,
-                "name": _partner_display_name(p, label),
-                "tonnes": _num(t),
-                "usd": _num(v),
-                "mom_pct": _num(m),
-                "yoy_pct": _num(y),
-                "rank": int(r),
-                "share_pct": _num(s),
+                "partner": p["partner"],
+                "name": _partner_display_name(p["partner"], p["partner_label"]),
+                "coverage": p["coverage"],
+                "tonnes": json_number(p["tonnes"]),
+                "usd": json_number(p["value_usd"]),
+                "mom_pct": json_number(p["mom_pct"]),
+                "yoy_pct": json_number(p["yoy_pct"]),
+                "rank": p["rank"],
+                "share_pct": json_number(p["share_pct"]),
             }
-            for p, label, t, v, m, y, r, s in partners
+            for p in partners
         ],
+        "caveats": [dict(c) for c in world["caveats"] or []],
     }
 
 
@@ -244,60 +250,38 @@ def _partner_display_name(key: str, label: str | None) -> str:
 # ---------------------------------------------------------------- wording
 
 
-def tonnes_text(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.0f} t"
-
-
-def pct_text(value: float | None) -> str:
-    """Signed percent with one decimal, '.0' dropped, typographic minus: '+75.5 %', '−15 %'."""
-    if value is None:
-        return "n/a"
-    text = f"{value:+.1f}".removesuffix(".0")
-    return text.replace("-", "−") + " %"
-
-
-def share_text(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f} %"
-
-
-def _parse_month(ym: str) -> date:
-    return date(int(ym[:4]), int(ym[5:7]), 1)
-
-
-def _month_name(ym: str, reference: date) -> str:
-    moment = _parse_month(ym)
-    return f"{moment:%B}" if moment.year == reference.year else f"{moment:%B %Y}"
-
-
-def with_article(name: str) -> str:
-    """'the United States', 'the Netherlands', but 'Germany'."""
-    if name in _THE_NAMES or name.startswith(_THE_PREFIXES):
-        return f"the {name}"
-    return name
-
-
-def _join(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _extremes(world: dict[str, Any], period: date) -> list[str]:
-    """'the highest since January', 'the lowest in the 19 months held (since Jan 2024)'."""
+    """'the highest since January', 'the highest since Jan–Feb 2025', 'the lowest in the 19
+    months held (since Jan 2024)'."""
     out = []
     held = world["months_held"]
     first = world["first_month"]
     for word, key in (("highest", "highest_since"), ("lowest", "lowest_since")):
         since = world[key]
         if since == RECORD:
-            start = f" (since {_parse_month(first):%b %Y})" if first else ""
+            start = f" (since {parse_month(first):%b %Y})" if first else ""
             out.append(f"the {word} in the {held} months held{start}")
         elif since:
-            out.append(f"the {word} since {_month_name(since, period)}")
+            out.append(f"the {word} since {month_name(since, period)}")
     return out
+
+
+def _subject(report: dict[str, Any], label: str | None) -> str:
+    """What the figures are of: the label, and the lines when they are not all of an entry's."""
+    subject = label or report["commodity"]
+    lines, entry_lines = report["lines"], report["entry_lines"]
+    if len(entry_lines) > 1 and lines and sorted(lines) != sorted(entry_lines):
+        kind = "HS6 code" if all(len(code) == 6 for code in lines) else "tariff line"
+        noun = kind if len(lines) == 1 else f"{kind}s"
+        subject += (
+            f" ({noun} {', '.join(lines)} only, of the entry's {len(entry_lines)})"
+        )
+    return subject
 
 
 def _world_sentences(report: dict[str, Any], period: date, label: str | None) -> list[str]:
     world = report["world"]
-    subject = label or report["commodity"]
+    subject = _subject(report, label)
     verb = "exports" if report["flow"] == "export" else "imports"
     if report["combined"]:
         return [
@@ -306,18 +290,19 @@ def _world_sentences(report: dict[str, Any], period: date, label: str | None) ->
             f"{pct_text(world['ytd_yoy_pct'])} y/y."
         ]
     if world["tonnes"] is None:
-        unit = f"counted in {report['unit']}, " if report["unit"] else ""
         usd = f"; US${world['usd']:,.0f}" if world["usd"] is not None else ""
-        return [
-            f"{period:%B %Y}: China's {verb} of {subject}: no tonnage ({unit}no mass figure){usd}."
-        ]
+        if report["unit"]:
+            what = f"no tonnage (counted in {report['unit']}, no mass figure)"
+        else:
+            what = "no total: part of the month was published without a quantity"
+        return [f"{period:%B %Y}: China's {verb} of {subject}: {what}{usd}."]
     lead = (
         f"{period:%B %Y}: China's {verb} of {subject} were {tonnes_text(world['tonnes'])}, "
         f"{pct_text(world['mom_pct'])} m/m and {pct_text(world['yoy_pct'])} y/y"
     )
     extras = _extremes(world, period)
     rises = world["consecutive_rises"]
-    if rises >= 2:  # "the first rise in a row" says nothing the m/m figure does not
+    if rises is not None and rises >= 2:  # "the first rise in a row" says nothing new
         word = ORDINALS[rises - 1] if rises <= len(ORDINALS) else f"{rises}th"
         extras.append(f"the {word} monthly rise in a row")
     sentences = [lead + (" — " + ", ".join(extras) if extras else "") + "."]
@@ -332,27 +317,35 @@ def _world_sentences(report: dict[str, Any], period: date, label: str | None) ->
 
 def _partner_sentences(report: dict[str, Any]) -> list[str]:
     partners = report["partners"]
-    if not partners or partners[0]["tonnes"] is None:
+    if not partners:
         return []
     export = report["flow"] == "export"
     role = "buyer" if export else "supplier"
-    leaders = [p for p in partners if p["rank"] == partners[0]["rank"]]
-    if len(leaders) > 1:
-        names = _join([with_article(p["name"]) for p in leaders])
-        first = names[:1].upper() + names[1:]
-        out = [
-            f"{first} were the largest {role}s at {tonnes_text(leaders[0]['tonnes'])} each "
-            f"({share_text(leaders[0]['share_pct'])} of the total each)."
-        ]
-    else:
-        top = leaders[0]
-        name = with_article(top["name"])
-        out = [
-            f"{name[:1].upper() + name[1:]} was the largest {role} at "
-            f"{tonnes_text(top['tonnes'])} ({pct_text(top['mom_pct'])} m/m, "
-            f"{pct_text(top['yoy_pct'])} y/y, {share_text(top['share_pct'])} of the total)."
-        ]
-    named = {p["partner"] for p in leaders}
+    out = []
+    named: set[str] = set()
+    if partners[0]["rank"] is not None and partners[0]["tonnes"] is not None:
+        leaders = [p for p in partners if p["rank"] == partners[0]["rank"]]
+        named = {p["partner"] for p in leaders}
+        if len(leaders) > 1:
+            names = join_names([with_article(p["name"]) for p in leaders])
+            first = names[:1].upper() + names[1:]
+            out.append(
+                f"{first} were the largest {role}s at {tonnes_text(leaders[0]['tonnes'])} each "
+                f"({share_text(leaders[0]['share_pct'])} of the total each)."
+            )
+        else:
+            top = leaders[0]
+            name = with_article(top["name"])
+            share = (
+                f", {share_text(top['share_pct'])} of the total"
+                if top["share_pct"] is not None
+                else ""
+            )
+            out.append(
+                f"{name[:1].upper() + name[1:]} was the largest {role} at "
+                f"{tonnes_text(top['tonnes'])} ({pct_text(top['mom_pct'])} m/m, "
+                f"{pct_text(top['yoy_pct'])} y/y{share})."
+            )
     by_code = {p["partner"]: p for p in partners}
     preposition = "To" if export else "From"
     for code in report["focus"]:
@@ -365,19 +358,55 @@ def _partner_sentences(report: dict[str, Any]) -> list[str]:
                 f"{preposition} {with_article(partner_name(code))}: no {report['flow']}s recorded."
             )
             continue
-        tied = [p["name"] for p in partners if p["rank"] == found["rank"] and p is not found]
-        rank = f"rank {found['rank']}" + (f", shared with {_join(tied)}" if tied else "")
+        rank = ""
+        if found["rank"] is not None:
+            tied = [p["name"] for p in partners if p["rank"] == found["rank"] and p is not found]
+            rank = f" (rank {found['rank']}" + (f", shared with {join_names(tied)}" if tied else "")
+            rank += ")"
         out.append(
             f"{preposition} {with_article(found['name'])}: {tonnes_text(found['tonnes'])}, "
-            f"{pct_text(found['mom_pct'])} m/m, {pct_text(found['yoy_pct'])} y/y ({rank})."
+            f"{pct_text(found['mom_pct'])} m/m, {pct_text(found['yoy_pct'])} y/y{rank}."
         )
     return out
 
 
+def _made(report: dict[str, Any]) -> Any:
+    """Which claims were made all the same (their caveats say what they rest on)."""
+    world = report["world"]
+    values = {
+        "tonnes": world["tonnes"],
+        "mom_pct": world["mom_pct"],
+        "yoy_pct": world["yoy_pct"],
+        "ytd_tonnes": world["ytd_tonnes"],
+        "ytd_yoy_pct": world["ytd_yoy_pct"],
+    }
+    return lambda claim: values.get(claim) is not None
+
+
+def caveat_lines(report: dict[str, Any]) -> list[str]:
+    """The caveats in words, once each."""
+    return caveat_sentences(
+        report["caveats"],
+        parse_month(report["period"]),
+        unit=report["unit"],
+        show_lines=len(report["entry_lines"]) > 1,
+        known=_made(report),
+    )
+
+
 def _lines_before_table(report: dict[str, Any], label: str | None) -> list[str]:
-    period = _parse_month(report["period"])
+    period = parse_month(report["period"])
     lines = [MODELED_LINE] if report["modeled"] else []
-    return [*lines, *_world_sentences(report, period, label), *_partner_sentences(report)]
+    return [
+        *lines,
+        *_world_sentences(report, period, label),
+        *_partner_sentences(report),
+        *caveat_lines(report),
+    ]
+
+
+def _rank_text(rank: int | None) -> str:
+    return "–" if rank is None else str(rank)
 
 
 def render_text(report: dict[str, Any], label: str | None = None) -> str:
@@ -387,7 +416,7 @@ def render_text(report: dict[str, Any], label: str | None = None) -> str:
     )
     for p in report["partners"][:TOP_PARTNERS_SHOWN]:
         lines.append(
-            f"{p['rank']:>4}  {p['name'][:22]:<22} {tonnes_text(p['tonnes']):>10} "
+            f"{_rank_text(p['rank']):>4}  {p['name'][:22]:<22} {tonnes_text(p['tonnes']):>10} "
             f"{pct_text(p['mom_pct']):>10} {pct_text(p['yoy_pct']):>10} "
             f"{share_text(p['share_pct']):>7}"
         )
@@ -406,12 +435,15 @@ def render_markdown(
     chart_path: str | os.PathLike[str] | None = None,
 ) -> str:
     """The brief as markdown; with ``chart_path`` the chart is embedded after the prose."""
-    period = _parse_month(report["period"])
+    period = parse_month(report["period"])
     title = label or report["commodity"]
     lines = [f"## {title} ({report['commodity']}), {report['flow']}s, {period:%B %Y}", ""]
     if report["modeled"]:
         lines += [f"> **{MODELED_LINE}**", ""]
     lines += [*_world_sentences(report, period, label), "", *_partner_sentences(report), ""]
+    notes = caveat_lines(report)
+    if notes:
+        lines += [*(f"* {note}" for note in notes), ""]
     if chart_path is not None:
         alt = f"{title}: last 24 months, top partners, year to date ({period:%B %Y})"
         lines += [f"![{alt}]({_image_target(chart_path)})", ""]
@@ -421,7 +453,7 @@ def render_markdown(
     ]
     for p in report["partners"][:TOP_PARTNERS_SHOWN]:
         lines.append(
-            f"| {p['rank']} | {p['name']} | {tonnes_text(p['tonnes'])} | "
+            f"| {_rank_text(p['rank'])} | {p['name']} | {tonnes_text(p['tonnes'])} | "
             f"{pct_text(p['mom_pct'])} | {pct_text(p['yoy_pct'])} | "
             f"{share_text(p['share_pct'])} |"
         )

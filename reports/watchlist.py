@@ -17,15 +17,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import duckdb
 
 from customs_etl.core.catalogue import WATCHLIST, CommoditySpec
-from customs_etl.core.months import add_months
 from customs_etl.reports.mirror import build_mirror, display_name, fine_tonnes
-from customs_etl.reports.news import pct_text
+from customs_etl.reports.news import json_number, named_rows
+from customs_etl.reports.wording import pct_text
 
 REPORTER = "CN"
 FLOW = "export"
@@ -37,16 +36,20 @@ class Series:
     source: str
     codes: tuple[str, ...]
 
+    @property
+    def grouped(self) -> bool:
+        return len(self.codes) > 1
+
 
 def headline_candidates(spec: CommoditySpec) -> list[Series]:
     """Where the entry's headline may come from, in order of preference."""
     lines = tuple(dict.fromkeys(([spec.code] if spec.source == "gacc_query" else [])
                                 + list(spec.tariff_lines)))  # fmt: skip
-    out = [Series("gacc_query", lines)] if lines else []
+    out = [Series("gacc_query", tuple(sorted(lines)))] if lines else []
     if spec.source == "gacc_bulletin":
         out.append(Series("gacc_bulletin", (spec.code,)))
     if spec.hs6:
-        out.append(Series("comtrade", spec.hs6))
+        out.append(Series("comtrade", tuple(sorted(spec.hs6))))
     return out
 
 
@@ -54,73 +57,53 @@ def partner_candidates(spec: CommoditySpec) -> list[Series]:
     return [s for s in headline_candidates(spec) if s.source != "gacc_bulletin"]
 
 
-def _pct(now: Decimal | None, before: Decimal | None) -> float | None:
-    if now is None or before is None or before == 0:
-        return None
-    return float((now / before - 1) * 100)
-
-
-def _sum(values: Sequence[Decimal | None]) -> Decimal | None:
-    return None if not values or any(v is None for v in values) else sum(values, Decimal(0))
-
-
-def _series_kg(
-    con: duckdb.DuckDBPyConnection, series: Series, month: date
-) -> tuple[list[str], Decimal | None, Decimal | None]:
-    """(codes with a figure, their kilograms summed, their YTD summed) for one month; the sums
-    are None when any code's figure is unknown."""
-    rows = con.execute(
-        "SELECT commodity_code, quantity_kg, ytd_kg FROM marts.world_monthly_of(?)"
-        " WHERE reporter = ? AND flow = ? AND source = ? AND period = ? AND commodity_code IN ?"
-        " ORDER BY commodity_code",
-        [list(series.codes), REPORTER, FLOW, series.source, month, list(series.codes)],
-    ).fetchall()
-    return [r[0] for r in rows], _sum([r[1] for r in rows]), _sum([r[2] for r in rows])
+def _series_row(con: duckdb.DuckDBPyConnection, series: Series, month: date) -> dict | None:
+    """The series' month as the marts decide it (like for like across its codes)."""
+    rows = named_rows(
+        con,
+        "SELECT tonnes, mom_pct, yoy_pct, ytd_yoy_pct, lines, caveats"
+        " FROM marts.series_months_of(?, ?) WHERE reporter = ? AND flow = ? AND source = ?"
+        " AND period = ? AND coverage = 'complete'",
+        [list(series.codes), series.grouped, REPORTER, FLOW, series.source, month],
+    )
+    return rows[0] if rows else None
 
 
 def _headline(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> dict | None:
     for series in headline_candidates(spec):
-        codes, kg, ytd = _series_kg(con, series, period)
-        if not codes:
+        row = _series_row(con, series, period)
+        if row is None:
             continue
-        _, previous, _ = _series_kg(con, series, add_months(period, -1))
-        _, last_year, last_ytd = _series_kg(con, series, add_months(period, -12))
         return {
-            "tonnes": None if kg is None else float(kg / 1000),
-            "mom_pct": _pct(kg, previous),
-            "yoy_pct": _pct(kg, last_year),
-            "ytd_yoy_pct": _pct(ytd, last_ytd),
+            "tonnes": json_number(row["tonnes"]),
+            "mom_pct": json_number(row["mom_pct"]),
+            "yoy_pct": json_number(row["yoy_pct"]),
+            "ytd_yoy_pct": json_number(row["ytd_yoy_pct"]),
             "source": series.source,
-            "codes": codes,
+            "codes": list(row["lines"]),
+            "caveats": [dict(c) for c in row["caveats"] or []],
         }
     return None
 
 
 def _top_partner(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> dict | None:
     for series in partner_candidates(spec):
-        rows = con.execute(
-            "SELECT partner, max(partner_label), sum(quantity_kg), count(*) = count(quantity_kg)"
-            " FROM marts.partner_monthly_of(?) WHERE reporter = ? AND flow = ? AND source = ?"
-            " AND period = ? AND commodity_code IN ? AND partner NOT LIKE 'CT-%'"
-            " AND partner NOT LIKE 'GACC-%' GROUP BY partner",
-            [list(series.codes), REPORTER, FLOW, series.source, period, list(series.codes)],
-        ).fetchall()
-        known = [(p, label, kg) for p, label, kg, whole in rows if whole and kg is not None]
-        if not known:
+        rows = named_rows(
+            con,
+            "SELECT partner, partner_label, tonnes, share_pct FROM marts.series_partners_of(?, ?)"
+            " WHERE reporter = ? AND flow = ? AND source = ? AND period = ?"
+            " AND coverage = 'complete' AND tonnes IS NOT NULL AND partner NOT LIKE 'CT-%'"
+            " AND partner NOT LIKE 'GACC-%' ORDER BY tonnes DESC, partner DESC LIMIT 1",
+            [list(series.codes), series.grouped, REPORTER, FLOW, series.source, period],
+        )
+        if not rows:
             continue
-        world = con.execute(
-            "SELECT sum(quantity_kg), count(*) = count(quantity_kg)"
-            " FROM marts.world_monthly_of(?) WHERE reporter = ? AND flow = ? AND source = ?"
-            " AND period = ? AND commodity_code IN ?",
-            [list(series.codes), REPORTER, FLOW, series.source, period, list(series.codes)],
-        ).fetchone()
-        partner, label, kg = max(known, key=lambda r: (r[2], r[0]))
-        total = world[0] if world and world[1] else None
+        top = rows[0]
         return {
-            "partner": partner,
-            "name": display_name(partner, label),
-            "tonnes": float(kg / 1000),
-            "share_pct": None if not total else float(kg / total * 100),
+            "partner": top["partner"],
+            "name": display_name(top["partner"], top["partner_label"]),
+            "tonnes": json_number(top["tonnes"]),
+            "share_pct": json_number(top["share_pct"]),
             "source": series.source,
             "codes": list(series.codes),
         }
@@ -163,7 +146,7 @@ def build_watchlist(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, A
     for spec in WATCHLIST:
         headline = _headline(con, period, spec) or {
             "tonnes": None, "mom_pct": None, "yoy_pct": None, "ytd_yoy_pct": None,
-            "source": None, "codes": [],
+            "source": None, "codes": [], "caveats": [],
         }  # fmt: skip
         entries.append(
             {

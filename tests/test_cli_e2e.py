@@ -63,12 +63,14 @@ def test_july_2025_report_numbers(sample_warehouse: Path) -> None:
     assert abs(sum(p["share_pct"] for p in data["partners"]) - 100) < 1e-6
     assert set(data) == {
         "period", "commodity", "flow", "source", "modeled", "unit", "combined", "focus", "world",
-        "partners",
+        "partners", "entry", "entry_lines", "lines", "caveats",
     }
     assert (data["source"], data["modeled"], data["focus"]) == ("sample", True, ["US"])
     assert world["lowest_since"] is None and world["months_held"] == 19
+    assert (world["coverage"], world["ytd_coverage"]) == ("complete", "cumulative")
+    assert data["caveats"] == [] and data["lines"] == ["85051110"]  # the sample is whole
     assert set(us) == {
-        "partner", "name", "tonnes", "usd", "mom_pct", "yoy_pct", "rank", "share_pct"
+        "partner", "name", "tonnes", "usd", "mom_pct", "yoy_pct", "rank", "share_pct", "coverage"
     }
 
 

@@ -121,3 +121,42 @@ def test_mutated_exports_are_read_alike_or_handed_back(
     docs = [export_document(f"{i}-{name}", data, url=None) for i, data in enumerate(datas)]
     unique = list({doc.sha256: doc for doc in docs}.values())  # as a batch reads them
     _assert_agree(unique)
+
+
+WHITESPACE = st.sampled_from(["", " ", "\t", "\u00a0", "\u3000", "\ufeff", "\u2009", "\u200b"])
+
+
+@FUZZ
+@given(st.lists(st.tuples(WHITESPACE, WHITESPACE, WHITESPACE), min_size=8, max_size=8))
+def test_codes_with_any_whitespace_are_cleaned_alike_on_both_paths(
+    pads: list[tuple[str, str, str]],
+) -> None:
+    """Tabs, no-break and full-width spaces around (and inside) codes: both paths drop them
+    all (``core.text``), byte for byte, and the fast path keeps the file."""
+
+    def dirty(text: str, pad: tuple[str, str, str]) -> str:
+        before, inside, after = pad
+        return before + text[:1] + inside + text[1:] + after
+
+    clean = [
+        magnet_row("202507", "304", "德国", "10", 900_000, 45_000_000),
+        magnet_row("202507", "304", "德国", "15", 216_000, 10_800_000, "进料加工贸易"),
+        magnet_row("202507", "502", "美国", "10", 619_000, 30_950_000),
+        magnet_row("202507", "116", "日本", "10", 232_000, 11_600_000),
+    ]
+    rows = []
+    for i, row in enumerate(clean):
+        fields = list(row)
+        fields[1] = dirty(fields[1], pads[2 * i])  # tariff line
+        fields[3] = dirty(fields[3], pads[2 * i + 1])  # partner code
+        fields[4] = pads[2 * i][0] + fields[4] + pads[2 * i][2]  # partner name, ends only
+        fields[5] = dirty(fields[5], pads[2 * i + 1][::-1])  # trade mode
+        rows.append(tuple(fields))
+    data = render_export(ZH_MONTHLY_HEADER, rows, encoding="utf-8")
+    doc = export_document("export-85051110-202507.csv", data, url=None)
+    assert _assert_agree([doc]) == {doc.sha256}
+    table, _ = _fast([doc])
+    assert set(table.column("trade_mode").to_pylist()) == {"10", "15"}
+    assert set(table.column("commodity_code").to_pylist()) == {"85051110"}
+    assert set(table.column("source_partner_code").to_pylist()) == {"304", "502", "116"}
+    assert set(table.column("partner_label").to_pylist()) == {"德国", "美国", "日本"}

@@ -310,7 +310,9 @@ def test_report_works_for_a_watchlist_entry_with_data(pulled: Pulled) -> None:
     assert [p["partner"] for p in data["partners"]] == ["JP", "US", "DE"]
     text = run_cli("report", "--period", "2025-03", "--commodity", "gallium",
                    "--warehouse", str(pulled.warehouse))  # fmt: skip
-    assert "HS 811292 (UN Comtrade; broader than gallium" in text.stdout
+    # the entry's HS6 codes summed like for like; only 811292 has figures this month
+    assert "HS 282590+285000+285390+811292+811299 (UN Comtrade; broader than gallium" in text.stdout
+    assert "(HS6 code 811292 only, of the entry's 5)" in text.stdout
 
 
 # ------------------------------------------------------------------ a keyed run that fails

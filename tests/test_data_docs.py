@@ -126,7 +126,7 @@ def test_stored_results_mark_the_failing_frame_failed(built: tuple[Path, Path]) 
     assert all(r["result"]["unexpected_count"] == 1 for r in broken)
     assert failing["meta"]["document"] == FAILING and failing["meta"]["run_name"] == RUN
     release = stored[(QUERY_RELEASE_SUITE, RUN, RELEASE)]
-    assert release["statistics"]["evaluated_expectations"] == 22
+    assert release["statistics"]["evaluated_expectations"] == 23
 
 
 def test_index_names_documents_runs_and_outcomes(built: tuple[Path, Path]) -> None:

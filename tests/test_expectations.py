@@ -31,7 +31,7 @@ from tests.support.pipeline import validation_frame_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = date(2026, 11, 26)
-EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 22, YTD_HISTORY_SUITE: 5, BULLETIN_RELEASE_SUITE: 14,
+EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 23, YTD_HISTORY_SUITE: 5, BULLETIN_RELEASE_SUITE: 14,
                    COMTRADE_RELEASE_SUITE: 21}
 
 
@@ -90,6 +90,7 @@ MUTATIONS = [
     ("expect_column_values_to_be_in_set", "trade_mode", _set("trade_mode", "77")),
     ("expect_column_values_to_be_in_set", "zero_quantity_with_value",
      _set("zero_quantity_with_value", True)),
+    ("expect_column_values_to_be_in_set", "quantity_published", _set("quantity_published", False)),
 ]
 
 

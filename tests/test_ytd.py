@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from customs_etl.core.schema import OBSERVATION_COLUMNS
-from customs_etl.transforms.ytd import explain_breaks
+from customs_etl.transforms.ytd import explain_breaks, unchanged_breaks
 from tests.support.ytd_reference import reconcile_ytd, revisions, supersede
 
 
@@ -152,15 +152,28 @@ def test_break_in_the_releases_own_ytd_is_never_explained() -> None:
     assert not broken.empty and not broken["explained_by_revision"].any()
 
 
-def test_break_that_existed_before_the_release_is_not_explained_by_it() -> None:
+def test_a_break_that_existed_before_is_the_batchs_only_as_far_as_it_moves_it() -> None:
+    """A cumulative already broken before the batch (an earlier revision left it stale) is not
+    the batch's doing: a batch that leaves it where it was, or moves it by no more than it
+    restates, is not held back by it; one that moves it further is."""
     history = pd.DataFrame(_page(1, 1_000_000, 1_000_000, "v1") + _page(2, 500_000, 9_000_000,
                                                                         "v1"))
-    batch = pd.DataFrame(_page(1, 1_000_400, 1_000_400, "v2"))
-    after = reconcile_ytd(supersede(history, batch))
-    marked = explain_breaks(
-        after, reconcile_ytd(history), own_ytd(batch), revisions(history, batch)
-    )
-    assert not marked.loc[marked["excess_kg"] > 0, "explained_by_revision"].any()
+    before = reconcile_ytd(history)
+    assert (before["excess_kg"] > 0).any()
+    restating = pd.DataFrame(_page(1, 1_000_400, 1_000_400, "v2"))
+    after = reconcile_ytd(supersede(history, restating))
+    marked = explain_breaks(after, before, own_ytd(restating), revisions(history, restating))
+    moved = marked[(marked["excess_kg"] > 0) & (marked["through_month"] == 2)]
+    assert not moved.empty and moved["explained_by_revision"].all()
+    assert unchanged_breaks(after, before).sum() == 0  # it moved (by the 400 kg it restated)
+    # the same break, untouched by a batch that restates nothing of it
+    assert unchanged_breaks(before, before).sum() == (before["excess_kg"] > 0).sum()
+    # a batch moving it 2,000 t while restating 400 kg is held back
+    pushed = after.copy()
+    pushed.loc[pushed["through_month"] == 2, "months_kg"] -= 2_000_000
+    pushed.loc[pushed["through_month"] == 2, "excess_kg"] += 2_000_000
+    marked = explain_breaks(pushed, before, own_ytd(restating), revisions(history, restating))
+    assert not marked.loc[marked["through_month"] == 2, "explained_by_revision"].any()
 
 
 def test_a_partner_the_new_vintage_drops_is_a_revision_to_zero() -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 from customs_etl.core.errors import ParseError
 from customs_etl.core.partners import normalise_gacc_code, partner_for_gacc_code
 from customs_etl.core.schema import basis_for, check_exact, conform
+from customs_etl.core.text import clean_label
 from customs_etl.core.units import Unit, unit_for
 from customs_etl.transforms.query_export import MISSING_MARKS, QueryExport
 
@@ -129,7 +130,9 @@ def query_observations(
         out["source_partner_code"] = codes
         out["partner"] = _partner_keys(codes)
         names = rows.get("partner_name")
-        out["partner_label"] = names.str.strip().astype(object) if names is not None else None
+        out["partner_label"] = (
+            names.map(clean_label, na_action="ignore").astype(object) if names is not None else None
+        )
     else:
         out["source_partner_code"] = None
         out["partner"] = "WLD"

@@ -36,6 +36,7 @@ from customs_etl.core.schema import (
     OBSERVATION_SCHEMA,
     basis_for,
 )
+from customs_etl.core.text import sql_clean_code, sql_clean_label
 from customs_etl.core.units import unit_for
 from customs_etl.transforms.normalise import UNKNOWN_PARTNER_PREFIX
 from customs_etl.transforms.query_export import (
@@ -195,7 +196,7 @@ def _partner_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
             "SELECT DISTINCT partner_code FROM raw_rows WHERE partner_code IS NOT NULL"
         ).fetchall()
     ]
-    codes = [normalise_gacc_code(t.strip()) for t in texts]
+    codes = [normalise_gacc_code(t) for t in texts]
     keys = []
     for code in codes:
         found = partner_for_gacc_code(code)
@@ -307,12 +308,12 @@ SELECT
     w.source,
     'CN' AS reporter,
     w.flow,
-    coalesce(trim(w.commodity_code), w.commodity_hint) AS commodity_code,
+    coalesce({sql_clean_code('w.commodity_code')}, w.commodity_hint) AS commodity_code,
     w.commodity_name AS commodity_label,
     CASE WHEN w.has_partner THEN p.partner ELSE 'WLD' END AS partner,
     CASE WHEN w.has_partner THEN p.code END AS source_partner_code,
-    trim(w.trade_mode_code) AS trade_mode,
-    trim(w.region_code) AS region_code,
+    {sql_clean_code('w.trade_mode_code')} AS trade_mode,
+    {sql_clean_code('w.region_code')} AS region_code,
     w.grain,
     coalesce(w.month_of_row, w.range_start) AS period_start,
     coalesce(w.month_of_row, w.range_end) AS period_end,
@@ -328,7 +329,7 @@ SELECT
          WHEN w.kg1 IS NULL AND w.kg2 IS NOT NULL THEN 'kg_from_second_quantity'
          ELSE '' END AS flags,
     w.source_row,
-    CASE WHEN w.has_partner THEN trim(w.partner_name) END AS partner_label
+    CASE WHEN w.has_partner THEN {sql_clean_label('w.partner_name')} END AS partner_label
 FROM weighed AS w
 LEFT JOIN partners AS p ON p.code_text = w.partner_code
 ORDER BY w.doc, w.source_row

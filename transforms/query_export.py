@@ -18,6 +18,7 @@ from datetime import date
 import pandas as pd
 
 from customs_etl.core.errors import ParseError
+from customs_etl.core.text import clean_code
 
 PLATFORM_ROW_LIMIT = 10_000
 
@@ -255,7 +256,7 @@ def parse_query_export(
         )
     for code_col in ("commodity_code", "partner_code", "trade_mode_code", "region_code"):
         if code_col in frame:
-            frame[code_col] = frame[code_col].str.strip()
+            frame[code_col] = frame[code_col].map(clean_code, na_action="ignore")
     frame = frame.reset_index()
     return QueryExport(
         name=name,

@@ -19,8 +19,6 @@ import pandas as pd
 from customs_etl.core.schema import RECONCILIATION_COLUMNS as _RECONCILIATION
 
 RECONCILIATION_COLUMNS = list(_RECONCILIATION)
-TOLERANCE_KG = 1_000.0
-TOLERANCE_SHARE = 0.001
 REVISION_COLUMNS = [
     "source",
     "flow",
@@ -35,8 +33,6 @@ REVISION_COLUMNS = [
     "delta_pct",
     "large",
 ]
-REVISION_FLAG_KG = 1_000.0
-REVISION_FLAG_SHARE = 0.05  # a restatement of 5 % (and ≥ 1 t) is worth a person's look
 _SLICE = ["source", "flow", "commodity_code", "period_start", "period_end", "basis"]
 COMPLETE = "slice_complete"  # the slice has a full release: its world total is known
 
@@ -66,6 +62,38 @@ def _input_slices(check: str, used: str, s: str, f: str, c: str, year: int, thro
     return [month(m) for m in range(1, through + 1)]
 
 
+IDENT = ["check", "source", "flow", "commodity_code", "partner", "year", "through_month"]
+
+
+def _gaps(frame: pd.DataFrame) -> dict[tuple, float]:
+    """Check → its signed gap, YTD minus the months it adds up (kg)."""
+    gaps = frame["ytd_kg"].fillna(0).astype(float) - frame["months_kg"].astype(float)
+    return {
+        tuple(key): float(gap)
+        for key, gap in zip(frame[IDENT].itertuples(index=False), gaps, strict=True)
+    }
+
+
+def unchanged_breaks(after: pd.DataFrame, before: pd.DataFrame) -> pd.Series:
+    """Breaks that were there before the batch, at the same size: a published cumulative
+    that an earlier revision left stale. They are not the batch's, and not news."""
+    if after.empty:
+        return pd.Series([], dtype=bool)
+    earlier = _gaps(before[before["excess_kg"] > 0]) if not before.empty else {}
+    now = _gaps(after)
+    return pd.Series(
+        [
+            excess > 0 and key in earlier and abs(now[key] - earlier[key]) <= 1e-6
+            for key, excess in zip(
+                (tuple(k) for k in after[IDENT].itertuples(index=False)),
+                after["excess_kg"],
+                strict=True,
+            )
+        ],
+        index=after.index,
+    )
+
+
 def explain_breaks(
     after: pd.DataFrame,
     before: pd.DataFrame,
@@ -75,22 +103,26 @@ def explain_breaks(
     """Mark breaks that the batch's restatements of earlier figures account for as explained.
 
     ``own_ytd`` holds (source, flow, line, year, through month) of the YTD figures the batch
-    publishes. A break is explained only when all of these hold: (1) the YTD figure it tests
-    is not one the batch publishes; (2) the same check ran and held before the batch (a check
-    that could not run before — a month that was missing — is never explained); (3) its
-    excess is at most what the batch restated on the figures the check adds up: the net change
-    of the same partner (all partners for the world) in those slices. A restatement explains
-    at most its own size on its own slice: +2 kg on July cannot excuse an August 2,000 t off
-    its YTD.
+    publishes. A break in one of those is never explained. Otherwise a break is explained only
+    when what the batch restated on the figures the check adds up (the net change of the same
+    partner, all partners for the world, in those slices) accounts for it:
+    * a check that ran and held before the batch: its whole excess;
+    * a check that was already broken before (a cumulative an earlier revision left stale, now
+      flagged by the marts): the change of its gap — an untouched stale cumulative is not the
+      batch's doing, a batch that moves it further than it restated is;
+    * a check that could not run before (a month was missing) is never explained.
+    A restatement explains at most its own size on its own slice: +2 kg on July cannot excuse
+    an August 2,000 t off its YTD.
     """
     after = after.copy()
-    if after.empty or restated.empty:
+    if after.empty:
         return after
-    ident = ["check", "source", "flow", "commodity_code", "partner", "year", "through_month"]
     held_before = {
-        tuple(r) for r in before.loc[before["excess_kg"] <= 0, ident].itertuples(index=False)
+        tuple(r) for r in before.loc[before["excess_kg"] <= 0, IDENT].itertuples(index=False)
     }
-    by_slice = _restated_by_slice(restated)
+    broken_before = _gaps(before[before["excess_kg"] > 0]) if not before.empty else {}
+    now = _gaps(after)
+    by_slice = _restated_by_slice(restated) if not restated.empty else {}
 
     def capacity(row: tuple) -> float:
         check, s, f, c, p, year, through, used = row
@@ -102,16 +134,18 @@ def explain_breaks(
         return total
 
     explained = []
-    for row in after[[*ident, "months_used", "excess_kg"]].itertuples(index=False):
+    for row in after[[*IDENT, "months_used", "excess_kg"]].itertuples(index=False):
         *key, used, excess = row
+        key = tuple(key)
         _, s, f, c, _, year, through = key
-        explained.append(
-            bool(
-                excess > 0
-                and (s, f, c, year, through) not in own_ytd
-                and tuple(key) in held_before
-                and excess <= capacity((*key, used)) + 1e-6
-            )
-        )
+        if excess <= 0 or (s, f, c, year, through) in own_ytd:
+            explained.append(False)
+        elif key in held_before:
+            explained.append(bool(excess <= capacity((*key, used)) + 1e-6))
+        elif key in broken_before:
+            moved = abs(now[key] - broken_before[key])
+            explained.append(bool(moved <= capacity((*key, used)) + 1e-6))
+        else:
+            explained.append(False)
     after["explained_by_revision"] = explained
     return after

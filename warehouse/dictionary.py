@@ -103,11 +103,23 @@ def _footer(rows: list[DictionaryRow]) -> list[str]:
     ]
 
 
+_TYPE_WIDTH = 16  # a nested type (the caveats' list of structs) is cut to its outer shape
+
+
+def _short_type(name: str | None) -> str:
+    """A type name for the text dictionary: nested types by their outer shape."""
+    text = name or ""
+    if len(text) <= _TYPE_WIDTH:
+        return text
+    outer = text.split("(", 1)[0]
+    return f"{outer}(…){'[]' if text.endswith('[]') else ''}"
+
+
 def _render_text(rows: list[DictionaryRow]) -> str:
     lines: list[str] = []
     names = [r.column for r in rows if r.column]
     name_width = max((len(n) for n in names), default=0)
-    type_width = max((len(r.type or "") for r in rows), default=0)
+    type_width = max((len(_short_type(r.type)) for r in rows), default=0)
     indent = " " * (4 + name_width + 2 + type_width + 2)
     for row in rows:
         if row.column is None:
@@ -122,7 +134,7 @@ def _render_text(rows: list[DictionaryRow]) -> str:
                 break_on_hyphens=False,
             )
             continue
-        head = f"    {row.column:<{name_width}}  {row.type or '':<{type_width}}  "
+        head = f"    {row.column:<{name_width}}  {_short_type(row.type):<{type_width}}  "
         lines += textwrap.wrap(
             row.comment or "-",
             _WIDTH,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 
 import duckdb
 import pandas as pd
@@ -26,16 +27,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from customs_etl.core.models import CURRENT_STATUSES
+from customs_etl.core.months import add_months
 from customs_etl.core.schema import RECONCILIATION_COLUMNS
 
 # The reporter is part of a slice: one partner's report (UN Comtrade mirror figures) never
 # replaces another's. Every GACC figure has reporter CN, so for them nothing changes.
 SLICE = "source, reporter, flow, commodity_code, period_start, period_end, basis"
 CELL = "partner, source_partner_code, trade_mode, region_code"
-TOLERANCE_KG = 1_000.0
-TOLERANCE_SHARE = 0.001
-REVISION_FLAG_KG = 1_000.0
-REVISION_FLAG_SHARE = 0.05  # a restatement of 5 % (and ≥ 1 t) is worth a person's look
 
 
 def _names(columns: str) -> list[str]:
@@ -111,6 +109,38 @@ class CoverageFinding:
         return head + " and ".join(parts)
 
 
+@dataclass(frozen=True)
+class FullExportShare:
+    """A full document of a new month (or cumulative) beside the latest complete figure before
+    it: how much of that figure its partners and trade modes held."""
+
+    release_id: str
+    commodity_code: str
+    basis: str
+    period: date
+    previous: date
+    previous_kg: float
+    partners_kg: float
+    modes_kg: float | None
+    missing_partners: tuple[str, ...]
+    missing_modes: tuple[str, ...]
+
+    @property
+    def partner_share(self) -> float:
+        return self.partners_kg / self.previous_kg if self.previous_kg else 1.0
+
+    @property
+    def mode_share(self) -> float:
+        if self.modes_kg is None or not self.previous_kg:
+            return 1.0
+        return self.modes_kg / self.previous_kg
+
+
+def _sql(name: str) -> str:
+    """A query kept in ``warehouse/sql`` (values go in as named parameters)."""
+    return (resources.files("customs_etl.warehouse") / "sql" / name).read_text(encoding="utf-8")
+
+
 class BatchHistory:
     """A batch staged on the writer's connection; drop documents and ask again as needed."""
 
@@ -153,7 +183,7 @@ class BatchHistory:
         con = self.con
         scope = con.execute(
             "SELECT list(DISTINCT source), list(DISTINCT flow), list(DISTINCT commodity_code),"
-            " min(year(period_end)), max(year(period_end)) FROM batch_obs"
+            " min(period_start), max(year(period_end)) FROM batch_obs"
         ).fetchall()[0]
         sources, flows, codes, first, last = scope
         if not codes:
@@ -162,15 +192,20 @@ class BatchHistory:
         # core.latest's rule (``_latest_of``) over only the batch's sources, flows, lines
         # and years, filtered in the first scan: a slice's vintages share its period, so the
         # filter keeps whole slices. Through ``core.latest_of`` every year of the lines was
-        # aggregated first, and the memory that took grew with the warehouse.
+        # aggregated first, and the memory that took grew with the warehouse. The months of
+        # the twelve before the batch's first come too: a new month is compared with the
+        # latest complete one before it (``full_export_coverage``).
         vintages = (
             "(SELECT o.release_id, o.grain, o.quantity_kg,"
             f" {_prefixed('o', SLICE)}, {_prefixed('o', CELL)}, r.load_seq AS seq, r.coverage"
             " FROM core.observations AS o JOIN raw.releases AS r USING (release_id)"
             " WHERE r.status IN $current AND o.source IN $sources AND o.flow IN $flows"
             " AND o.commodity_code IN $codes AND o.period_end >= $first AND o.period_end < $after"
-            " AND (o.source, o.flow, o.commodity_code, year(o.period_end)) IN ("
-            "   SELECT DISTINCT (source, flow, commodity_code, year(period_end)) FROM batch_obs))"
+            " AND ((o.source, o.flow, o.commodity_code, year(o.period_end)) IN ("
+            "   SELECT DISTINCT (source, flow, commodity_code, year(period_end)) FROM batch_obs)"
+            "  OR (o.basis = 'month' AND o.period_start = o.period_end"
+            "   AND (o.source, o.flow, o.commodity_code) IN ("
+            "    SELECT DISTINCT (source, flow, commodity_code) FROM batch_obs))))"
         )
         con.execute(
             "CREATE OR REPLACE TEMP TABLE hist AS"
@@ -183,7 +218,7 @@ class BatchHistory:
                 "sources": sources,
                 "flows": flows,
                 "codes": codes,
-                "first": date(first, 1, 1),
+                "first": min(add_months(first, -12), date(first.year, 1, 1)),
                 "after": date(last + 1, 1, 1),
             },
         )
@@ -217,6 +252,8 @@ class BatchHistory:
             "upto_vintages",
             "prior_state",
             "upto_state",
+            "stale_ytd",
+            "stale_now",
         ):
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
         for name in ("batch_arrow", "batch_docs_arrow"):
@@ -372,6 +409,22 @@ class BatchHistory:
                 )
         return findings
 
+    def full_export_coverage(self) -> list[FullExportShare]:
+        """Full documents that bring a month or cumulative no earlier vintage holds, each beside
+        the latest complete figure of the same series before it (``warehouse/sql``)."""
+        self._vintages()
+        rows = self.con.execute(_sql("full_export_coverage.sql")).fetchall()
+        found = []
+        for doc, code, basis, new_end, prev_end, prev_kg, partners_kg, modes_kg, *missing in rows:
+            found.append(
+                FullExportShare(
+                    doc, code, basis, new_end, prev_end, float(prev_kg or 0),
+                    float(partners_kg or 0), None if modes_kg is None else float(modes_kg),
+                    tuple(missing[0] or ()), tuple(missing[1] or ()),
+                )
+            )
+        return found
+
     def restatements(self) -> pd.DataFrame:
         """Per document: figures it restates, per slice already held (in history or by an
         earlier document of the batch) and partner, against the state just before it."""
@@ -394,8 +447,7 @@ class BatchHistory:
             SELECT doc AS release_id, source, flow, commodity_code, partner, period_start,
                    period_end, basis, old_kg, new_kg, new_kg - old_kg AS delta_kg,
                    CASE WHEN old_kg <> 0 THEN (new_kg - old_kg) / old_kg * 100 END AS delta_pct,
-                   abs(new_kg - old_kg) > greatest(abs(old_kg) * {REVISION_FLAG_SHARE},
-                                                   {REVISION_FLAG_KG}) AS large
+                   abs(new_kg - old_kg) > core.large_revision_kg(old_kg) AS large
             FROM pivoted WHERE abs(old_kg - new_kg) > 1e-9
             ORDER BY release_id, source, flow, commodity_code, period_start, period_end, basis,
                      partner
@@ -413,14 +465,34 @@ class BatchHistory:
             "(source, flow, commodity_code, year(period_end)) IN (SELECT DISTINCT (source, flow,"
             " commodity_code, year(period_end)) FROM {} WHERE basis = 'ytd')"
         )
+        self._stale_cumulatives()
         if after:
             self._vintages()
             scoped = f"(SELECT * FROM vintages WHERE {with_ytd.format('vintages')})"
             state = f"(SELECT * FROM {_latest_of(scoped)} WHERE slice_complete)"
+            # a stale cumulative the batch publishes again is the batch's own, and checked
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE stale_now AS SELECT * FROM stale_ytd"
+                " WHERE (source, flow, commodity_code, year, through) NOT IN ("
+                "   SELECT DISTINCT (source, flow, commodity_code, year(period_end),"
+                "   month(period_end)) FROM batch_obs WHERE basis = 'ytd')"
+            )
+            skip = "stale_now"
         else:
             state = f"(SELECT * FROM hist WHERE coverage = 'full' AND {with_ytd.format('hist')})"
-        frame = con.execute(_reconcile_sql(state)).df()
+            skip = "stale_ytd"
+        frame = con.execute(_reconcile_sql(state, skip)).df()
         return frame[list(RECONCILIATION_COLUMNS)]
+
+    def _stale_cumulatives(self) -> None:
+        """The history's cumulatives a newer month vintage revised (``warehouse/sql``): they
+        hold an old figure, so no check is made against them — the marts flag them stale."""
+        if getattr(self, "_stale_done", False):
+            return
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE stale_ytd AS " + _sql("stale_cumulatives.sql")
+        )
+        self._stale_done = True
 
     def published_ytd(self) -> set[tuple[str, str, str, int, int]]:
         """(source, flow, line, year, through month) of every YTD figure in the batch."""
@@ -456,7 +528,7 @@ class BatchHistory:
         ]
 
 
-def _reconcile_sql(state: str) -> str:
+def _reconcile_sql(state: str, skip: str) -> str:
     """One row per published YTD figure whose months are known (see ``transforms.ytd``):
     ``sum`` — YTD(m) vs Σ months 1..m (a combined January–February YTD standing in for the two
     months), ``step`` — YTD(m) vs YTD(m−1) + month(m). A partner with no row in a month that
@@ -481,6 +553,8 @@ def _reconcile_sql(state: str) -> str:
         SELECT source, flow, commodity_code, partner, year(period_end) AS y,
                month(period_start) AS start_m, month(period_end) AS through, kg
         FROM sums WHERE basis = 'ytd'
+          AND (source, flow, commodity_code, year(period_end), month(period_end)) NOT IN (
+              SELECT (source, flow, commodity_code, year, through) FROM {skip})
     ),
     jan_feb AS (
         SELECT source, flow, commodity_code, partner, y, kg FROM ytds
@@ -538,9 +612,8 @@ def _reconcile_sql(state: str) -> str:
     SELECT "check", source, flow, commodity_code, partner, year, through_month, ytd_kg,
            months_kg, months_used,
            abs(coalesce(ytd_kg, 0) - months_kg) AS diff_kg,
-           greatest({TOLERANCE_KG}, {TOLERANCE_SHARE} * abs(coalesce(ytd_kg, 0))) AS tolerance_kg,
-           abs(coalesce(ytd_kg, 0) - months_kg)
-               - greatest({TOLERANCE_KG}, {TOLERANCE_SHARE} * abs(coalesce(ytd_kg, 0)))
+           core.ytd_tolerance_kg(coalesce(ytd_kg, 0)) AS tolerance_kg,
+           abs(coalesce(ytd_kg, 0) - months_kg) - core.ytd_tolerance_kg(coalesce(ytd_kg, 0))
                AS excess_kg,
            false AS explained_by_revision
     FROM checks

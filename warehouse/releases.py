@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import CURRENT_STATUSES, RawDocument, ReleaseReport, Status
+from customs_etl.core.months import label
 from customs_etl.core.schema import OBSERVATION_COLUMNS, to_arrow
 from customs_etl.warehouse.db import fetch_one, retrying
 
@@ -37,11 +38,39 @@ _CURRENT = tuple(str(s) for s in CURRENT_STATUSES)
 
 @dataclass(frozen=True)
 class StoredDecision:
-    """What the warehouse decided about a document it has seen before."""
+    """What the warehouse decided about a document it has seen before, and what it was
+    decided as: its flow, line, months and coverage (from its name or the options)."""
 
     status: Status
     message: str
     coverage: str
+    flow: str | None = None
+    commodity_code: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+
+    def decided_as(self) -> str:
+        """'exports of 85051110 2025-08' (what a person reads in a refusal)."""
+        noun = {"export": "exports", "import": "imports"}.get(self.flow or "", "figures")
+        parts = [noun]
+        if self.commodity_code:
+            parts.append(f"of {self.commodity_code}")
+        if self.period_start is not None:
+            parts.append(label(self.period_start, self.period_end or self.period_start))
+        if self.coverage == "partial":
+            parts.append("(partial)")
+        return " ".join(parts)
+
+
+_DECISION_COLUMNS = (
+    "status, message, coverage, flow, commodity_code, period_start, period_end"
+)
+
+
+def _decision(row: tuple) -> StoredDecision:
+    status, message, coverage, flow, code, start, end = row
+    return StoredDecision(Status(status), message or "", coverage or "full", flow, code, start,
+                          end)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,13 +89,9 @@ def _utc_now() -> datetime:
 
 def decision_of(con: duckdb.DuckDBPyConnection, release_id: str) -> StoredDecision | None:
     row = fetch_one(
-        con,
-        "SELECT status, message, coverage FROM raw.releases WHERE release_id = ?",
-        [release_id],
+        con, f"SELECT {_DECISION_COLUMNS} FROM raw.releases WHERE release_id = ?", [release_id]
     )
-    if row is None:
-        return None
-    return StoredDecision(Status(row[0]), row[1] or "", row[2] or "full")
+    return None if row is None else _decision(row)
 
 
 def _take_seqs(con: duckdb.DuckDBPyConnection, count: int) -> int:
@@ -416,6 +441,31 @@ def store_drop_reviewed(
     _audit(con, release_id, Status.DROPPED, reason, reviewer)
 
 
+def store_withdraw_reviewed(
+    con: duckdb.DuckDBPyConnection, release_id: str, reviewer: str, reason: str
+) -> int:
+    """Take a loaded release out of the current figures (audited), inside the caller's
+    transaction: its rows move to meta.withdrawn_observations (kept, counted nowhere), its
+    bytes and report stay, and the same bytes may be offered again. Returns the rows moved."""
+    _take_seqs(con, 0)
+    _audit(con, release_id, Status.WITHDRAWN, reason, reviewer)
+    (review_id,) = fetch_one(con, "SELECT max(review_id) FROM meta.quarantine_reviews") or (None,)
+    con.execute(
+        "INSERT INTO meta.withdrawn_observations SELECT *, ? FROM core.observations"
+        " WHERE release_id = ?",
+        [review_id, release_id],
+    )
+    moved = con.execute(
+        "DELETE FROM core.observations WHERE release_id = ?", [release_id]
+    ).fetchall()
+    con.execute(
+        "UPDATE raw.releases SET status = ?, message = coalesce(message || ' ', '') || ?"
+        " WHERE release_id = ?",
+        [str(Status.WITHDRAWN), f"[withdrawn by {reviewer}: {reason}]", release_id],
+    )
+    return int(moved[0][0]) if moved else 0
+
+
 def newer_full_vintages(
     con: duckdb.DuckDBPyConnection, release_id: str
 ) -> list[tuple[date, date, str, str]]:
@@ -454,13 +504,10 @@ def decisions_of(
     if not release_ids:
         return {}
     rows = con.execute(
-        "SELECT release_id, status, message, coverage FROM raw.releases WHERE release_id IN ?",
+        f"SELECT release_id, {_DECISION_COLUMNS} FROM raw.releases WHERE release_id IN ?",
         [list(release_ids)],
     ).fetchall()
-    return {
-        rid: StoredDecision(Status(status), message or "", coverage or "full")
-        for rid, status, message, coverage in rows
-    }
+    return {rid: _decision(tuple(rest)) for rid, *rest in rows}
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from customs_etl.core.rules import REVISION_FLAG_KG, REVISION_FLAG_SHARE
+from customs_etl.core.rules import YTD_TOLERANCE_KG as TOLERANCE_KG
+from customs_etl.core.rules import YTD_TOLERANCE_SHARE as TOLERANCE_SHARE
 from customs_etl.core.schema import NATURAL_KEY
 from customs_etl.core.schema import RECONCILIATION_COLUMNS as _RECONCILIATION
-from customs_etl.transforms.ytd import (
-    COMPLETE,
-    REVISION_COLUMNS,
-    REVISION_FLAG_KG,
-    REVISION_FLAG_SHARE,
-    TOLERANCE_KG,
-    TOLERANCE_SHARE,
-)
+from customs_etl.transforms.ytd import COMPLETE, REVISION_COLUMNS
 
 RECONCILIATION_COLUMNS = list(_RECONCILIATION)
 _SLICE = ["source", "flow", "commodity_code", "period_start", "period_end", "basis"]

@@ -58,3 +58,6 @@ COMMENT ON TABLE meta.applied_views IS 'The view files (warehouse/views/*.sql) t
 COMMENT ON COLUMN meta.applied_views.name IS 'File name under warehouse/views.';
 COMMENT ON COLUMN meta.applied_views.sha256 IS 'sha256 (hex) of the file''s text when it was applied.';
 COMMENT ON COLUMN meta.applied_views.applied_at IS 'When it was applied (UTC, no time zone).';
+
+COMMENT ON TABLE meta.withdrawn_observations IS 'Rows of releases an operator withdrew (`customs-etl withdraw`): moved out of core.observations so they count nowhere, kept for the audit; review_id is the meta.quarantine_reviews row that withdrew them. The same bytes offered again load rows of their own.';
+COMMENT ON COLUMN meta.withdrawn_observations.review_id IS 'meta.quarantine_reviews.review_id of the withdrawal (who, when, why); the other columns are core.observations''.';

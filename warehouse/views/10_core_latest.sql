@@ -1,4 +1,8 @@
--- core.latest: the current figures.
+-- core.latest: the current figures. Per slice (source, reporter, flow, line, period, basis) the
+-- newest full vintage is the base; partial (filtered) vintages loaded after it replace only the
+-- cells (partner x trade mode x region) they carry. Only a slice that a newer partial vintage
+-- patches needs the per-cell window; every other slice is its base as it is. A table macro over
+-- a list of lines (NULL: all) filters in its first scan; the view is the macro over every line.
 
 CREATE MACRO core.latest_of(codes) AS TABLE
 WITH vintages AS (
@@ -23,9 +27,9 @@ candidates AS (
     WHERE v.load_seq = b.base_seq
        OR (v.coverage = 'partial' AND v.load_seq > coalesce(b.base_seq, 0))
 )
-SELECT * EXCLUDE (load_seq, coverage, patched) FROM candidates WHERE NOT patched
+SELECT * EXCLUDE (coverage, patched) FROM candidates WHERE NOT patched
 UNION ALL
-SELECT * EXCLUDE (load_seq, coverage, patched) FROM candidates WHERE patched
+SELECT * EXCLUDE (coverage, patched) FROM candidates WHERE patched
 QUALIFY load_seq = max(load_seq) OVER (
     PARTITION BY source, reporter, flow, commodity_code, period_start, period_end, basis,
                  partner, source_partner_code, trade_mode, region_code
@@ -33,7 +37,7 @@ QUALIFY load_seq = max(load_seq) OVER (
 
 CREATE VIEW core.latest AS SELECT * FROM core.latest_of(CAST(NULL AS VARCHAR[]));
 
-COMMENT ON VIEW core.latest IS 'Current figures, same columns as core.observations plus slice_complete. Per slice (source, reporter, flow, commodity_code, period_start, period_end, basis) the newest FULL release loaded (highest raw.releases.load_seq, status loaded or released) is the base: its rows replace earlier vintages whole. Partial releases (filtered exports loaded with --partial) loaded after the base replace only the cells (partner, trade_mode, region_code) they carry. The reporter is part of the slice: one partner''s report never replaces another''s. "Latest" means last loaded, not latest publication date.';
+COMMENT ON VIEW core.latest IS 'Current figures, same columns as core.observations plus load_seq and slice_complete. Per slice (source, reporter, flow, commodity_code, period_start, period_end, basis) the newest FULL release loaded (highest raw.releases.load_seq, status loaded or released) is the base: its rows replace earlier vintages whole. Partial releases (filtered exports loaded with --partial) loaded after the base replace only the cells (partner, trade_mode, region_code) they carry. The reporter is part of the slice: one partner''s report never replaces another''s. "Latest" means last loaded, not latest publication date.';
 COMMENT ON COLUMN core.latest.release_id IS 'Vintage: sha256 of the document this row comes from (raw.releases.release_id).';
 COMMENT ON COLUMN core.latest.source IS 'Publication the number comes from: gacc_query, gacc_bulletin, comtrade (UN Comtrade: China''s and its partners'' reports) or sample (partly MODELED demo data, a separate series). Series from different sources are never combined.';
 COMMENT ON COLUMN core.latest.reporter IS 'Reporting country, ISO 3166 alpha-2: CN for China''s customs (GACC, and China''s reports to UN Comtrade); for source comtrade also each partner that reports its imports from China (mirror figures: US, DE, ...) or CT-nnn for a Comtrade area.';
@@ -58,4 +62,35 @@ COMMENT ON COLUMN core.latest.value_cny IS 'Trade value in yuan (CNY, plain unit
 COMMENT ON COLUMN core.latest.flags IS 'Semicolon-separated notes, empty when none: quantity_missing, kg_from_second_quantity (kg taken from the second quantity column), bulletin missing-cell markers as published (field=-), ytd=month_block; UN Comtrade: netwgt_estimated and qty_estimated (the API''s estimate flags), netwgt_missing, netwgt_zero_as_missing (a weight of 0 kg published with a value: no weight).';
 COMMENT ON COLUMN core.latest.source_row IS 'Line of the source file (or row of the bulletin table) the number was read from.';
 COMMENT ON COLUMN core.latest.partner_label IS 'Partner name as published (see core.observations.partner_label).';
+COMMENT ON COLUMN core.latest.load_seq IS 'raw.releases.load_seq of the vintage this row comes from: later loads have higher numbers (what "newer" means for staleness and revisions).';
 COMMENT ON COLUMN core.latest.slice_complete IS 'true when the slice has a full release (its world total is known); false when only partial (filtered) releases cover it.';
+
+-- A month's world total as it stood before the load `cutoff` (a raw.releases.load_seq): what a
+-- cumulative loaded then saw. core.latest's rule over the vintages loaded before it (a slice
+-- with a World row takes that row); NULL when no full release covered the month yet or a row
+-- had no kilograms. Called per (rare) pair of a cumulative and a month revised after it.
+CREATE MACRO core.month_world_before(src, rep, flw, code, month, cutoff) AS TABLE
+WITH vintages AS (
+    SELECT o.partner, o.source_partner_code, o.trade_mode, o.region_code, o.quantity_kg,
+           r.load_seq, r.coverage
+    FROM core.observations AS o
+    JOIN raw.releases AS r USING (release_id)
+    WHERE r.status IN ('loaded', 'released') AND r.load_seq < cutoff
+      AND o.source = src AND o.reporter = rep AND o.flow = flw AND o.commodity_code = code
+      AND o.basis = 'month' AND o.period_start = month AND o.period_end = month
+),
+cells AS (
+    SELECT * FROM vintages
+    WHERE load_seq = (SELECT max(load_seq) FROM vintages WHERE coverage = 'full')
+       OR (coverage = 'partial'
+           AND load_seq > (SELECT max(load_seq) FROM vintages WHERE coverage = 'full'))
+    QUALIFY load_seq = max(load_seq) OVER (
+        PARTITION BY partner, source_partner_code, trade_mode, region_code)
+),
+world_rows AS (
+    SELECT * FROM cells
+    QUALIFY coalesce(partner = 'WLD', false) OR NOT bool_or(coalesce(partner = 'WLD', false)) OVER ()
+)
+SELECT CASE WHEN count(*) = count(quantity_kg) AND count(*) > 0 THEN sum(quantity_kg) END
+           AS world_kg
+FROM world_rows;

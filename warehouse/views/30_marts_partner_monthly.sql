@@ -1,4 +1,6 @@
--- marts.partner_monthly: per partner and month, summed over trade modes and regions.
+-- marts.partner_monthly: per partner and month, summed over trade modes and regions; coverage
+-- says whether a full release covers the month or only filtered exports (then the figure covers
+-- only the cells they carry).
 
 CREATE MACRO marts.partner_monthly_of(codes) AS TABLE
 SELECT
@@ -7,7 +9,8 @@ SELECT
     CASE WHEN count(*) = count(value_usd) THEN sum(value_usd) END AS value_usd,
     CASE WHEN count(*) = count(value_cny) THEN sum(value_cny) END AS value_cny,
     max(partner_label) AS partner_label,
-    reporter
+    reporter,
+    CASE WHEN bool_and(slice_complete) THEN 'complete' ELSE 'partial' END AS coverage
 FROM core.latest_of(codes)
 WHERE basis = 'month' AND period_start = period_end
   AND partner IS NOT NULL AND partner <> 'WLD'
@@ -27,3 +30,4 @@ COMMENT ON COLUMN marts.partner_monthly.value_usd IS 'Value in US dollars (USD, 
 COMMENT ON COLUMN marts.partner_monthly.value_cny IS 'Value in yuan (CNY, plain units); null when any of its rows was published in USD only.';
 COMMENT ON COLUMN marts.partner_monthly.partner_label IS 'Partner name as published.';
 COMMENT ON COLUMN marts.partner_monthly.reporter IS 'Reporting country (see core.latest.reporter): CN for China''s figures.';
+COMMENT ON COLUMN marts.partner_monthly.coverage IS 'complete: a full release covers the month (a partner without a row traded nothing); partial: only filtered (partial) exports cover it, so the figure covers only the cells (trade modes, regions) they carry.';
