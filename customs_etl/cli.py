@@ -99,6 +99,11 @@ class Format(StrEnum):
     json = "json"
 
 
+class Flow(StrEnum):
+    export = "export"
+    import_ = "import"
+
+
 def _fail(message: str, code: int = 1) -> None:
     from customs_etl.warehouse.location import redact
 
@@ -223,7 +228,7 @@ def _check_sources(names: list[str] | None) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Export files or folders of *.csv")],
-    flow: Annotated[str | None, typer.Option(help="export or import, if the name lacks it")] = None,
+    flow: Annotated[Flow | None, typer.Option(help="export or import, if the name lacks it")] = None,
     commodity: Annotated[str | None, typer.Option(help="8-digit tariff line, if no column")] = None,
     start: Annotated[
         str | None, typer.Option(help="cumulative export: first month YYYY-MM")
@@ -242,13 +247,11 @@ def ingest(
     summary_json: SummaryJsonOpt = None,
 ) -> None:
     """Ingest query-platform CSV exports downloaded from stats.customs.gov.cn."""
-    if flow not in (None, "export", "import"):
-        _fail("--flow must be export or import", 2)
     _run_flow(
         "ingest",
         paths=paths,
         warehouse=warehouse,
-        flow_hint=flow,
+        flow_hint=None if flow is None else flow.value,
         commodity=commodity,
         start=start,
         end=end,
@@ -319,7 +322,9 @@ def report(
     period: Annotated[str, typer.Option(help="Month YYYY-MM")],
     commodity: Annotated[str, typer.Option(help="Tariff line or friendly name")] = "85051110",
     fmt: Annotated[Format, typer.Option("--format")] = Format.text,
-    flow: Annotated[str | None, typer.Option(help="export or import (default: export)")] = None,
+    flow: Annotated[
+        Flow | None, typer.Option(help="export or import (default: the commodity's, else export)")
+    ] = None,
     focus: Annotated[
         list[str] | None,
         typer.Option(
@@ -342,7 +347,7 @@ def report(
 
     month = parse_month(period)
     _, _, default_flow, default_focus = resolve_report_commodity(commodity)
-    chosen = flow or default_flow or "export"
+    chosen = flow.value if flow is not None else default_flow or "export"
     with reader(warehouse) as con:
         series = report_series(con, commodity, month, chosen)  # a line, or an entry's lines
         data = build_report(con, month, series, chosen, focus or default_focus)
@@ -635,11 +640,28 @@ def withdraw(
     )
 
 
-def main() -> None:
-    """Entry point with the one-line error contract for the project's own errors."""
+def _click_kinds() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(usage-error classes, abort classes): click's, and those of the click copy typer 0.29
+    bundles and raises instead (pinned in pyproject.toml), so the one-line contract holds."""
     import click
 
+    bundled = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    return (click.ClickException, bundled), (click.exceptions.Abort, typer.Abort)
+
+
+def _usage_line(exc: BaseException) -> str:
+    """A click usage error as one line: the message, and where help is."""
+    message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    context = getattr(exc, "ctx", None)
+    command = context.command_path if context is not None else "customs-etl"
+    return f"error: {message} (see `{command} --help`)"
+
+
+def main() -> None:
+    """Entry point with the one-line error contract: the project's own errors exit 1, usage
+    errors (a typo'd command, a missing option, a bad choice or value) exit 2."""
     prefect_environment()
+    errors, aborts = _click_kinds()
     try:
         code = app(standalone_mode=False)
     except CustomsEtlError as exc:
@@ -647,11 +669,11 @@ def main() -> None:
 
         err.print(f"error: {redact(str(exc))}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(1)
-    except click.exceptions.Abort:
+    except aborts:
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except errors as exc:
+        _say(err, _usage_line(exc))
+        sys.exit(getattr(exc, "exit_code", 2))
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -12,6 +12,7 @@ the reference says — every JSON field and every caveat (``tests.support.claims
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -34,11 +35,17 @@ LINE = "85051110"
 GALLIUM = COMMODITIES["gallium"]
 GALLIUM_SERIES = next(c for c in candidates(GALLIUM) if c.grouped)
 ENTRY_LINES = ("28500019", "81129290")  # two of gallium's lines carry figures
+# Each example loads up to 14 documents and reads a few months (~3 s): 20 examples, the same
+# ones every run (CI must not turn red at random). A deeper, random run while working on the
+# marts or the history checks: CUSTOMS_ETL_PROPERTY_EXAMPLES=300.
+EXAMPLES = int(os.environ.get("CUSTOMS_ETL_PROPERTY_EXAMPLES", "0"))
 SETTINGS = settings(
-    max_examples=30,
+    max_examples=EXAMPLES or 20,
+    derandomize=not EXAMPLES,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large],  # fmt: skip
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large
+    ],
 )
 
 
@@ -104,15 +111,18 @@ def _check_wording(report: dict[str, Any]) -> None:
 
 @SETTINGS
 @given(st.data())
-def test_every_claim_of_the_brief_matches_the_reference(warehouse: str, data: st.DataObject) -> None:
+def test_every_claim_of_the_brief_matches_the_reference(
+    warehouse: str, data: st.DataObject
+) -> None:
     _clear(warehouse)
     world = World(warehouse, (LINE,))
-    play(world, data, data.draw(st.integers(4, 16), label="documents"))
+    play(world, data, data.draw(st.integers(4, 14), label="documents"))
     story = describe(world.offers)
     assert [o.got for o in world.offers] == [o.expected for o in world.offers], story
     line = world.reference(LINE)
+    periods = data.draw(st.lists(st.sampled_from(MONTHS), min_size=1, max_size=8, unique=True))
     with reader(warehouse) as con:
-        for period in MONTHS:
+        for period in sorted(periods):
             where = f"{period:%Y-%m}\n{story}"
             if refusal([line], period):
                 with pytest.raises(CustomsEtlError):
@@ -129,22 +139,22 @@ def _entry_row(watchlist: dict[str, Any]) -> dict[str, Any]:
     return next(e for e in watchlist["entries"] if e["entry"] == "gallium")
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=EXAMPLES or 12)
 @given(st.data())
 def test_an_entry_sums_its_lines_like_for_like_in_the_report_and_the_watchlist(
     warehouse: str, data: st.DataObject
 ) -> None:
     _clear(warehouse)
     world = World(warehouse, ENTRY_LINES)
-    play(world, data, data.draw(st.integers(4, 16), label="documents"))
+    play(world, data, data.draw(st.integers(4, 14), label="documents"))
     story = describe(world.offers)
     assert [o.got for o in world.offers] == [o.expected for o in world.offers], story
     lines = [world.reference(code) for code in GALLIUM_SERIES.codes]
+    periods = data.draw(st.lists(st.sampled_from(MONTHS), min_size=1, max_size=5, unique=True))
     with reader(warehouse) as con:
-        for period in MONTHS:
+        for period in sorted(periods):
             where = f"{period:%Y-%m}\n{story}"
             want = series_claims(lines, period)
-            entry = _entry_row(build_watchlist(con, period))
             if refusal(lines, period):
                 with pytest.raises(CustomsEtlError):
                     build_report(con, period, GALLIUM_SERIES)
@@ -153,6 +163,9 @@ def test_an_entry_sums_its_lines_like_for_like_in_the_report_and_the_watchlist(
                 _check_world(report, want, where)
                 _check_partners(report, want, where)
                 _check_wording(report)
+            if period not in periods[:2]:
+                continue  # the watchlist (every entry) for two of the months: it is slow
+            entry = _entry_row(build_watchlist(con, period))
             if want.coverage != "complete":
                 assert entry["source"] is None and entry["top_partner"] is None, where
                 continue
@@ -183,12 +196,16 @@ def test_the_reference_and_the_marts_agree_on_a_known_story(warehouse: str) -> N
                          observation(jan, jul, "US", total * 400, basis="ytd")])
     with reader(warehouse) as con:
         before = build_report(con, jul, LINE)
-    assert before["world"]["ytd_tonnes"] == total and before["world"]["ytd_coverage"] == "cumulative"
+    assert (before["world"]["ytd_tonnes"], before["world"]["ytd_coverage"]) == (
+        total, "cumulative"
+    )
     load_one(warehouse, [observation(jul, jul, "DE", 5_500 * 600 - 500_000),
                          observation(jul, jul, "US", 5_500 * 400)])
     with reader(warehouse) as con:
         after = build_report(con, jul, LINE)
     assert after["world"]["tonnes"] == 5_000
-    assert after["world"]["ytd_tonnes"] == total - 500 and after["world"]["ytd_coverage"] == "summed"
+    assert (after["world"]["ytd_tonnes"], after["world"]["ytd_coverage"]) == (
+        total - 500, "summed"
+    )
     assert {"claim": "ytd_tonnes", "reason": "stale_cumulative", "period": "2025-07",
             "line": LINE, "partner": None} in after["caveats"]  # fmt: skip

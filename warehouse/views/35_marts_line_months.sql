@@ -13,10 +13,10 @@
 -- The marts' claims (marts.series_months_of) are decided from these rows.
 
 CREATE MACRO marts.line_months_of(codes) AS TABLE
-WITH latest AS (
+WITH latest AS MATERIALIZED (
     SELECT * FROM core.latest_of(codes)
 ),
-world_rows AS (
+world_rows AS MATERIALIZED (
     -- A slice with a World row (partner WLD) is its own world figure; otherwise every row adds.
     SELECT * FROM latest
     QUALIFY coalesce(partner = 'WLD', false)
@@ -24,7 +24,7 @@ world_rows AS (
                 PARTITION BY source, reporter, flow, commodity_code, period_start, period_end,
                              basis)
 ),
-singles AS (
+singles AS MATERIALIZED (
     SELECT
         source, reporter, flow, commodity_code, period_start AS period,
         bool_and(slice_complete) AS complete,
@@ -60,7 +60,7 @@ month_blocks AS (
     WHERE basis = 'month' AND period_start < period_end AND slice_complete
     GROUP BY source, reporter, flow, commodity_code, period_start, period_end
 ),
-cumulatives AS (
+cumulatives AS MATERIALIZED (
     SELECT
         source, reporter, flow, commodity_code, period_end AS period,
         CASE WHEN count(*) = count(quantity_kg) THEN sum(quantity_kg) END AS cum_kg,

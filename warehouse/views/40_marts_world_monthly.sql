@@ -24,7 +24,7 @@
 --   is not known.
 
 CREATE MACRO marts.series_months_of(codes, grouped) AS TABLE
-WITH lm AS (
+WITH lm AS MATERIALIZED (
     SELECT *, CASE WHEN grouped THEN '*' ELSE commodity_code END AS series
     FROM marts.line_months_of(codes)
 ),
@@ -41,7 +41,7 @@ grid AS (
            CAST(unnest(generate_series(grid_start, grid_end, INTERVAL 1 MONTH)) AS DATE) AS period
     FROM bounds
 ),
-cells AS (
+cells AS MATERIALIZED (
     -- Every line of a series in every month from the January of its first year.
     SELECT
         g.source, g.reporter, g.flow, g.series, l.commodity_code, g.period,
@@ -109,7 +109,7 @@ line_ytd_final AS (
                      AND x.newest_seq > d.cum_seq) END AS stale_month
     FROM line_ytd_decided AS d
 ),
-line_ytd_caveats AS (
+line_ytd_caveats AS MATERIALIZED (
     -- Why a line's YTD is not the published cumulative, or not known: (reason, period) pairs.
     SELECT *,
         CASE WHEN stale THEN [{'reason': 'stale_cumulative', 'period': stale_month}]
@@ -117,7 +117,7 @@ line_ytd_caveats AS (
         || CASE WHEN ytd_kg IS NULL THEN ytd_unknown ELSE [] END AS ytd_why
     FROM line_ytd_final
 ),
-head AS (
+head AS MATERIALIZED (
     -- Per series and month: the lines with a known figure, their total, and the others.
     SELECT
         source, reporter, flow, series, period,
@@ -281,7 +281,7 @@ scan AS (
     WHERE h.known
     GROUP BY h.source, h.reporter, h.flow, h.series, h.period, e.period
 ),
-marks AS (
+marks AS MATERIALIZED (
     SELECT s.*, k.quantity_kg AS x,
         s.n_known = s.n_lines AS e_known,
         s.n_block = s.n_lines AND s.n_labels = 1 AS e_block,

@@ -9,11 +9,11 @@
 -- What keeps a claim from being made is in marts.series_months_of's caveats.
 
 CREATE MACRO marts.series_partners_of(codes, grouped) AS TABLE
-WITH lm AS (
+WITH lm AS MATERIALIZED (
     SELECT *, CASE WHEN grouped THEN '*' ELSE commodity_code END AS series
     FROM marts.line_months_of(codes)
 ),
-pm AS (
+pm AS MATERIALIZED (
     SELECT *, CASE WHEN grouped THEN '*' ELSE commodity_code END AS series
     FROM marts.partner_monthly_of(codes)
 ),
@@ -22,7 +22,7 @@ names AS (
            string_agg(DISTINCT commodity_code, '+' ORDER BY commodity_code) AS series_code
     FROM lm GROUP BY ALL
 ),
-month_lines AS (
+month_lines AS MATERIALIZED (
     -- The lines a month's partner figures add up: its complete lines, else its partial ones.
     SELECT * FROM lm
     WHERE coverage IN ('complete', 'partial')
@@ -34,7 +34,7 @@ world AS (
            CASE WHEN count(*) = count(quantity_kg) THEN sum(quantity_kg) END AS world_kg
     FROM month_lines GROUP BY ALL
 ),
-partners_now AS (
+partners_now AS MATERIALIZED (
     SELECT
         l.source, l.reporter, l.flow, l.series, l.period, p.partner,
         CASE WHEN count(*) = count(p.quantity_kg) THEN sum(p.quantity_kg) END AS quantity_kg,
