@@ -35,6 +35,7 @@ WITH base AS (
         datediff('month', o.period_start, o.period_end) AS period_span_months,
         coalesce(o._q = 0 AND o._v > 0, false) AS zero_quantity_with_value,
         (o._kg IS NOT NULL OR o._q IS NULL OR coalesce(u.non_mass, false)) AS kg_or_non_mass,
+        o._q IS NOT NULL AS quantity_published,
         hash({_KEY}) AS key_hash
     FROM observations AS o
     LEFT JOIN units AS u ON u.unit_text = o.quantity_unit
