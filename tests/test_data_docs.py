@@ -19,10 +19,11 @@ import pytest
 from customs_etl.expectations import data_docs_assets as assets
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
 from customs_etl.expectations.suites import QUERY_RELEASE_SUITE, YTD_HISTORY_SUITE
-from customs_etl.expectations.validate import validate
+from customs_etl.expectations.validate import validate, validate_batch
 from customs_etl.transforms.normalise import query_observations
 from customs_etl.transforms.query_export import parse_query_export
 from customs_etl.transforms.ytd import RECONCILIATION_COLUMNS
+from tests.support.data_docs import unexpected_rows
 from tests.support.exports import july_export
 from tests.support.offline import references, site_files
 from tests.support.pipeline import validation_frame_of
@@ -355,3 +356,35 @@ def test_a_site_built_before_goes_offline_on_the_next_build(
     )  # fmt: skip
     assert _remote(site) == [] and _unresolved(site) == []
     assert 'src="../../../../static/vendor/jquery/jquery.min.js"' in old.read_text()
+
+
+def _two_documents() -> tuple[pd.DataFrame, str, str]:
+    """A batch of two documents; the second's third data row (line 4) has a negative
+    quantity. Rows are numbered as in the file: the header is line 1."""
+    good, bad = "a" * 64, "b" * 64
+    frames = []
+    for release in (good, bad):
+        export = parse_query_export(july_export(), f"{release[0]}.csv")
+        frames.append(query_observations(export, release_id=release, flow="export"))
+    frame = validation_frame_of(pd.concat(frames, ignore_index=True), TODAY)
+    frame["quantity_num"] = frame["quantity_num"].astype(float)
+    frame.loc[(frame["release_id"] == bad) & (frame["source_row"] == 4), "quantity_num"] = -1.0
+    return frame, good, bad
+
+
+def test_data_docs_name_failing_rows_by_document_and_source_row(tmp_path: Path) -> None:
+    """Not GX's frame position (5 here: the row is the batch's sixth)."""
+    frame, good, bad = _two_documents()
+    outcome = validate_batch(frame, QUERY_RELEASE_SUITE)
+    (failure,) = outcome.reports[bad].critical_failures
+    assert failure.column == "quantity_num" and failure.rows == [4]
+    assert outcome.reports[good].success
+    (item,) = [r for r in outcome.result.results if not r.success]
+    assert item.result["unexpected_index_column_names"] == ["release_id", "source_row"]
+    assert item.result["unexpected_index_list"] == [
+        {"quantity_num": -1.0, "release_id": bad, "source_row": 4}
+    ]
+    assert "unexpected_index_query" not in item.result  # "df.filter(items=[5])": positions
+    build_data_docs([DocValidation(QUERY_RELEASE_SUITE, outcome.result, "two.csv", RUN)], tmp_path)
+    (page,) = _pages(tmp_path, QUERY_RELEASE_SUITE, RUN, "two.csv")
+    assert unexpected_rows(page) == {("quantity_num", bad): [4]}
