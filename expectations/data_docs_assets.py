@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -216,9 +217,14 @@ def asset_files() -> Iterator[tuple[Path, Path]]:
         yield locate(), target
 
 
+def _partial(target: Path) -> Path:
+    """A temporary name beside ``target``, this process's own (two runs may share a site)."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+
+
 def _copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
+    partial = _partial(target)
     shutil.copy2(source, partial)  # keeps the time: the next build's check is one stat
     os.replace(partial, target)  # a page open meanwhile never sees half a file
 
@@ -334,7 +340,7 @@ def make_offline(site: Path, since: float | None = None) -> list[str]:
         new, left = rewrite(text, path, site)
         unknown += left
         if new != text:
-            partial = path.with_name(f".{path.name}.partial")
+            partial = _partial(path)
             partial.write_text(new, encoding="utf-8")
             os.replace(partial, path)
     if unknown:
