@@ -41,6 +41,7 @@ CNY_PER_USD_FOR_BANDS = 7.0  # only to place CNY exports in a USD plausibility b
 _GX_LOCK = threading.Lock()  # GX contexts are not documented as thread-safe
 _CONTEXT: dict[str, Any] = {}
 MAX_ROWS_NAMED = 20
+SHOWN_ID = 12  # characters of a release id Data Docs show, as the CLI lists them
 # Derived columns that say something of the whole document, not of its rows.
 DOCUMENT_LEVEL = frozenset({"document_rows"})
 
@@ -213,8 +214,8 @@ def _failing_rows(item: Any, size: int) -> list[int] | None:
 
 def _name_rows(item: Any, names: tuple[str, ...], doc_list: list, label_list: list) -> None:
     """Name a failed check's rows in GX's result (what Data Docs render) as the CLI does: by
-    document and line in the source file, not by position in the batch's frame ("Index 60"
-    where ``quarantine show`` says row 62).
+    document (its id as ``quarantine list`` shows it) and line in the source file, not by
+    position in the batch's frame ("Index 60" where ``quarantine show`` says row 62).
 
     The result takes the shape GX gives with ``unexpected_index_column_names`` — a record per
     failing row with the checked value and ``names`` — which its renderer shows as columns.
@@ -230,7 +231,7 @@ def _name_rows(item: Any, names: tuple[str, ...], doc_list: list, label_list: li
     records = [
         {
             column: value,
-            **({names[0]: doc_list[p]} if documents else {}),
+            **({names[0]: str(doc_list[p])[:SHOWN_ID]} if documents else {}),
             names[-1]: int(label_list[p]),
         }
         for p, value in zip(positions, values, strict=False)
