@@ -228,7 +228,9 @@ def _check_sources(names: list[str] | None) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Export files or folders of *.csv")],
-    flow: Annotated[Flow | None, typer.Option(help="export or import, if the name lacks it")] = None,
+    flow: Annotated[
+        Flow | None, typer.Option(help="export or import, if the name lacks it")
+    ] = None,
     commodity: Annotated[str | None, typer.Option(help="8-digit tariff line, if no column")] = None,
     start: Annotated[
         str | None, typer.Option(help="cumulative export: first month YYYY-MM")

@@ -5,10 +5,13 @@ FILE context under ``docs_dir/gx``, stores the results of those same validations
 second run) under the document's name and the run's name, and renders them incrementally into
 ``docs_dir/site`` (index at ``docs_dir/site/index.html``). Results accumulate across runs; the
 index lists every stored result. Lists of failing values are cut to what the pages show.
+The pages then load their scripts, stylesheets, fonts and images from ``site/static/vendor``
+instead of CDNs (``data_docs_assets``): they work offline.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -26,7 +29,10 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 
 from customs_etl.core.settings import settings
+from customs_etl.expectations.data_docs_assets import build_started, make_offline
 from customs_etl.expectations.suites import load_suite
+
+log = logging.getLogger(__name__)
 
 SITE_NAME = "customs_etl"
 SHOWN_VALUES = 20  # failing values and row indexes kept per check: what the pages show
@@ -149,5 +155,16 @@ def build_data_docs(validations: Sequence[DocValidation], docs_dir: Path | str) 
                 changed.append(_store(docs, item, suite))
         finally:  # results already stored get their pages even if a later one failed
             if changed or not index.exists():  # no identifiers would mean a full rebuild
+                started = build_started()
                 docs.context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=changed)
+                _offline(root / "site", started)
     return index
+
+
+def _offline(site: Path, since: float) -> None:
+    """The pages GX just wrote, made to load local copies; on failure they keep GX's CDN
+    links (they still work online): documentation never fails a run."""
+    try:
+        make_offline(site, since)
+    except Exception as exc:
+        log.warning("Data Docs keep their CDN links: %s: %s", type(exc).__name__, exc)

@@ -41,6 +41,7 @@ CNY_PER_USD_FOR_BANDS = 7.0  # only to place CNY exports in a USD plausibility b
 _GX_LOCK = threading.Lock()  # GX contexts are not documented as thread-safe
 _CONTEXT: dict[str, Any] = {}
 MAX_ROWS_NAMED = 20
+SHOWN_ID = 12  # characters of a release id Data Docs show, as the CLI lists them
 # Derived columns that say something of the whole document, not of its rows.
 DOCUMENT_LEVEL = frozenset({"document_rows"})
 
@@ -213,6 +214,39 @@ def _failing_rows(item: Any, size: int) -> list[int] | None:
     return [i for i in index if isinstance(i, int) and 0 <= i < size]
 
 
+def _name_rows(item: Any, names: tuple[str, ...], doc_list: list, label_list: list) -> None:
+    """Name a failed check's rows in GX's result (what Data Docs render) as the CLI does: by
+    document (its id as ``quarantine list`` shows it) and line in the source file, not by
+    position in the batch's frame ("Index 60" where ``quarantine show`` says row 62).
+
+    The result takes the shape GX gives with ``unexpected_index_column_names`` — a record per
+    failing row with the checked value and ``names`` — which its renderer shows as columns.
+    Built here from the positions: GX builds those records in a Python loop over the frame
+    (28 s instead of 0.07 s for a check failing on 300,000 rows). The frame-position query
+    ("df.filter(items=[60], axis=0)") is dropped: it names rows by position again.
+    """
+    outcome = item.result
+    column = item.expectation_config.kwargs.get("column")
+    positions = outcome.get("unexpected_index_list") or []
+    values = outcome.get("unexpected_list") or [None] * len(positions)
+    documents = len(names) == 2
+    records = [
+        {
+            column: value,
+            **({names[0]: str(doc_list[p])[:SHOWN_ID]} if documents else {}),
+            names[-1]: int(label_list[p]),
+        }
+        for p, value in zip(positions, values, strict=False)
+    ]
+    outcome["unexpected_index_list"] = records
+    if "partial_unexpected_index_list" in outcome:
+        outcome["partial_unexpected_index_list"] = records[
+            : len(outcome["partial_unexpected_index_list"] or [])
+        ]
+    outcome["unexpected_index_column_names"] = list(names)
+    outcome.pop("unexpected_index_query", None)
+
+
 @dataclass
 class BatchValidation:
     """One suite run over a batch: a report per document and GX's own result (Data Docs)."""
@@ -248,6 +282,13 @@ def validate_batch(
         if "source_row" in frame
         else pd.Series(range(size))
     )
+    # What Data Docs name a failing row by, as the CLI does; a frame without source rows keeps
+    # GX's positions.
+    row_names: tuple[str, ...] = ()
+    if row_labels is not None or "source_row" in frame:
+        row_names = ("source_row",) if row_labels is None else ("row",)
+        if documents is None:
+            row_names = ("release_id", *row_names)
     result = _run(frame, suite, "BOOLEAN_ONLY")
     failed = [i for i, item in enumerate(result.results) if not item.success]
     if failed:
@@ -278,6 +319,8 @@ def validate_batch(
         per_doc: dict[str, list[int]] = defaultdict(list)
         for position in rows or []:
             per_doc[doc_list[position]].append(int(label_list[position]))
+        if rows is not None and row_names:
+            _name_rows(item, row_names, doc_list, label_list)
         for name in names:
             if item.success or (rows is not None and name not in per_doc):
                 checks[name].append(CheckResult(success=True, **common))

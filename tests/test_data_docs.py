@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,16 +12,20 @@ import textwrap
 from datetime import date
 from pathlib import Path
 
+import great_expectations as gx
 import pandas as pd
 import pytest
 
+from customs_etl.expectations import data_docs_assets as assets
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
 from customs_etl.expectations.suites import QUERY_RELEASE_SUITE, YTD_HISTORY_SUITE
-from customs_etl.expectations.validate import validate
+from customs_etl.expectations.validate import validate, validate_batch
 from customs_etl.transforms.normalise import query_observations
 from customs_etl.transforms.query_export import parse_query_export
 from customs_etl.transforms.ytd import RECONCILIATION_COLUMNS
+from tests.support.data_docs import unexpected_rows
 from tests.support.exports import july_export
+from tests.support.offline import references, site_files
 from tests.support.pipeline import validation_frame_of
 
 
@@ -262,3 +267,124 @@ def test_docs_enabled_follows_the_env(
     else:
         monkeypatch.setenv("CUSTOMS_ETL_DATA_DOCS", value)
     assert docs_enabled() is enabled
+
+
+# ------------------------------------------------------------------ offline pages (issue 22)
+
+
+def _remote(site: Path) -> list[str]:
+    return [f"{r.file.relative_to(site)}: {r.where} {r.url}"
+            for f in site_files(site) for r in references(f) if r.remote]  # fmt: skip
+
+
+def _unresolved(site: Path) -> list[str]:
+    return [f"{r.file.relative_to(site)}: {r.where} {r.url}"
+            for f in site_files(site) for r in references(f)
+            if r.local and not r.target().is_file()]  # fmt: skip
+
+
+def test_no_page_or_stylesheet_loads_anything_from_the_internet(built: tuple[Path, Path]) -> None:
+    site = built[0] / "site"
+    pages = [p for p in site_files(site) if p.suffix == ".html"]
+    assert len(pages) >= 5  # the index, three results, the suites
+    assert _remote(site) == []
+    assert _unresolved(site) == []  # e.g. Font Awesome's url(../webfonts/…) resolves
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "integrity=" not in html and "crossorigin" not in html, page
+        assert "static/vendor/bootstrap/css/bootstrap.min.css" in html, page
+
+
+def test_every_remote_file_of_gx_templates_has_a_local_copy() -> None:
+    """A newer GX that loads another CDN file fails here, not on a reviewer's offline laptop."""
+    view = Path(gx.__file__).parent / "render" / "view"
+    loaded = []
+    for template in sorted((view / "templates").glob("*.j2")):
+        for tag in re.findall(r"<(?:script|link|img)\b[^>]*>", template.read_text()):
+            loaded += re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", tag)
+    css = (view / "static" / "styles" / "data_docs_default_styles.css").read_text()
+    loaded += re.findall(r"""url\(['"]?(https?://[^'")]+)""", css)
+    bucket = re.findall(r"""["'](https://great-expectations-web-assets[^"']*)["']""",
+                        (view / "templates" / "top_navbar.j2").read_text())  # fmt: skip
+    assert len(loaded) >= 15 and bucket == [assets.GX_BUCKET]
+    site = Path("/site")
+    unknown = [url for url in loaded if assets.local_target(url, site) is None]
+    assert unknown == []
+    assert assets.local_target(assets.GX_BUCKET + "logo-long.png?d=1&x=2", site) == (
+        site / "static" / "images" / "logo-long.png"
+    )
+
+
+def test_assets_are_copied_once_and_a_damaged_copy_is_replaced(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    docs_dir, _ = _copy(built, tmp_path)
+    vendor = docs_dir / "site" / "static" / "vendor"
+    files = sorted(p for p in vendor.rglob("*") if p.is_file())
+    assert len(files) == len(list(assets.asset_files()))
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files}
+    jquery = vendor / "jquery" / "jquery.min.js"
+    jquery.write_text("damaged")
+    build_data_docs(
+        [DocValidation(YTD_HISTORY_SUITE, _result(YTD_HISTORY_SUITE, _reconciliation(-1.0)),
+                       "again.csv", "calm-heron")],
+        docs_dir,
+    )  # fmt: skip
+    after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files}
+    assert {p for p in files if after[p] != before[p]} == {jquery}  # only the damaged one
+    assert jquery.read_bytes().startswith(b"/*! jQuery v3.7.1")
+    assert _remote(docs_dir / "site") == []
+
+
+def test_a_site_built_before_goes_offline_on_the_next_build(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A folder from an earlier customs-etl (CDN links, no vendor folder) is rewritten whole."""
+    docs_dir, _ = _copy(built, tmp_path)
+    site = docs_dir / "site"
+    shutil.rmtree(site / "static" / "vendor")
+    (old,) = _pages(docs_dir, YTD_HISTORY_SUITE, RUN, PASSING)
+    cdn = "https://code.jquery.com/jquery-3.7.1.min.js"
+    text = old.read_text(encoding="utf-8")
+    old.write_text(re.sub(r'src="[^"]*jquery\.min\.js"', f'src="{cdn}"', text), encoding="utf-8")
+    os.utime(old, (1_600_000_000, 1_600_000_000))  # written long before this build
+    assert _remote(site) == [f"{old.relative_to(site)}: <script src> {cdn}"]
+    build_data_docs(
+        [DocValidation(YTD_HISTORY_SUITE, _result(YTD_HISTORY_SUITE, _reconciliation(-1.0)),
+                       "later.csv", "next-run")],
+        docs_dir,
+    )  # fmt: skip
+    assert _remote(site) == [] and _unresolved(site) == []
+    assert 'src="../../../../static/vendor/jquery/jquery.min.js"' in old.read_text()
+
+
+def _two_documents() -> tuple[pd.DataFrame, str, str]:
+    """A batch of two documents; the second's third data row (line 4) has a negative
+    quantity. Rows are numbered as in the file: the header is line 1."""
+    good, bad = "a" * 64, "b" * 64
+    frames = []
+    for release in (good, bad):
+        export = parse_query_export(july_export(), f"{release[0]}.csv")
+        frames.append(query_observations(export, release_id=release, flow="export"))
+    frame = validation_frame_of(pd.concat(frames, ignore_index=True), TODAY)
+    frame["quantity_num"] = frame["quantity_num"].astype(float)
+    frame.loc[(frame["release_id"] == bad) & (frame["source_row"] == 4), "quantity_num"] = -1.0
+    return frame, good, bad
+
+
+def test_data_docs_name_failing_rows_by_document_and_source_row(tmp_path: Path) -> None:
+    """Not GX's frame position (5 here: the row is the batch's sixth)."""
+    frame, good, bad = _two_documents()
+    outcome = validate_batch(frame, QUERY_RELEASE_SUITE)
+    (failure,) = outcome.reports[bad].critical_failures
+    assert failure.column == "quantity_num" and failure.rows == [4]
+    assert outcome.reports[good].success
+    (item,) = [r for r in outcome.result.results if not r.success]
+    assert item.result["unexpected_index_column_names"] == ["release_id", "source_row"]
+    assert item.result["unexpected_index_list"] == [
+        {"quantity_num": -1.0, "release_id": bad[:12], "source_row": 4}
+    ]
+    assert "unexpected_index_query" not in item.result  # "df.filter(items=[5])": positions
+    build_data_docs([DocValidation(QUERY_RELEASE_SUITE, outcome.result, "two.csv", RUN)], tmp_path)
+    (page,) = _pages(tmp_path, QUERY_RELEASE_SUITE, RUN, "two.csv")
+    assert unexpected_rows(page) == {("quantity_num", bad[:12]): [4]}
