@@ -121,9 +121,12 @@ class Month:
 
 
 def _fmt(number: Decimal | float | None) -> str:
+    """A printed figure as printed (``24,827.0``); a computed one to a sensible precision."""
     if number is None:
         return "-"
-    return f"{number:,}" if isinstance(number, Decimal) else f"{number:,.4g}"
+    if isinstance(number, Decimal):
+        return f"{number:,}"
+    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:.3g}"
 
 
 def _span(year: int, first: int, last: int) -> str:
@@ -235,7 +238,7 @@ def read_period(
         ):
             wrong.append(f"the header says {' / '.join(page.header.texts[:2])!r}")
         if header_year is not None and header_year != year:
-            wrong.append(f"its last-year column says {page.header.last_year}")
+            wrong.append(f"the last-year column says {page.header.last_year}")
         if not wrong:
             continue
         claim = f"{' and '.join(wrong)} but the title says {_span(year, first, last)}"
@@ -407,7 +410,7 @@ def _row_unit(month: Month, rows: dict[str, PageRow], source: str) -> tuple[str 
     if len(printed) < len(rows):
         if not printed and not row.value_only:
             raise ParseError(
-                source,
+                next(iter(month.pages.values())).source,
                 f"{row.label!r}: no quantity-unit cell under the 'Quantity Unit' header and no "
                 "sibling page that prints one",
                 row=row.row_number,

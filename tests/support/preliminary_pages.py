@@ -1,0 +1,513 @@
+"""Pages of GACC's English preliminary release for the tests: the real ones and ours.
+
+Real pages (GACC's publications, copied verbatim into ``tests/fixtures/gacc_preliminary/``):
+the 2026 index, table (5) exports of January–February and of May 2025 in CNY, and the 2018
+image-only page. Everything else there is written by this module, in the real pages' format
+(their page chrome, table markup, CRLF line ends): the USD siblings, March and April, table
+(6) imports, May 2024 (whose Jan–May rare-earth figure differs by 0.1 t from what the 2025 page
+reprints for it), the 2025 and 2024 indexes linking them, and one variant per page error.
+
+Numbers are consistent: every synthetic month of table (5) is derived from the two real pages
+(March + April = Jan–May − May − Jan–Feb, each year-to-date the sum of its months), USD values
+are the CNY values at a month's rate, every y/y % is computed from the printed columns. Table
+(6) is invented whole (its labels too: no real import page is at hand), in the same format.
+
+``python -m tests.support.preliminary_pages`` rewrites the generated files; a test checks the
+committed files equal what this module generates.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gacc_preliminary"
+REAL_MAY = "exports-2025-05-cny.html"
+REAL_JANFEB = "exports-2025-02-cny.html"
+REAL_INDEX = "index-2026.html"
+IMAGE_ONLY = "by-country-2018-01-cny-image-only.html"
+HOST = "http://english.customs.gov.cn"
+MONTH_NAMES = [date(2025, m, 1).strftime("%B") for m in range(1, 13)]
+TENTH = Decimal("0.1")
+# CNY per USD used to write the USD pages (a month's rate; last year's columns at 7.10).
+RATES = {2: Decimal("7.17"), 3: Decimal("7.17"), 4: Decimal("7.20"), 5: Decimal("7.19")}
+LAST_YEAR_RATE = Decimal("7.10")
+DATES = {(2025, 2): "2025/03/11", (2025, 3): "2025/04/15", (2025, 4): "2025/05/10",
+         (2025, 5): "2025/06/10", (2024, 5): "2024/06/08"}  # fmt: skip
+TABLE_NO = {"export": 5, "import": 6}
+WORD = {"export": "Exports", "import": "Imports"}
+
+
+def tenth(value: Decimal) -> Decimal:
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Row:
+    """One table row: its label (indent in nbsp), printed unit, and figures per field."""
+
+    label: str
+    indent: int
+    unit: str  # "10,000 Tons", "—" / "-" for value-only rows
+    numbers: dict[str, Decimal | None] = field(default_factory=dict)
+
+    @property
+    def value_only(self) -> bool:
+        return self.numbers.get("ytd_quantity") is None
+
+
+@dataclass
+class Page:
+    """A page to render: its table, period, currency and the claims around it."""
+
+    flow: str
+    year: int
+    first: int
+    last: int
+    currency: str
+    rows: list[Row]
+    unit_line: str = ""
+    title: str = ""
+    date: str = ""
+    header: tuple[str, ...] = ()
+    attachment: str = ""
+
+    def __post_init__(self) -> None:
+        scale = "CNY 100 Million" if self.currency == "CNY" else "USD1 Million"
+        self.unit_line = self.unit_line or f"Unit: {scale}"
+        span = (MONTH_NAMES[self.last - 1] if self.first == self.last
+                else f"{MONTH_NAMES[self.first - 1]}-{MONTH_NAMES[self.last - 1]}")  # fmt: skip
+        self.title = self.title or (
+            f"({TABLE_NO[self.flow]}) China's Major {WORD[self.flow]} by Quantity and Value, "
+            f"{span} {self.year} (in {self.currency})"
+        )
+        later = f"{self.year}/{self.last + 1:02d}/10"
+        self.date = self.date or DATES.get((self.year, self.last), later)
+        total = f"1-{self.last} Total"
+        blocks = [] if self.first != self.last else [str(self.last)]
+        self.header = self.header or (
+            *blocks, total, f"{total}, {self.year - 1}", f"{total}, Year-On-Year(%)"
+        )
+        word = "人民币" if self.currency == "CNY" else "美元"
+        number = 9 if self.flow == "export" else 10
+        self.attachment = self.attachment or (
+            f"{number}-en-{word}-{self.year}-{self.last}-{self.currency}{self.last}3.xls"
+        )
+
+    @property
+    def fields(self) -> list[str]:
+        month = ["month_quantity", "month_value"] if self.first == self.last else []
+        return [*month, "ytd_quantity", "ytd_value", "ly_quantity", "ly_value", "pct_quantity",
+                "pct_value"]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- real figures
+
+
+def _real_rows(name: str) -> list[Row]:
+    """The rows of a real page: label, indentation, unit and every figure as printed."""
+    soup = BeautifulSoup((FIXTURES / name).read_bytes(), "lxml")
+    table = soup.select_one(".atcl-cnt table")
+    rows: list[Row] = []
+    for tr in table.find_all("tr"):
+        cells = [c.get_text() for c in tr.find_all("td")]
+        if len(cells) not in (8, 10) or cells[0].strip() == "Quantity":
+            continue
+        raw = cells[0].strip("\r\n\t").replace("\r", "").replace("\n", " ")
+        label = " ".join(raw.replace("\xa0", " ").split())
+        indent = len(raw) - len(raw.lstrip("\xa0"))
+        names = (["month_quantity", "month_value"] if len(cells) == 10 else []) + [
+            "ytd_quantity", "ytd_value", "ly_quantity", "ly_value", "pct_quantity", "pct_value"]
+        numbers = {}
+        for name, text in zip(names, cells[2:], strict=True):
+            t = text.replace("\xa0", "").replace(",", "").strip()
+            numbers[name] = None if t in ("-", "—", "") else Decimal(t)
+        rows.append(Row(label, indent, cells[1].strip(), numbers))
+    return rows
+
+
+def pct(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    if now is None or before is None or before == 0:
+        return None
+    return tenth((now / before - 1) * 100)
+
+
+def _with_pct(numbers: dict[str, Decimal | None]) -> dict[str, Decimal | None]:
+    out = dict(numbers)
+    for kind in ("quantity", "value"):
+        out[f"pct_{kind}"] = pct(out.get(f"ytd_{kind}"), out.get(f"ly_{kind}"))
+    return out
+
+
+def export_months() -> dict[int, list[Row]]:
+    """Table (5) 2025 in CNY for months 2 (Jan–Feb, real), 3, 4 (derived) and 5 (real)."""
+    may, janfeb = _real_rows(REAL_MAY), _real_rows(REAL_JANFEB)
+    months: dict[int, list[Row]] = {2: janfeb, 5: may, 3: [], 4: []}
+    for m5, m2 in zip(may, janfeb, strict=True):
+        third, fourth = {}, {}
+        for kind in ("quantity", "value"):
+            ytd5, month5, ytd2 = (m5.numbers[f"ytd_{kind}"], m5.numbers[f"month_{kind}"],
+                                  m2.numbers[f"ytd_{kind}"])  # fmt: skip
+            ly5, ly2 = m5.numbers[f"ly_{kind}"], m2.numbers[f"ly_{kind}"]
+            if ytd5 is None:
+                for numbers in (third, fourth):
+                    numbers.update({f"month_{kind}": None, f"ytd_{kind}": None,
+                                    f"ly_{kind}": None})  # fmt: skip
+                continue
+            both = ytd5 - month5 - ytd2  # March + April
+            march = tenth(both * Decimal("0.48"))
+            third.update({f"month_{kind}": march, f"ytd_{kind}": ytd2 + march,
+                          f"ly_{kind}": ly2 + tenth((ly5 - ly2) * Decimal("0.5"))})  # fmt: skip
+            fourth.update({f"month_{kind}": both - march, f"ytd_{kind}": ytd5 - month5,
+                           f"ly_{kind}": ly2 + tenth((ly5 - ly2) * Decimal("0.75"))})  # fmt: skip
+        months[3].append(replace(m5, numbers=_with_pct(third)))
+        months[4].append(replace(m5, numbers=_with_pct(fourth)))
+    return months
+
+
+# Table (6), invented: label, indent, unit, a month's quantity and value (100 million CNY).
+IMPORT_ROWS = (
+    ("Agricultural products*", 0, "—", None, "1600.0"),
+    ("Grain", 4, "10,000 Tons", "1200.0", "300.0"),
+    ("Soybean", 8, "10,000 Tons", "900.0", "280.0"),
+    ("Edible vegetable oil", 4, "10,000 Tons", "50.0", "40.0"),
+    ("Meat (including offal)", 4, "10,000 Tons", "55.0", "95.0"),
+    ("Iron ore and its concentrate", 0, "10,000 Tons", "10000.0", "750.0"),
+    ("Copper ore and its concentrate", 0, "10,000 Tons", "250.0", "500.0"),
+    ("Coal and lignite", 0, "10,000 Tons", "3800.0", "240.0"),
+    ("Crude oil", 0, "10,000 Tons", "4600.0", "1900.0"),
+    ("Petroleum products", 0, "10,000 Tons", "380.0", "180.0"),
+    ("Natural gas", 0, "10,000 Tons", "1050.0", "380.0"),
+    ("Primary plastics", 0, "10,000 Tons", "230.0", "260.0"),
+    ("Logs and sawn wood", 0, "10,000 CBM", "580.0", "90.0"),
+    ("Steel products", 0, "10,000 Tons", "50.0", "60.0"),
+    ("Unwrought copper and copper products", 0, "10,000 Tons", "45.0", "300.0"),
+    ("Rare earth", 0, "Ton", "6000.0", "2.3"),
+    ("Mechanical and electrical products*", 0, "-", None, "5500.0"),
+    ("Integrated circuits", 4, "100 Million PCS", "45.0", "2700.0"),
+    ("Motor vehicles（including chassis fitted with engines)", 4, "10,000 Autos", "4.5", "110.0"),
+    ("Aircraft", 4, "Craft", "25.0", "120.0"),
+    ("Hi-tech products*", 0, "-", None, "4300.0"),
+)
+# Month-by-month factors (January..May) for 2025 and 2024, quantity and value.
+FACTORS = {
+    (2025, "quantity"): ("1.00", "0.82", "1.05", "1.02", "1.04"),
+    (2025, "value"): ("1.00", "0.83", "1.03", "1.01", "1.03"),
+    (2024, "quantity"): ("0.97", "0.85", "1.01", "1.00", "1.02"),
+    (2024, "value"): ("1.02", "0.86", "1.05", "1.03", "1.04"),
+}
+
+
+def import_months() -> dict[int, list[Row]]:
+    """Table (6) 2025 in CNY for months 2 (Jan–Feb) to 5."""
+    months: dict[int, list[Row]] = {m: [] for m in (2, 3, 4, 5)}
+    for label, indent, unit, quantity, value in IMPORT_ROWS:
+        base = {"quantity": quantity, "value": value}
+        series = {
+            (year, kind): [None if base[kind] is None else tenth(Decimal(base[kind]) * Decimal(f))
+                           for f in FACTORS[(year, kind)]]
+            for year in (2025, 2024) for kind in ("quantity", "value")
+        }  # fmt: skip
+        for last in months:
+            numbers: dict[str, Decimal | None] = {}
+            for kind in ("quantity", "value"):
+                now, before = series[(2025, kind)], series[(2024, kind)]
+                if now[0] is None:
+                    numbers.update({f"month_{kind}": None, f"ytd_{kind}": None, f"ly_{kind}": None})
+                    continue
+                numbers[f"month_{kind}"] = now[last - 1]
+                numbers[f"ytd_{kind}"] = sum(now[:last], Decimal(0))
+                numbers[f"ly_{kind}"] = sum(before[:last], Decimal(0))
+            months[last].append(Row(label, indent, unit, _with_pct(numbers)))
+    return months
+
+
+def in_usd(rows: list[Row], month: int) -> list[Row]:
+    """The same rows with values in USD 1 million (quantities unchanged)."""
+    out = []
+    for row in rows:
+        numbers = dict(row.numbers)
+        for name, rate in (("month_value", RATES[month]), ("ytd_value", RATES[month]),
+                           ("ly_value", LAST_YEAR_RATE)):  # fmt: skip
+            if numbers.get(name) is not None:
+                numbers[name] = tenth(numbers[name] * 100 / rate)
+        out.append(replace(row, numbers=_with_pct(numbers)))
+    return out
+
+
+def may_2024(rows_2025_may: list[Row]) -> list[Row]:
+    """Table (5) of May 2024: its Jan–May is what the May 2025 page reprints as last year's,
+    except rare earths, 0.1 t less (24,266.4 t: GACC later restated it to 24,266.5 t)."""
+    out = []
+    for row in rows_2025_may:
+        numbers: dict[str, Decimal | None] = {}
+        for kind in ("quantity", "value"):
+            ytd = row.numbers[f"ly_{kind}"]
+            if ytd is not None and row.label == "Rare earth" and kind == "quantity":
+                ytd -= TENTH
+            numbers[f"ytd_{kind}"] = ytd
+            numbers[f"month_{kind}"] = None if ytd is None else tenth(ytd * Decimal("0.21"))
+            numbers[f"ly_{kind}"] = None if ytd is None else tenth(ytd * Decimal("0.96"))
+        out.append(replace(row, numbers=_with_pct(numbers)))
+    return out
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _cell(text: str, style: str, align: str = "right", bg: bool = False, span: int = 0) -> str:
+    attrs = f' colspan="{span}"' if span else ""
+    colour = ' bgcolor="#FFFFFF"' if bg else ""
+    return (f'\t\t\t<td{attrs} class="{style}" align="{align}"{colour}>\r\n'
+            f"\t\t\t\t<span><b>{text}</b></span>\r\n\t\t\t</td>\r\n")  # fmt: skip
+
+
+def _number(value: Decimal | None, pad: bool) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.1f}" + ("&nbsp;" if pad else "")
+
+
+def render_table(page: Page, drop_unit_cells: bool = False) -> str:
+    width = 2 + len(page.fields)
+    out = ['<table style="border-collapse:collapse;" class="ke-zeroborder" width="1343" '
+           'border="0" cellspacing="0">\r\n\t<tbody>\r\n']  # fmt: skip
+
+    def row(cells: str) -> None:
+        out.append(f"\t\t<tr>\r\n{cells}\t\t</tr>\r\n")
+
+    row(_cell(html.escape(page.title, quote=False), "style1", "left", True, width))
+    row(_cell(page.unit_line, "style2", "right", True, width))
+    heads = _cell("Commodity", "style3", "center", True).replace("<td ", '<td rowspan="2" ')
+    heads += _cell("Quantity Unit", "style3", "center", True).replace("<td ", '<td rowspan="2" ')
+    heads += "".join(_cell(f"{h}&nbsp;" if "%" in h else h, "style4", "center", True, 2)
+                     for h in page.header)  # fmt: skip
+    row(heads)
+    row("".join(_cell(t, "style5", "center", True) for t in ("Quantity", "Value") * (
+        len(page.fields) // 2)))  # fmt: skip
+    for r in page.rows:
+        label = "&nbsp;" * r.indent + html.escape(r.label, quote=False)
+        cells = _cell(label, "style6", "", True).replace(' align=""', "")
+        if not drop_unit_cells:
+            cells += _cell(r.unit, "style7", "center", True)
+        for name in page.fields:
+            pad = not name.startswith("pct_")
+            cells += _cell(_number(r.numbers.get(name), pad),
+                           "style10" if name == "pct_value" else "style9")  # fmt: skip
+        row(cells)
+    note = ('Note: "Agricultural products*", “Mechanical and electrical products*" and '
+            '"Hi-tech products*" include relevant products listed in the table.')  # fmt: skip
+    row(_cell(note, "style11", "left", True, width))
+    out.append("\t</tbody>\r\n</table>")
+    return "".join(out)
+
+
+def render_page(page: Page, drop_unit_cells: bool = False) -> bytes:
+    """The page in the real May 2025 page's chrome, with its own title, date, table and
+    attachment."""
+    chrome = (FIXTURES / REAL_MAY).read_bytes().decode("utf-8")
+    start = chrome.index("<table ")
+    end = chrome.index("</table>") + len("</table>")
+    text = chrome[:start] + render_table(page, drop_unit_cells) + chrome[end:]
+    real_title = "(5) China's Major Exports by Quantity and Value, May 2025 (in CNY)"
+    text = text.replace(html.escape(real_title, quote=False), html.escape(page.title, quote=False))
+    text = text.replace(real_title, page.title)
+    text = text.replace('<div class="atcl-date">2025/06/10</div>',
+                        f'<div class="atcl-date">{page.date}</div>')  # fmt: skip
+    text = text.replace("9-en-人民币-2025-5-CNY45.xls", page.attachment)
+    return text.encode("utf-8")
+
+
+def page_uuid(flow: str, year: int, month: int, currency: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"gacc-preliminary/{flow}/{year}-{month}/{currency}"))
+
+
+def page_path(flow: str, year: int, month: int, currency: str) -> str:
+    return f"/Statics/{page_uuid(flow, year, month, currency)}.html"
+
+
+def render_index(year: int, linked: dict[tuple[str, str], list[int]]) -> bytes:
+    """A year's index in the real 2026 index's format: tables (1)-(8), both currencies, months
+    linked (absolute, unquoted, to the real host) where ``linked`` says, ``<span>`` else."""
+    real = (FIXTURES / REAL_INDEX).read_bytes().decode("utf-8")
+    start, end = real.index("<tbody>") + len("<tbody>"), real.index("</tbody>")
+    titles = [
+        ("(1) China's Total Export & Import Values", None),
+        ("(2) China's Total Export & Import Values by Trade Mode", None),
+        ("(3) China's Total Export & Import Values by Trade Mode", None),
+        ("(4) China's Total Export & Import Values by Country/Region", None),
+        ("(5) China's Major Exports by Quantity and Value", "export"),
+        ("(6) China's Major Imports by Quantity and Value", "import"),
+    ]
+    rows = []
+    short = [f"{name[:3]}." for name in MONTH_NAMES]
+    for title, flow in titles:
+        for currency in ("CNY", "USD"):
+            cells = []
+            for month, name in enumerate(short, start=1):
+                if flow and month in linked.get((flow, currency), []):
+                    href = f"{HOST}{page_path(flow, year, month, currency)}"
+                    cells.append(f"<a href={href}> {name}</a>")
+                else:
+                    cells.append(f"<span>{name}</span>")
+                if month == 6:
+                    cells.append("</br>")
+            rows.append(f"<tr><td>{title} (in {currency})</td><td>{''.join(cells)}</td></tr>")
+    for title in ("(7) Statistics Bulletin on Freight Supervision",
+                  "(8)Statistics Bulletin on Goods Inspection & Quarantine"):  # fmt: skip
+        spans = "".join(f"<span>{n}</span>" for n in short)
+        rows.append(f"<tr><td>{title}</td><td>{spans}</td></tr>")
+    return (real[:start] + "".join(rows) + real[end:]).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- the fixture set
+
+
+def pages_2025() -> dict[str, Page]:
+    """File name → page, for every synthetic 2025 page (the two real CNY exports excluded)."""
+    out: dict[str, Page] = {}
+    for flow, months in (("export", export_months()), ("import", import_months())):
+        for last, rows in months.items():
+            first = 1 if last == 2 else last
+            for currency in ("CNY", "USD"):
+                name = f"{flow}s-2025-{last:02d}-{currency.lower()}.html"
+                if name in (REAL_MAY, REAL_JANFEB):
+                    continue
+                table = rows if currency == "CNY" else in_usd(rows, last)
+                out[name] = Page(flow, 2025, first, last, currency, table)
+    return out
+
+
+def pages_2024() -> dict[str, Page]:
+    rows = may_2024(export_months()[5])
+    return {
+        "exports-2024-05-cny.html": Page("export", 2024, 5, 5, "CNY", rows),
+        "exports-2024-05-usd.html": Page("export", 2024, 5, 5, "USD", in_usd(rows, 5)),
+    }
+
+
+LINKED_2025 = {(flow, cur): [2, 3, 4, 5] for flow in ("export", "import") for cur in ("CNY", "USD")}
+LINKED_2024 = {("export", "CNY"): [5], ("export", "USD"): [5]}
+
+
+def site_files() -> dict[str, str]:
+    """URL path on the stand-in site → fixture file, for the 2025 and 2024 indexes."""
+    files = {
+        "/statics/report/preliminary2025.html": "index-2025.html",
+        "/statics/report/preliminary2024.html": "index-2024.html",
+    }
+    for (flow, currency), months in LINKED_2025.items():
+        for month in months:
+            files[page_path(flow, 2025, month, currency)] = (
+                f"{flow}s-2025-{month:02d}-{currency.lower()}.html"
+            )
+    for (flow, currency), months in LINKED_2024.items():
+        for month in months:
+            files[page_path(flow, 2024, month, currency)] = (
+                f"{flow}s-2024-{month:02d}-{currency.lower()}.html"
+            )
+    return files
+
+
+# --------------------------------------------------------------------------- page errors
+
+
+def _swap(data: bytes, old: str, new: str, count: int = 1) -> bytes:
+    if data.count(old.encode()) < count:
+        raise ValueError(f"{old!r} not in the page")
+    return data.replace(old.encode(), new.encode(), count)
+
+
+def _row_numbers(page: Page, label: str, scale: Decimal) -> Page:
+    """The page with one row's quantities divided by ``scale`` (y/y % unchanged)."""
+    rows = []
+    for r in page.rows:
+        if r.label == label:
+            numbers = {k: (tenth(v / scale) if v is not None and "quantity" in k
+                           and not k.startswith("pct") else v)
+                       for k, v in r.numbers.items()}  # fmt: skip
+            r = replace(r, numbers=numbers)
+        rows.append(r)
+    return replace(page, rows=rows)
+
+
+def variants() -> dict[str, bytes]:
+    """One page per error GACC has made (or could), from the May 2025 export pages."""
+    may_cny = (FIXTURES / REAL_MAY).read_bytes()
+    usd = pages_2025()["exports-2025-05-usd.html"]
+    cny = Page("export", 2025, 5, 5, "CNY", export_months()[5])
+    medicinal = "Medicinal materials and medicaments of Chinese type"
+    return {
+        # A USD page whose body rows lack the quantity-unit cell: 9 cells under 10 columns.
+        "usd-no-unit-cells.html": render_page(usd, drop_unit_cells=True),
+        # Rare earths printed "10,000 Tons" over figures in tonnes (the real CNY page).
+        "cny-rare-earth-in-10k-tons.html": _swap(
+            may_cny, "<span><b>Rare earth</b></span>\r\n\t\t\t</td>\r\n\t\t\t<td class=\"style7\" "
+            "align=\"center\" bgcolor=\"#FFFFFF\">\r\n\t\t\t\t<span><b>Ton</b>",
+            "<span><b>Rare earth</b></span>\r\n\t\t\t</td>\r\n\t\t\t<td class=\"style7\" "
+            "align=\"center\" bgcolor=\"#FFFFFF\">\r\n\t\t\t\t<span><b>10,000 Tons</b>"),
+        # Medicinal materials' figures in 10,000 t under "Ton", the unit the Chinese table
+        # prints too: no reading fits (both currencies' pages).
+        "cny-medicinal-figures-in-10k-tons.html": render_page(
+            _row_numbers(cny, medicinal, Decimal(10_000))),
+        "usd-medicinal-figures-in-10k-tons.html": render_page(
+            _row_numbers(usd, medicinal, Decimal(10_000))),
+        # Last year's column headed 2023 over 2024 figures (the real CNY page).
+        "cny-header-last-year-2023.html": _swap(may_cny, "1-5 Total, 2024", "1-5 Total, 2023"),
+        # The same, dated far outside May's release window.
+        "cny-header-last-year-2023-dated-late.html": _swap(
+            _swap(may_cny, "1-5 Total, 2024", "1-5 Total, 2023"), "2025/06/10", "2025/11/20"),
+        "usd-header-last-year-2023-dated-late.html": _swap(
+            _swap(render_page(usd), "1-5 Total, 2024", "1-5 Total, 2023"),
+            "2025/06/10", "2025/11/20"),
+        # A June page whose header says 5 / 1-5 Total (the June release, dated in July).
+        "cny-june-header-says-may.html": render_page(replace(
+            cny, title="", first=6, last=6, date="2025/07/14", attachment="",
+            header=("5", "1-5 Total", "1-5 Total, 2024", "1-5 Total, Year-On-Year(%)"))),
+        # Titled "(in CNY)", unit line in USD (the CNY figures and scale are CNY 100 Million).
+        "cny-unit-line-says-usd.html": _swap(
+            may_cny, "Unit: CNY 100 Million", "Unit: USD1 Million"),
+        # Title and unit line say USD on a page the index and the attachment call CNY.
+        "cny-title-and-unit-say-usd.html": _swap(
+            _swap(may_cny, "Unit: CNY 100 Million", "Unit: USD1 Million"),
+            "May 2025 (in CNY)", "May 2025 (in USD)", 3),
+        # A USD page whose unit line says 100 million (its values are millions).
+        "usd-scale-100-million.html": _swap(render_page(usd), "Unit: USD1 Million",
+                                            "Unit: USD 100 Million"),
+        # Rare earths' Jan–May y/y printed 3.2 instead of 2.3 (the real CNY page).
+        "cny-rare-earth-yoy-3.2.html": _swap(
+            may_cny, "<span><b>2.3</b></span>", "<span><b>3.2</b></span>"),
+        # The USD page's rare-earth month quantity 5,846.6 against the CNY page's 5,864.6.
+        "usd-rare-earth-quantity-differs.html": _swap(
+            render_page(usd), "5,864.6&nbsp;", "5,846.6&nbsp;"),
+        # A month's quantity above its year to date (the real CNY page, rare earths).
+        "cny-month-above-ytd.html": _swap(may_cny, "5,864.6&nbsp;", "25,864.6&nbsp;"),
+    }
+
+
+def generated() -> dict[str, bytes]:
+    """Every generated fixture file: relative path → bytes."""
+    files = {name: render_page(page) for name, page in {**pages_2025(), **pages_2024()}.items()}
+    files["index-2025.html"] = render_index(2025, LINKED_2025)
+    files["index-2024.html"] = render_index(2024, LINKED_2024)
+    files |= {f"variants/{name}": data for name, data in variants().items()}
+    return files
+
+
+def main() -> None:
+    for name, data in generated().items():
+        path = FIXTURES / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
+
