@@ -183,9 +183,9 @@ def _check_rate(month: Month, source: str) -> None:
     if not RATE_BAND[0] <= rate <= RATE_BAND[1]:
         raise ParseError(
             source,
-            f"the CNY page's values ({cny.unit_line!r}) are {rate:.4g} times the USD page's "
-            f"({usd.unit_line!r}); a CNY/USD rate is {RATE_BAND[0]}-{RATE_BAND[1]}: one page's "
-            "currency or scale is wrong",
+            f"the CNY page's values ({cny.unit_line!r}) are {_fmt(float(rate))} times the USD "
+            f"page's ({usd.unit_line!r}); a CNY/USD rate is {RATE_BAND[0]}-{RATE_BAND[1]}: "
+            "one page's currency or scale is wrong",
         )
 
 
