@@ -39,6 +39,7 @@ from customs_etl.publishers.base import FetchCache, Publisher, add_note
 from customs_etl.publishers.gacc_preliminary import bundle
 from customs_etl.publishers.gacc_preliminary.client import DEFAULT_BASE_URL, PreliminaryClient
 from customs_etl.publishers.gacc_preliminary.page import has_table, release_date
+from customs_etl.publishers.http import FetchedDocument
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -56,6 +57,18 @@ class PreliminarySettings(SettingsGroup):
 
     gacc_preliminary_url: str = Field(
         DEFAULT_BASE_URL, description="GACC English preliminary release site"
+    )
+
+
+def _archived(name: str, page: FetchedDocument) -> RawDocument:
+    """A page kept raw as evidence (an index, an image-only page): archived, never parsed."""
+    return RawDocument(
+        name=name,
+        source=NAME,
+        content=page.body,
+        url=page.url,
+        fetched_at=page.fetched_at,
+        archive_only=True,
     )
 
 
@@ -91,16 +104,7 @@ class GaccPreliminary(Publisher):
             except NotPublishedYet:
                 return []
             cache[key] = index.body
-            docs.append(  # kept raw, never parsed
-                RawDocument(
-                    name=f"preliminary-index-{month.year}.html",
-                    source=NAME,
-                    content=index.body,
-                    url=index.url,
-                    fetched_at=index.fetched_at,
-                    archive_only=True,
-                )
-            )
+            docs.append(_archived(f"preliminary-index-{month.year}.html", index))
         for flow, table in TABLES.items():
             docs += self._table(client, cache, cache[key], month, flow, table)
         return docs
@@ -132,16 +136,8 @@ class GaccPreliminary(Publisher):
                 )
                 add_note(cache, note)
                 log.warning(note)
-                kept.append(
-                    RawDocument(
-                        name=f"preliminary-{flow}s-{month:%Y-%m}-{currency.lower()}-image.html",
-                        source=NAME,
-                        content=page.body,
-                        url=page.url,
-                        fetched_at=page.fetched_at,
-                        archive_only=True,
-                    )
-                )
+                name = f"preliminary-{flow}s-{month:%Y-%m}-{currency.lower()}-image.html"
+                kept.append(_archived(name, page))
                 continue
             pages[currency] = page.body
             urls.append(page.url)
