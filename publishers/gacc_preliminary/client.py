@@ -112,17 +112,15 @@ class PreliminaryClient:
     def links(self, index_html: bytes, flow: str) -> dict[str, dict[int, str]]:
         """Currency → month → the page's URL on this client's base, for one table."""
         page = f"{self.base_url}{INDEX_DIR}"
-        return {
-            currency: {
-                month: rebase_link(
-                    href, self.base_url, f"{DEFAULT_BASE_URL}{INDEX_DIR}", PUBLISHER_HOSTS,
-                    page=page,
-                )
-                for month, href in months.items()
-            }
-            for (table_flow, currency), months in table_rows(index_html, page).items()
-            if table_flow == flow
-        }  # fmt: skip
+        home = f"{DEFAULT_BASE_URL}{INDEX_DIR}"
+        found: dict[str, dict[int, str]] = {}
+        for (table_flow, currency), months in table_rows(index_html, page).items():
+            if table_flow == flow:
+                found[currency] = {
+                    month: rebase_link(href, self.base_url, home, PUBLISHER_HOSTS, page=page)
+                    for month, href in months.items()
+                }
+        return found
 
     def get(self, url: str, what: str) -> FetchedDocument:
         """One page (an answer declaring a non-HTML type is refused); 404 = not published."""

@@ -13,7 +13,8 @@ Rules (README "GACC preliminary release" lists them with the pages they were see
   (``5`` / ``1-5 Total`` / ``1-5 Total, 2024``) must say the same. When it does not, the
   title is read — and the header flagged ``header_corrected`` — only if the sibling page's
   header agrees with the title, or the page's date line falls in the title's release window
-  (the three months after the period); otherwise refused.
+  (the three months after the period); otherwise refused. A dateless title (older pages)
+  leaves the header as the page's word on its period, which must then be the month asked for.
 * **Currency and scale.** Witnesses: the index row the page was linked from (``(in CNY)``),
   the title, the unit line, the attachment's file name (``…人民币…CNY45.xls``). All agree: the
   unit line's scale. One dissenter against two or more: the majority's currency, flagged
@@ -192,11 +193,16 @@ def _check_rate(month: Month, source: str) -> None:
 # --------------------------------------------------------------------------- period
 
 
-def _header_period(page: PreliminaryPage) -> tuple[int | None, int]:
-    """(year, last month) the header claims: its last-year column's year + 1, its YTD end."""
-    header = page.header
-    year = header.last_year + 1 if header.last_year is not None else None
-    return year, header.ytd_range[1]
+def _header_disagrees(page: PreliminaryPage, year: int, last: int) -> list[str]:
+    """What the header says against a period: its months (``5`` / ``1-5 Total``) and the year
+    over its last-year column (``1-5 Total, 2024`` must be the year before)."""
+    header, wrong = page.header, []
+    months = [header.ytd_range] + ([header.month_range] if header.month_range else [])
+    if any(span[1] != last for span in months):
+        wrong.append(f"the header says {' / '.join(header.texts[:2])!r}")
+    if header.last_year is not None and header.last_year != year - 1:
+        wrong.append(f"the last-year column says {header.last_year}")
+    return wrong
 
 
 def _in_window(page: PreliminaryPage, year: int, last: int) -> bool:
@@ -214,10 +220,14 @@ def read_period(
     for page in pages:
         if page.title_year is not None and page.title_range is not None:
             claims.append((page.title_year, *page.title_range))
-        elif requested is not None:  # a dateless title: the index placed it
-            claims.append((requested.year, page.header.ytd_range[0], requested.month))
-        else:
-            raise ParseError(page.source, f"the title {page.title!r} names no period")
+        else:  # a dateless title (older pages): the header's period, checked below
+            header = page.header
+            year = header.last_year + 1 if header.last_year is not None else None
+            year = year or (requested.year if requested is not None else None)
+            if year is None:
+                raise ParseError(page.source, f"the title {page.title!r} names no period")
+            first = (header.month_range or header.ytd_range)[0]
+            claims.append((year, first, header.ytd_range[1]))
     if len(set(claims)) > 1:
         listed = ", ".join(f"{_span(*c)} ({p.source})" for c, p in zip(claims, pages, strict=True))
         raise ParseError(source, f"the pages are for different periods: {listed}")
@@ -228,17 +238,9 @@ def read_period(
             f"the page is for {_span(year, first, last)} but {requested:%Y-%m} was requested",
         )
     notes = []
-    agreeing = [p for p in pages if _header_period(p)[1] == last and (
-        _header_period(p)[0] in (None, year))]
+    agreeing = [p for p in pages if not _header_disagrees(p, year, last)]
     for page in pages:
-        header_year, header_last = _header_period(page)
-        wrong = []
-        if header_last != last or (
-            page.header.month_range is not None and page.header.month_range[1] != last
-        ):
-            wrong.append(f"the header says {' / '.join(page.header.texts[:2])!r}")
-        if header_year is not None and header_year != year:
-            wrong.append(f"the last-year column says {page.header.last_year}")
+        wrong = _header_disagrees(page, year, last)
         if not wrong:
             continue
         claim = f"{' and '.join(wrong)} but the title says {_span(year, first, last)}"

@@ -216,6 +216,19 @@ def test_a_month_above_its_year_to_date_is_refused() -> None:
     )
 
 
+def test_a_dateless_title_takes_the_headers_period_which_must_be_the_one_asked_for() -> None:
+    """Older pages have dateless titles: the header (``5`` / ``1-5 Total, 2024``) is then the
+    page's only word on its period, and the index's cell must agree with it."""
+    dateless = CNY.replace(b"Value, May 2025 (in CNY)", b"Value (in CNY)")
+    assert dateless.count(b"Value (in CNY)") == 4
+    obs = parse({"CNY": dateless})
+    assert _row(obs, "Rare earth")["period_start"] == date(2025, 5, 1)
+    assert "header_corrected" not in _flags(obs)
+    assert refusal({"CNY": dateless}, month=4) == (
+        f"{DOC} [CNY page]: the page is for 2025-05 but 2025-04 was requested"
+    )
+
+
 def test_a_page_for_another_month_is_refused() -> None:
     assert refusal({"CNY": CNY, "USD": USD}, month=4) == (
         f"{DOC} [CNY page]: the page is for 2025-05 but 2025-04 was requested"
