@@ -241,20 +241,21 @@ def in_usd(rows: list[Row], month: int) -> list[Row]:
     return out
 
 
-def may_2024(rows_2025_may: list[Row]) -> list[Row]:
+def may_2024(months_2025: dict[int, list[Row]]) -> list[Row]:
     """Table (5) of May 2024: its Jan–May is what the May 2025 page reprints as last year's,
-    except rare earths, 0.1 t less (24,266.4 t: GACC later restated it to 24,266.5 t)."""
+    except rare earths, 0.1 t less (24,266.4 t: GACC later restated it to 24,266.5 t); its May
+    is the reprints' Jan–May − Jan–Apr, so the year's figures add up across the pages."""
     out = []
-    for row in rows_2025_may:
+    for may, april in zip(months_2025[5], months_2025[4], strict=True):
         numbers: dict[str, Decimal | None] = {}
         for kind in ("quantity", "value"):
-            ytd = row.numbers[f"ly_{kind}"]
-            if ytd is not None and row.label == "Rare earth" and kind == "quantity":
+            ytd, before = may.numbers[f"ly_{kind}"], april.numbers[f"ly_{kind}"]
+            numbers[f"month_{kind}"] = None if ytd is None else ytd - before
+            if ytd is not None and may.label == "Rare earth" and kind == "quantity":
                 ytd -= TENTH
             numbers[f"ytd_{kind}"] = ytd
-            numbers[f"month_{kind}"] = None if ytd is None else tenth(ytd * Decimal("0.21"))
             numbers[f"ly_{kind}"] = None if ytd is None else tenth(ytd * Decimal("0.96"))
-        out.append(replace(row, numbers=_with_pct(numbers)))
+        out.append(replace(may, numbers=_with_pct(numbers)))
     return out
 
 
@@ -385,7 +386,7 @@ def pages_2025() -> dict[str, Page]:
 
 
 def pages_2024() -> dict[str, Page]:
-    rows = may_2024(export_months()[5])
+    rows = may_2024(export_months())
     return {
         "exports-2024-05-cny.html": Page("export", 2024, 5, 5, "CNY", rows),
         "exports-2024-05-usd.html": Page("export", 2024, 5, 5, "USD", in_usd(rows, 5)),
