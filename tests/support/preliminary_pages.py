@@ -1,28 +1,32 @@
 """Pages of GACC's English preliminary release for the tests: the real ones and ours.
 
-Real pages (GACC's publications, copied verbatim into ``tests/fixtures/gacc_preliminary/``):
-the 2026 index, table (5) exports of January–February and of May 2025 in CNY, and the 2018
-image-only page. Everything else there is written by this module, in the real pages' format
-(their page chrome, table markup, CRLF line ends): the USD siblings, March and April, table
-(6) imports, May 2024 (whose Jan–May rare-earth figure differs by 0.1 t from what the 2025 page
-reprints for it), the 2025 and 2024 indexes linking them, and one variant per page error.
+Real pages (GACC's publications) are the only files, copied verbatim into
+``tests/fixtures/gacc_preliminary/``: the 2026 index, table (5) exports of January–February and
+of May 2025 in CNY, and the 2018 image-only page. Everything else is built here, in memory, from
+them, the same bytes every run: the USD siblings, March and April, table (6) imports, May 2024
+(whose Jan–May rare-earth figure differs by 0.1 t from what the 2025 page reprints for it), the
+2025 and 2024 indexes linking them (``page``, ``site_pages``), and one variant per page error,
+each a named change to one base page (``VARIANTS``, ``variant``).
 
 Numbers are consistent: every synthetic month of table (5) is derived from the two real pages
 (March + April = Jan–May − May − Jan–Feb, each year-to-date the sum of its months), USD values
 are the CNY values at a month's rate, every y/y % is computed from the printed columns. Table
 (6) is invented whole (its labels too: no real import page is at hand), in the same format.
 
-``python -m tests.support.preliminary_pages`` rewrites the generated files; a test checks the
-committed files equal what this module generates.
+``python -m tests.support.preliminary_pages DIR`` writes them all into DIR, to look at.
 """
 
 from __future__ import annotations
 
 import html
+import re
+import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -32,6 +36,7 @@ REAL_MAY = "exports-2025-05-cny.html"
 REAL_JANFEB = "exports-2025-02-cny.html"
 REAL_INDEX = "index-2026.html"
 IMAGE_ONLY = "by-country-2018-01-cny-image-only.html"
+REAL_PAGES = (REAL_MAY, REAL_JANFEB, REAL_INDEX, IMAGE_ONLY)
 HOST = "http://english.customs.gov.cn"
 MONTH_NAMES = [date(2025, m, 1).strftime("%B") for m in range(1, 13)]
 TENTH = Decimal("0.1")
@@ -42,6 +47,14 @@ DATES = {(2025, 2): "2025/03/11", (2025, 3): "2025/04/15", (2025, 4): "2025/05/1
          (2025, 5): "2025/06/10", (2024, 5): "2024/06/08"}  # fmt: skip
 TABLE_NO = {"export": 5, "import": 6}
 WORD = {"export": "Exports", "import": "Imports"}
+
+
+@cache
+def real_page(name: str) -> bytes:
+    """One of GACC's pages, as committed (``REAL_PAGES``)."""
+    if name not in REAL_PAGES:
+        raise KeyError(f"{name}: not a real page (the real ones: {', '.join(REAL_PAGES)})")
+    return (FIXTURES / name).read_bytes()
 
 
 def tenth(value: Decimal) -> Decimal:
@@ -112,7 +125,7 @@ class Page:
 
 def _real_rows(name: str) -> list[Row]:
     """The rows of a real page: label, indentation, unit and every figure as printed."""
-    soup = BeautifulSoup((FIXTURES / name).read_bytes(), "lxml")
+    soup = BeautifulSoup(real_page(name), "lxml")
     table = soup.select_one(".atcl-cnt table")
     rows: list[Row] = []
     for tr in table.find_all("tr"):
@@ -312,7 +325,7 @@ def render_table(page: Page, drop_unit_cells: bool = False) -> str:
 def render_page(page: Page, drop_unit_cells: bool = False) -> bytes:
     """The page in the real May 2025 page's chrome, with its own title, date, table and
     attachment."""
-    chrome = (FIXTURES / REAL_MAY).read_bytes().decode("utf-8")
+    chrome = real_page(REAL_MAY).decode("utf-8")
     start = chrome.index("<table ")
     end = chrome.index("</table>") + len("</table>")
     text = chrome[:start] + render_table(page, drop_unit_cells) + chrome[end:]
@@ -336,7 +349,7 @@ def page_path(flow: str, year: int, month: int, currency: str) -> str:
 def render_index(year: int, linked: dict[tuple[str, str], list[int]]) -> bytes:
     """A year's index in the real 2026 index's format: tables (1)-(8), both currencies, months
     linked (absolute, unquoted, to the real host) where ``linked`` says, ``<span>`` else."""
-    real = (FIXTURES / REAL_INDEX).read_bytes().decode("utf-8")
+    real = real_page(REAL_INDEX).decode("utf-8")
     start, end = real.index("<tbody>") + len("<tbody>"), real.index("</tbody>")
     titles = [
         ("(1) China's Total Export & Import Values", None),
@@ -367,11 +380,11 @@ def render_index(year: int, linked: dict[tuple[str, str], list[int]]) -> bytes:
     return (real[:start] + "".join(rows) + real[end:]).encode("utf-8")
 
 
-# --------------------------------------------------------------------------- the fixture set
+# --------------------------------------------------------------------------- the page set
 
 
 def pages_2025() -> dict[str, Page]:
-    """File name → page, for every synthetic 2025 page (the two real CNY exports excluded)."""
+    """Page name → page, for every synthetic 2025 page (the two real CNY exports excluded)."""
     out: dict[str, Page] = {}
     for flow, months in (("export", export_months()), ("import", import_months())):
         for last, rows in months.items():
@@ -397,118 +410,273 @@ LINKED_2025 = {(flow, cur): [2, 3, 4, 5] for flow in ("export", "import") for cu
 LINKED_2024 = {("export", "CNY"): [5], ("export", "USD"): [5]}
 
 
+@cache
+def _synthetic() -> dict[str, bytes]:
+    pages = {name: render_page(p) for name, p in {**pages_2025(), **pages_2024()}.items()}
+    pages["index-2025.html"] = render_index(2025, LINKED_2025)
+    pages["index-2024.html"] = render_index(2024, LINKED_2024)
+    return pages
+
+
+def synthetic_pages() -> dict[str, bytes]:
+    """Page name → bytes, for every page built here (variants aside)."""
+    return dict(_synthetic())
+
+
+def page(name: str) -> bytes:
+    """A page by name: one of GACC's (``REAL_PAGES``) or one built from them."""
+    return real_page(name) if name in REAL_PAGES else _synthetic()[name]
+
+
 def site_files() -> dict[str, str]:
-    """URL path on the stand-in site → fixture file, for the 2025 and 2024 indexes."""
+    """URL path on the stand-in site → page name, for the 2025 and 2024 indexes and pages."""
     files = {
         "/statics/report/preliminary2025.html": "index-2025.html",
         "/statics/report/preliminary2024.html": "index-2024.html",
     }
-    for (flow, currency), months in LINKED_2025.items():
-        for month in months:
-            files[page_path(flow, 2025, month, currency)] = (
-                f"{flow}s-2025-{month:02d}-{currency.lower()}.html"
-            )
-    for (flow, currency), months in LINKED_2024.items():
-        for month in months:
-            files[page_path(flow, 2024, month, currency)] = (
-                f"{flow}s-2024-{month:02d}-{currency.lower()}.html"
-            )
+    for year, linked in ((2025, LINKED_2025), (2024, LINKED_2024)):
+        for (flow, currency), months in linked.items():
+            for month in months:
+                files[page_path(flow, year, month, currency)] = (
+                    f"{flow}s-{year}-{month:02d}-{currency.lower()}.html"
+                )
     return files
+
+
+def site_pages() -> dict[str, bytes]:
+    """URL path → bytes of the stand-in site (a new dict: a test may change it)."""
+    return {path: page(name) for path, name in site_files().items()}
 
 
 # --------------------------------------------------------------------------- page errors
+# A variant is its base page with one change, built from these: each finds exactly what it
+# changes in the page's own markup (CRLF, tabs, ``<span><b>`` cells), or raises.
+
+Change = Callable[[bytes], bytes]
+USD_MAY = "exports-2025-05-usd.html"
+MEDICINAL = "Medicinal materials and medicaments of Chinese type"
+_ROW = re.compile(r"\t\t<tr>\r\n.*?\t\t</tr>\r\n", re.S)
+_CELL = re.compile(r"\t\t\t<td[^>]*>\r\n\t\t\t\t<span><b>(.*?)</b></span>\r\n\t\t\t</td>\r\n", re.S)
+QUANTITIES = ("month_quantity", "ytd_quantity", "ly_quantity")
+_DATE = re.compile(rb'<div class="atcl-date">[^<]*</div>')
 
 
-def _swap(data: bytes, old: str, new: str, count: int = 1) -> bytes:
-    if data.count(old.encode()) < count:
-        raise ValueError(f"{old!r} not in the page")
-    return data.replace(old.encode(), new.encode(), count)
+def swap(old: str, new: str, times: int = 1) -> Change:
+    """``old`` → ``new``, where the page prints ``old`` exactly ``times`` times."""
+
+    def change(data: bytes) -> bytes:
+        found = data.count(old.encode())
+        if found != times:
+            raise ValueError(f"{old!r} is {found} times in the page, not {times}")
+        return data.replace(old.encode(), new.encode())
+
+    return change
 
 
-def _row_numbers(page: Page, label: str, scale: Decimal) -> Page:
-    """The page with one row's quantities divided by ``scale`` (y/y % unchanged)."""
+def dated(day: str) -> Change:
+    """The date line (``div.atcl-date``, one on the page) says ``day``."""
+
+    def change(data: bytes) -> bytes:
+        new, found = _DATE.subn(f'<div class="atcl-date">{day}</div>'.encode(), data)
+        if found != 1:
+            raise ValueError(f"{found} date lines in the page, not one")
+        return new
+
+    return change
+
+
+_TITLES = (  # where a page shows its title (the attachment's link also carries it)
+    re.compile(rb"(<title>)([^<]*)(</title>)"),
+    re.compile(rb'(<div class="atcl-ttl">)([^<]*)(</div>)'),
+    re.compile(rb'(<td colspan="\d+" class="style1"[^>]*>\r\n\t+<span><b>)([^<]*)(</b>)'),
+)
+
+
+def retitled(old: str, new: str) -> Change:
+    """The title says ``new`` for ``old`` where the page shows it: ``<title>``, the heading, the
+    table's first row (the attachment's link keeps its text)."""
+
+    def change(data: bytes) -> bytes:
+        for where in _TITLES:
+            found = where.findall(data)
+            if len(found) != 1 or old.encode() not in found[0][1]:
+                raise ValueError(f"{where.pattern!r}: no one title with {old!r}")
+            data = where.sub(lambda m: m[1] + m[2].replace(old.encode(), new.encode()) + m[3],
+                             data)  # fmt: skip
+        return data
+
+    return change
+
+
+def _columns(cells: int) -> list[str]:
+    month = ["month_quantity", "month_value"] if cells == 10 else []
+    return ["label", "unit", *month, "ytd_quantity", "ytd_value", "ly_quantity", "ly_value",
+            "pct_quantity", "pct_value"]  # fmt: skip
+
+
+def _body_rows(text: str) -> list[tuple[re.Match, list[re.Match]]]:
+    """The table's commodity rows: each row and its cells."""
     rows = []
-    for r in page.rows:
-        if r.label == label:
-            numbers = {k: (tenth(v / scale) if v is not None and "quantity" in k
-                           and not k.startswith("pct") else v)
-                       for k, v in r.numbers.items()}  # fmt: skip
-            r = replace(r, numbers=numbers)
-        rows.append(r)
-    return replace(page, rows=rows)
+    for row in _ROW.finditer(text):
+        cells = list(_CELL.finditer(row.group()))
+        if len(cells) in (8, 10) and cells[0].group(1) != "Quantity":
+            rows.append((row, cells))
+    return rows
 
 
-def variants() -> dict[str, bytes]:
-    """One page per error GACC has made (or could), from the May 2025 export pages."""
-    may_cny = (FIXTURES / REAL_MAY).read_bytes()
-    usd = pages_2025()["exports-2025-05-usd.html"]
-    cny = Page("export", 2025, 5, 5, "CNY", export_months()[5])
-    medicinal = "Medicinal materials and medicaments of Chinese type"
-    return {
-        # A USD page whose body rows lack the quantity-unit cell: 9 cells under 10 columns.
-        "usd-no-unit-cells.html": render_page(usd, drop_unit_cells=True),
-        # Rare earths printed "10,000 Tons" over figures in tonnes (the real CNY page).
-        "cny-rare-earth-in-10k-tons.html": _swap(
-            may_cny, "<span><b>Rare earth</b></span>\r\n\t\t\t</td>\r\n\t\t\t<td class=\"style7\" "
-            "align=\"center\" bgcolor=\"#FFFFFF\">\r\n\t\t\t\t<span><b>Ton</b>",
-            "<span><b>Rare earth</b></span>\r\n\t\t\t</td>\r\n\t\t\t<td class=\"style7\" "
-            "align=\"center\" bgcolor=\"#FFFFFF\">\r\n\t\t\t\t<span><b>10,000 Tons</b>"),
-        # Medicinal materials' figures in 10,000 t under "Ton", the unit the Chinese table
-        # prints too: no reading fits (both currencies' pages).
-        "cny-medicinal-figures-in-10k-tons.html": render_page(
-            _row_numbers(cny, medicinal, Decimal(10_000))),
-        "usd-medicinal-figures-in-10k-tons.html": render_page(
-            _row_numbers(usd, medicinal, Decimal(10_000))),
-        # Last year's column headed 2023 over 2024 figures (the real CNY page).
-        "cny-header-last-year-2023.html": _swap(may_cny, "1-5 Total, 2024", "1-5 Total, 2023"),
-        # The same, dated far outside May's release window.
-        "cny-header-last-year-2023-dated-late.html": _swap(
-            _swap(may_cny, "1-5 Total, 2024", "1-5 Total, 2023"), "2025/06/10", "2025/11/20"),
-        "usd-header-last-year-2023-dated-late.html": _swap(
-            _swap(render_page(usd), "1-5 Total, 2024", "1-5 Total, 2023"),
-            "2025/06/10", "2025/11/20"),
-        # A June page whose header says 5 / 1-5 Total (the June release, dated in July).
-        "cny-june-header-says-may.html": render_page(replace(
-            cny, title="", first=6, last=6, date="2025/07/14", attachment="",
-            header=("5", "1-5 Total", "1-5 Total, 2024", "1-5 Total, Year-On-Year(%)"))),
-        # Titled "(in CNY)", unit line in USD (the CNY figures and scale are CNY 100 Million).
-        "cny-unit-line-says-usd.html": _swap(
-            may_cny, "Unit: CNY 100 Million", "Unit: USD1 Million"),
-        # Title and unit line say USD on a page the index and the attachment call CNY.
-        "cny-title-and-unit-say-usd.html": _swap(
-            _swap(may_cny, "Unit: CNY 100 Million", "Unit: USD1 Million"),
-            "May 2025 (in CNY)", "May 2025 (in USD)", 3),
-        # A USD page whose unit line says 100 million (its values are millions).
-        "usd-scale-100-million.html": _swap(render_page(usd), "Unit: USD1 Million",
-                                            "Unit: USD 100 Million"),
-        # Rare earths' Jan–May y/y printed 3.2 instead of 2.3 (the real CNY page).
-        "cny-rare-earth-yoy-3.2.html": _swap(
-            may_cny, "<span><b>2.3</b></span>", "<span><b>3.2</b></span>"),
-        # The USD page's rare-earth month quantity 5,846.6 against the CNY page's 5,864.6.
-        "usd-rare-earth-quantity-differs.html": _swap(
-            render_page(usd), "5,864.6&nbsp;", "5,846.6&nbsp;"),
-        # A month's quantity above its year to date (the real CNY page, rare earths).
-        "cny-month-above-ytd.html": _swap(may_cny, "5,864.6&nbsp;", "25,864.6&nbsp;"),
-    }
+def _label(cell: re.Match) -> str:
+    return " ".join(html.unescape(cell.group(1)).replace("\xa0", " ").split())
 
 
-def generated() -> dict[str, bytes]:
-    """Every generated fixture file: relative path → bytes."""
-    files = {name: render_page(page) for name, page in {**pages_2025(), **pages_2024()}.items()}
-    files["index-2025.html"] = render_index(2025, LINKED_2025)
-    files["index-2024.html"] = render_index(2024, LINKED_2024)
-    files |= {f"variants/{name}": data for name, data in variants().items()}
-    return files
+def _edit_rows(data: bytes, edit: Callable[[str, list[re.Match]], str | None]) -> bytes:
+    """Each commodity row replaced by ``edit(row, cells)`` where it returns text."""
+    text = data.decode("utf-8")
+    out, at = [], 0
+    for row, cells in _body_rows(text):
+        new = edit(row.group(), cells)
+        if new is not None:
+            out += [text[at : row.start()], new]
+            at = row.end()
+    return "".join([*out, text[at:]]).encode("utf-8")
 
 
-def main() -> None:
-    for name, data in generated().items():
-        path = FIXTURES / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        print(path)
+def _printed(cell: re.Match, figure: str) -> str:
+    """``figure`` in the cell's own form (a figure cell keeps its ``&nbsp;`` pad)."""
+    pad = "&nbsp;" if cell.group(1).endswith("&nbsp;") else ""
+    inner = cell.group()
+    start, end = cell.start(1) - cell.start(), cell.end(1) - cell.start()
+    return inner[:start] + figure + pad + inner[end:]
+
+
+def _in_row(label: str, edit: Callable[[dict[str, re.Match]], dict[str, str]]) -> Change:
+    """The row labelled ``label`` (exactly one) with the cells ``edit`` names rewritten."""
+
+    def change(data: bytes) -> bytes:
+        seen = []
+
+        def one(row: str, cells: list[re.Match]) -> str | None:
+            if _label(cells[0]) != label:
+                return None
+            seen.append(row)
+            named = dict(zip(_columns(len(cells)), cells, strict=True))
+            new = {name: _printed(named[name], figure) for name, figure in edit(named).items()}
+            parts, at = [], 0
+            for name, cell in named.items():
+                parts += [row[at : cell.start()], new.get(name, cell.group())]
+                at = cell.end()
+            return "".join([*parts, row[at:]])
+
+        out = _edit_rows(data, one)
+        if len(seen) != 1:
+            raise ValueError(f"{len(seen)} rows labelled {label!r}, not one")
+        return out
+
+    return change
+
+
+def cells(label: str, **figures: str) -> Change:
+    """The row ``label`` prints ``figures`` (column → text, e.g. ``unit="10,000 Tons"``)."""
+    return _in_row(label, lambda _: figures)
+
+
+def quantities_divided(label: str, by: int) -> Change:
+    """The row ``label``'s quantities divided by ``by`` (printed to 0.1; values, y/y kept)."""
+
+    def edit(named: dict[str, re.Match]) -> dict[str, str]:
+        out = {}
+        for name in QUANTITIES:
+            printed = named[name].group(1).replace("&nbsp;", "").replace(",", "")
+            out[name] = f"{tenth(Decimal(printed) / by):,.1f}"
+        return out
+
+    return _in_row(label, edit)
+
+
+def without_unit_cells(data: bytes) -> bytes:
+    """Every commodity row without its quantity-unit cell (the header keeps its column)."""
+    return _edit_rows(data, lambda row, cells: row.replace(cells[1].group(), "", 1))
+
+
+def chain(*changes: Change) -> Change:
+    def change(data: bytes) -> bytes:
+        for each in changes:
+            data = each(data)
+        return data
+
+    return change
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A page GACC got wrong (or could): ``base`` (a page name) with ``change`` applied."""
+
+    base: str
+    change: Change
+    error: str
+
+
+LAST_YEAR_2023 = swap("1-5 Total, 2024", "1-5 Total, 2023")
+VARIANTS = {
+    "usd-no-unit-cells": Variant(
+        USD_MAY, without_unit_cells,
+        "body rows lack the quantity-unit cell: 9 cells under a 10-column header"),
+    "cny-rare-earth-in-10k-tons": Variant(
+        REAL_MAY, cells("Rare earth", unit="10,000 Tons"),
+        "rare earths printed 10,000 Tons over figures in tonnes"),
+    "cny-medicinal-figures-in-10k-tons": Variant(
+        REAL_MAY, quantities_divided(MEDICINAL, 10_000),
+        "medicinal materials' figures in 10,000 t under Ton, the unit the Chinese table prints "
+        "too: no reading fits"),
+    "usd-medicinal-figures-in-10k-tons": Variant(
+        USD_MAY, quantities_divided(MEDICINAL, 10_000), "the same on the USD page"),
+    "cny-header-last-year-2023": Variant(
+        REAL_MAY, LAST_YEAR_2023, "last year's column headed 2023 over 2024 figures"),
+    "cny-header-last-year-2023-dated-late": Variant(
+        REAL_MAY, chain(LAST_YEAR_2023, dated("2025/11/20")),
+        "the same, dated outside May's release window"),
+    "usd-header-last-year-2023-dated-late": Variant(
+        USD_MAY, chain(LAST_YEAR_2023, dated("2025/11/20")), "the same on the USD page"),
+    "cny-june-header-says-may": Variant(
+        REAL_MAY, chain(retitled("May 2025 (in CNY)", "June 2025 (in CNY)"), dated("2025/07/14")),
+        "a page titled June 2025 and dated in July whose header says 5 / 1-5 Total"),
+    "cny-unit-line-says-usd": Variant(
+        REAL_MAY, swap("Unit: CNY 100 Million", "Unit: USD1 Million"),
+        "the unit line says USD; title, index row and attachment say CNY"),
+    "cny-title-and-unit-say-usd": Variant(
+        REAL_MAY, chain(swap("Unit: CNY 100 Million", "Unit: USD1 Million"),
+                        retitled("May 2025 (in CNY)", "May 2025 (in USD)")),
+        "title and unit line say USD; index row and attachment say CNY: two against two"),
+    "usd-scale-100-million": Variant(
+        USD_MAY, swap("Unit: USD1 Million", "Unit: USD 100 Million"),
+        "the unit line says USD 100 million over values in millions"),
+    "cny-rare-earth-yoy-3.2": Variant(
+        REAL_MAY, cells("Rare earth", pct_quantity="3.2"),
+        "rare earths' Jan–May y/y quantity printed 3.2 (its columns give 2.3)"),
+    "usd-rare-earth-quantity-differs": Variant(
+        USD_MAY, cells("Rare earth", month_quantity="5,846.6"),
+        "rare earths' May quantity 5,846.6 (the CNY page: 5,864.6)"),
+    "cny-month-above-ytd": Variant(
+        REAL_MAY, cells("Rare earth", month_quantity="25,864.6"),
+        "rare earths' May quantity 25,864.6, above its Jan–May"),
+}  # fmt: skip
+
+
+@cache
+def variant(name: str) -> bytes:
+    """The page of one error (``VARIANTS``): its base page with its change."""
+    made = VARIANTS[name]
+    return made.change(page(made.base))
+
+
+def main(folder: str) -> None:
+    """Write every page built here and every variant into ``folder`` (to look at, or diff)."""
+    out = Path(folder)
+    files = synthetic_pages() | {f"variants/{n}.html": variant(n) for n in VARIANTS}
+    for name, data in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+        print(out / name)
 
 
 if __name__ == "__main__":
-    main()
-
+    main(*sys.argv[1:])

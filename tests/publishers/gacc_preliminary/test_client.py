@@ -17,12 +17,12 @@ from customs_etl.publishers.gacc_preliminary.client import PreliminaryClient, ta
 from customs_etl.publishers.http import UnexpectedContent, make_session
 from tests.support.http_site import Reply, Route, serve_site
 from tests.support.preliminary_pages import (
-    FIXTURES,
     IMAGE_ONLY,
     REAL_INDEX,
+    page,
     page_path,
     render_index,
-    site_files,
+    site_pages,
 )
 
 INDEX_2025 = "/statics/report/preliminary2025.html"
@@ -36,14 +36,13 @@ def client_for(base_url: str, retries: int = 1) -> PreliminaryClient:
 
 @pytest.fixture
 def site() -> Iterator[tuple[str, dict[str, Route]]]:
-    routes = {path: Route.static((FIXTURES / name).read_bytes())
-              for path, name in site_files().items()}  # fmt: skip
+    routes = {path: Route.static(body) for path, body in site_pages().items()}
     with serve_site(routes) as base_url:
         yield base_url, routes
 
 
 def test_the_real_2026_index_by_title_words() -> None:
-    rows = table_rows((FIXTURES / REAL_INDEX).read_bytes(), "index")
+    rows = table_rows(page(REAL_INDEX), "index")
     assert set(rows) == {("export", "CNY"), ("export", "USD"), ("import", "CNY"),
                          ("import", "USD")}  # fmt: skip
     assert rows[("export", "CNY")] == {
@@ -55,7 +54,7 @@ def test_the_real_2026_index_by_title_words() -> None:
 
 def test_links_move_onto_the_base_url_and_other_hosts_are_refused() -> None:
     client = PreliminaryClient("http://mirror.test:8080/", polite_delay=0)
-    index = (FIXTURES / REAL_INDEX).read_bytes()
+    index = page(REAL_INDEX)
     links = client.links(index, "export")
     assert links["USD"][2] == (
         "http://mirror.test:8080/Statics/0322d528-1511-4db4-b215-5523344bd58e.html"
@@ -80,7 +79,7 @@ def test_links_move_onto_the_base_url_and_other_hosts_are_refused() -> None:
     ],
 )
 def test_index_errors_fail_loudly(old: bytes, new: bytes, message: str) -> None:
-    index = (FIXTURES / REAL_INDEX).read_bytes()
+    index = page(REAL_INDEX)
     assert old in index
     with pytest.raises(ParseError, match=message):
         table_rows(index.replace(old, new), "index")
@@ -98,8 +97,8 @@ def test_a_month_is_one_document_per_table_with_both_currencies(
     assert [d.name for d in (exports, imports)] == [
         "preliminary-exports-2025-05.bundle", "preliminary-imports-2025-05.bundle"]  # fmt: skip
     assert bundle.unpack(exports.content, "x") == {
-        "CNY": (FIXTURES / "exports-2025-05-cny.html").read_bytes(),
-        "USD": (FIXTURES / "exports-2025-05-usd.html").read_bytes(),
+        "CNY": page("exports-2025-05-cny.html"),
+        "USD": page("exports-2025-05-usd.html"),
     }
     assert (exports.flow, exports.period_start, exports.period_end, exports.published_on) == (
         "export", date(2025, 5, 1), date(2025, 5, 1), date(2025, 6, 10))  # fmt: skip
@@ -134,7 +133,7 @@ def test_a_month_not_linked_is_not_published(site: tuple[str, dict[str, Route]])
 def test_an_image_only_page_is_archived_and_noted_never_parsed() -> None:
     routes = {
         "/statics/report/preliminary2018.html": render_index(2018, {("export", "CNY"): [1]}),
-        page_path("export", 2018, 1, "CNY"): (FIXTURES / IMAGE_ONLY).read_bytes(),
+        page_path("export", 2018, 1, "CNY"): page(IMAGE_ONLY),
     }
     with serve_site(routes) as base_url:
         cache: dict = {}
@@ -162,7 +161,7 @@ def test_polite_delay_before_each_request(
 
 def test_a_server_error_is_retried(site: tuple[str, dict[str, Route]]) -> None:
     base_url, routes = site
-    flaky = Route.script(Reply(status=503), Reply((FIXTURES / "index-2025.html").read_bytes()))
+    flaky = Route.script(Reply(status=503), Reply(page("index-2025.html")))
     routes[INDEX_2025].replies[:] = flaky.replies
     docs = PUBLISHER.documents_for_month(date(2025, 5, 1), {}, client_for(base_url, retries=2))
     assert len(docs) == 3 and len(routes[INDEX_2025].requests) == 2

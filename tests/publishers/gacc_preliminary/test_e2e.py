@@ -1,8 +1,9 @@
 """The preliminary release end to end: a stand-in site (index → pages) → the real CLI → SQL.
 
-The site serves the fixtures at the paths the indexes link (``preliminary_pages.site_files``):
-the real May and January–February 2025 export pages among them. Every run goes through
-``customs-etl`` itself, a real Prefect API (``prefect_api``) and a temporary DuckDB file.
+The site serves the pages at the paths the indexes link (``preliminary_pages.site_pages``): the
+real May and January–February 2025 export pages among them, the rest built from them. Every run
+goes through ``customs-etl`` itself, a real Prefect API (``prefect_api``) and a temporary DuckDB
+file.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import pytest
 from tests.support.cli import run_cli
 from tests.support.http_site import Reply, Route, serve_site
 from tests.support.preliminary_pages import (
-    FIXTURES,
     IMAGE_ONLY,
+    page,
     page_path,
     render_index,
-    site_files,
+    site_pages,
+    variant,
 )
 
 pytestmark = pytest.mark.slow
@@ -37,7 +39,7 @@ class Site:
     change a page, add one or take one away while the site runs; ``routes`` record requests."""
 
     def __init__(self) -> None:
-        self.pages = {path: (FIXTURES / name).read_bytes() for path, name in site_files().items()}
+        self.pages = site_pages()
         self.routes: dict[str, Route] = {}
 
     def route(self, path: str) -> Route:
@@ -190,7 +192,7 @@ def test_pages_whose_quantities_disagree_are_quarantined_in_one_line(
     prefect_api: str, site: Site, tmp_path: Path
 ) -> None:
     usd = page_path("export", 2025, 5, "USD")
-    site.pages[usd] = (FIXTURES / "variants" / "usd-rare-earth-quantity-differs.html").read_bytes()
+    site.pages[usd] = variant("usd-rare-earth-quantity-differs")
     warehouse = tmp_path / "w.duckdb"
     result, summary = _cli("run", "--period", "2025-05", warehouse=warehouse,
                            summary=tmp_path / "s.json")  # fmt: skip
@@ -240,7 +242,7 @@ def test_an_image_only_page_is_archived_never_loaded(
     prefect_api: str, site: Site, tmp_path: Path
 ) -> None:
     site.pages[INDEX_2018] = render_index(2018, {("export", "CNY"): [1]})
-    site.pages[page_path("export", 2018, 1, "CNY")] = (FIXTURES / IMAGE_ONLY).read_bytes()
+    site.pages[page_path("export", 2018, 1, "CNY")] = page(IMAGE_ONLY)
     warehouse = tmp_path / "w.duckdb"
     result, summary = _cli("backfill", "--start", "2018-01", "--end", "2018-01",
                            warehouse=warehouse, summary=tmp_path / "s.json")  # fmt: skip

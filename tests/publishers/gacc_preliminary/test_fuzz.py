@@ -12,16 +12,16 @@ from hypothesis import strategies as st
 from customs_etl.core.models import RawDocument
 from customs_etl.publishers.gacc_preliminary import PUBLISHER, bundle
 from customs_etl.publishers.gacc_preliminary.client import table_rows
-from tests.support.preliminary_pages import FIXTURES, REAL_INDEX
+from tests.support.preliminary_pages import REAL_INDEX, page
 from tests.test_fuzz_parsers import FUZZ, _check, mutated_page
 
 PAGES = [
-    (FIXTURES / name).read_text(encoding="utf-8")
+    page(name).decode("utf-8")
     for name in ("exports-2025-05-cny.html", "exports-2025-02-cny.html",
                  "exports-2025-05-usd.html", "imports-2025-04-cny.html")
 ]  # fmt: skip
-SIBLING = (FIXTURES / "exports-2025-05-usd.html").read_bytes()
-INDEX = (FIXTURES / REAL_INDEX).read_text(encoding="utf-8")
+SIBLING = page("exports-2025-05-usd.html")
+INDEX = page(REAL_INDEX).decode("utf-8")
 
 
 @st.composite

@@ -1,7 +1,7 @@
 """GACC's own page errors: each resolved by a stated rule with evidence from the page or its
 sibling (the other currency's page of the month), or the document refused in one line.
 
-Every variant is a fixture (``tests/fixtures/gacc_preliminary/variants/``, README there).
+Every variant is its base page with one named change (``preliminary_pages.VARIANTS``).
 """
 
 from __future__ import annotations
@@ -24,20 +24,12 @@ from customs_etl.core.units import unit_for
 from customs_etl.publishers.gacc_preliminary import bundle
 from customs_etl.publishers.gacc_preliminary.reconcile import pct_consistent
 from customs_etl.publishers.registry import publisher
-from tests.support.preliminary_pages import FIXTURES
+from tests.support.preliminary_pages import page, variant
 
 DOC = "preliminary-exports-2025-05.bundle"
 
 
-def _page(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-CNY, USD = _page("exports-2025-05-cny.html"), _page("exports-2025-05-usd.html")
-
-
-def _variant(name: str) -> bytes:
-    return _page(f"variants/{name}")
+CNY, USD = page("exports-2025-05-cny.html"), page("exports-2025-05-usd.html")
 
 
 def parse(pages: dict[str, bytes], month: int = 5) -> pd.DataFrame:
@@ -100,7 +92,7 @@ def test_the_bundle_is_deterministic_and_checked() -> None:
 
 
 def test_a_missing_unit_column_takes_the_siblings_units() -> None:
-    obs = parse({"CNY": CNY, "USD": _variant("usd-no-unit-cells.html")})
+    obs = parse({"CNY": CNY, "USD": variant("usd-no-unit-cells")})
     assert _row(obs, "Rare earth")["quantity_unit"] == "Ton"
     assert _row(obs, "Rare earth")["value_usd"] == Decimal(18_100_000)
     same = parse({"CNY": CNY, "USD": USD})
@@ -108,7 +100,7 @@ def test_a_missing_unit_column_takes_the_siblings_units() -> None:
 
 
 def test_a_missing_unit_column_without_a_sibling_is_refused() -> None:
-    assert refusal({"USD": _variant("usd-no-unit-cells.html")}) == (
+    assert refusal({"USD": variant("usd-no-unit-cells")}) == (
         f"{DOC} [USD page], row 2, field 'quantity_unit': 'Aquatic products': no quantity-unit "
         "cell under the 'Quantity Unit' header and no sibling page that prints one"
     )
@@ -117,7 +109,7 @@ def test_a_missing_unit_column_without_a_sibling_is_refused() -> None:
 def test_units_that_contradict_the_figures_are_read_in_the_chinese_tables_unit() -> None:
     """GACC's real May page: aluminium `Ton` over 10,000 t, footwear `10,000 Pairs` over
     hundreds of millions; and our variant: rare earths `10,000 Tons` over tonnes."""
-    obs = parse({"CNY": _variant("cny-rare-earth-in-10k-tons.html"), "USD": USD})
+    obs = parse({"CNY": variant("cny-rare-earth-in-10k-tons"), "USD": USD})
     rare = _row(obs, "Rare earth")
     assert (rare["quantity_unit"], rare["quantity_kg"]) == ("Ton", Decimal(5_864_600))
     assert "unit_corrected=10,000 Tons->Ton" in rare["flags"]
@@ -131,8 +123,8 @@ def test_units_that_contradict_the_figures_are_read_in_the_chinese_tables_unit()
 
 
 def test_a_unit_no_reading_fits_is_refused() -> None:
-    message = refusal({"CNY": _variant("cny-medicinal-figures-in-10k-tons.html"),
-                       "USD": _variant("usd-medicinal-figures-in-10k-tons.html")})  # fmt: skip
+    message = refusal({"CNY": variant("cny-medicinal-figures-in-10k-tons"),
+                       "USD": variant("usd-medicinal-figures-in-10k-tons")})  # fmt: skip
     assert message == (
         f"{DOC} [CNY page], row 6, field 'quantity_unit': 'Medicinal materials and medicaments "
         "of Chinese type': the unit 'Ton' contradicts the figures: they give 596,491 CNY per kg "
@@ -141,37 +133,37 @@ def test_a_unit_no_reading_fits_is_refused() -> None:
 
 
 def test_a_header_year_is_corrected_by_the_sibling_or_the_date_line() -> None:
-    with_sibling = parse({"CNY": _variant("cny-header-last-year-2023-dated-late.html"),
+    with_sibling = parse({"CNY": variant("cny-header-last-year-2023-dated-late"),
                           "USD": USD})  # fmt: skip
     assert "header_corrected" in _flags(with_sibling)
     last_year = _row(with_sibling, "Rare earth", "ytd", 2024)  # the title's year - 1, not 2023
     assert last_year["period_start"] == date(2024, 1, 1)
     assert last_year["quantity_kg"] == Decimal(24_266_500)
-    dated = parse({"CNY": _variant("cny-header-last-year-2023.html")})  # dated 2025/06/10
+    dated = parse({"CNY": variant("cny-header-last-year-2023")})  # dated 2025/06/10
     assert "header_corrected" in _flags(dated)
-    assert refusal({"CNY": _variant("cny-header-last-year-2023-dated-late.html"),
-                    "USD": _variant("usd-header-last-year-2023-dated-late.html")}) == (
+    assert refusal({"CNY": variant("cny-header-last-year-2023-dated-late"),
+                    "USD": variant("usd-header-last-year-2023-dated-late")}) == (
         f"{DOC} [CNY page]: the last-year column says 2023 but the title says 2025-05; neither "
         "the sibling page nor the date line confirms either"
     )  # fmt: skip
 
 
 def test_a_june_page_whose_header_says_may() -> None:
-    june = parse({"CNY": _variant("cny-june-header-says-may.html")}, month=6)
+    june = parse({"CNY": variant("cny-june-header-says-may")}, month=6)
     assert "header_corrected" in _flags(june)
     assert set(june[june["basis"] == "month"]["period_start"]) == {date(2025, 6, 1)}
-    assert refusal({"CNY": _variant("cny-june-header-says-may.html")}, month=5) == (
+    assert refusal({"CNY": variant("cny-june-header-says-may")}, month=5) == (
         f"{DOC} [CNY page]: the page is for 2025-06 but 2025-05 was requested"
     )
 
 
 def test_a_unit_line_that_contradicts_the_title_is_overruled_only_with_the_sibling() -> None:
-    obs = parse({"CNY": _variant("cny-unit-line-says-usd.html"), "USD": USD})
+    obs = parse({"CNY": variant("cny-unit-line-says-usd"), "USD": USD})
     rare = _row(obs, "Rare earth")
     assert (rare["currency"], rare["value_cny"], rare["value_usd"]) == (
         "CNY", Decimal(130_000_000), Decimal(18_100_000))  # fmt: skip
     assert "currency_corrected" in _flags(obs)
-    assert refusal({"CNY": _variant("cny-unit-line-says-usd.html")}) == (
+    assert refusal({"CNY": variant("cny-unit-line-says-usd")}) == (
         f"{DOC}: the unit line 'Unit: USD1 Million' says USD, the index row (in CNY), the title, "
         "the attachment '9-en-人民币-2025-5-CNY45.xls' say CNY: read as CNY x 100,000,000; no "
         "sibling page to confirm the scale"
@@ -179,7 +171,7 @@ def test_a_unit_line_that_contradicts_the_title_is_overruled_only_with_the_sibli
 
 
 def test_two_witnesses_against_two_are_refused() -> None:
-    assert refusal({"CNY": _variant("cny-title-and-unit-say-usd.html"), "USD": USD}) == (
+    assert refusal({"CNY": variant("cny-title-and-unit-say-usd"), "USD": USD}) == (
         f"{DOC} [CNY page]: currency contradiction: the index row (in CNY) says CNY; the title "
         "says USD; the unit line 'Unit: USD1 Million' says USD; the attachment "
         "'9-en-人民币-2025-5-CNY45.xls' says CNY: cannot tell"
@@ -187,7 +179,7 @@ def test_two_witnesses_against_two_are_refused() -> None:
 
 
 def test_the_siblings_values_check_each_pages_scale() -> None:
-    assert refusal({"CNY": CNY, "USD": _variant("usd-scale-100-million.html")}) == (
+    assert refusal({"CNY": CNY, "USD": variant("usd-scale-100-million")}) == (
         f"{DOC}: the CNY page's values ('Unit: CNY 100 Million') are 0.0719 times the USD "
         "page's ('Unit: USD 100 Million'); a CNY/USD rate is 5.5-8.5: one page's currency or "
         "scale is wrong"
@@ -196,14 +188,14 @@ def test_the_siblings_values_check_each_pages_scale() -> None:
 
 
 def test_a_published_yoy_the_columns_cannot_give_is_refused() -> None:
-    assert refusal({"CNY": _variant("cny-rare-earth-yoy-3.2.html"), "USD": USD}) == (
+    assert refusal({"CNY": variant("cny-rare-earth-yoy-3.2"), "USD": USD}) == (
         f"{DOC} [CNY page], row 5, field 'pct_quantity': 'Rare earth': the published y/y 3.2 % "
         "contradicts the year-to-date quantity columns 24,827.0 and 24,266.5 (2.31 %)"
     )
 
 
 def test_quantities_that_differ_between_the_pages_are_refused() -> None:
-    assert refusal({"CNY": CNY, "USD": _variant("usd-rare-earth-quantity-differs.html")}) == (
+    assert refusal({"CNY": CNY, "USD": variant("usd-rare-earth-quantity-differs")}) == (
         f"{DOC}, row 5, field 'month_quantity': 'Rare earth': month_quantity 5,864.6 on the CNY "
         "page but 5,846.6 on the USD page: the two currencies' pages must print the same "
         "quantities"
@@ -211,7 +203,7 @@ def test_quantities_that_differ_between_the_pages_are_refused() -> None:
 
 
 def test_a_month_above_its_year_to_date_is_refused() -> None:
-    assert refusal({"CNY": _variant("cny-month-above-ytd.html"), "USD": USD}).endswith(
+    assert refusal({"CNY": variant("cny-month-above-ytd"), "USD": USD}).endswith(
         "'Rare earth': the month's quantity 25,864.6 exceeds the year to date's 24,827.0"
     )
 

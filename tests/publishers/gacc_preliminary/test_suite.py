@@ -16,15 +16,14 @@ from customs_etl.expectations.validate import run_suite
 from customs_etl.publishers.gacc_preliminary import RELEASE_SUITE, bundle
 from customs_etl.publishers.registry import publisher
 from tests.support.pipeline import prepared, validation_frame_of
-from tests.support.preliminary_pages import FIXTURES
+from tests.support.preliminary_pages import page
 
 TODAY = date(2026, 12, 6)
 PRELIMINARY = publisher("gacc_preliminary")  # finding it registers its suite
 
 
 def _doc() -> RawDocument:
-    pages = {c: (FIXTURES / f"exports-2025-05-{c.lower()}.html").read_bytes()
-             for c in ("CNY", "USD")}  # fmt: skip
+    pages = {c: page(f"exports-2025-05-{c.lower()}.html") for c in ("CNY", "USD")}
     return RawDocument(name="preliminary-exports-2025-05.bundle", source="gacc_preliminary",
                        content=bundle.pack(pages), flow="export",
                        period_start=date(2025, 5, 1), period_end=date(2025, 5, 1))  # fmt: skip
