@@ -26,6 +26,7 @@ from tests.support.preliminary_pages import (
     site_pages,
     variant,
 )
+from tests.test_progress import _prefect_artifacts
 
 pytestmark = pytest.mark.slow
 RARE_EARTHS = "bulletin:rare-earth-ore-metals-compounds"
@@ -248,8 +249,24 @@ def test_an_image_only_page_is_archived_never_loaded(
                            warehouse=warehouse, summary=tmp_path / "s.json")  # fmt: skip
     assert result.code == 0, result.output
     assert summary["counts"]["loaded"] == 0 and summary["quarantined"] == []
+    # The run says which page was skipped and why: in its notes and on the terminal.
+    skipped = ("gacc_preliminary 2018-01 table (5) major exports in CNY: no HTML table "
+               "(image only), skipped")  # fmt: skip
+    assert summary["notes"] == [skipped, "gacc_preliminary 2018-01: nothing published"]
+    assert skipped in result.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
         kept = con.execute("SELECT file_name, status FROM raw.releases ORDER BY load_seq")
         assert kept.fetchall() == [("preliminary-index-2018.html", "archived"),
                                    ("preliminary-exports-2018-01-cny-image.html", "archived")]
         assert _one(con, "SELECT count(*) FROM core.observations") == (0,)
+    # A run that loads documents also has a run report: the note is in it. (May 2025's USD
+    # export page an image: the month's export document is its CNY page alone.)
+    site.pages[page_path("export", 2025, 5, "USD")] = page(IMAGE_ONLY)
+    result, summary = _cli("backfill", "--start", "2025-05", "--end", "2025-05",
+                           warehouse=warehouse, summary=tmp_path / "may.json")  # fmt: skip
+    assert result.code == 0, result.output
+    skipped = ("gacc_preliminary 2025-05 table (5) major exports in USD: no HTML table "
+               "(image only), skipped")  # fmt: skip
+    assert summary["notes"] == [skipped] and summary["counts"]["loaded"] == 2
+    (report,) = _prefect_artifacts(summary["run_id"])["backfill-report"]
+    assert f"- {skipped}" in report.data
