@@ -3,7 +3,9 @@
 Bulletin rows have no code, only an English label that GACC retouches now and then (full-width
 or half-width brackets, a wrapped line, capitalisation, a trailing ``*``). ``bulletin_key``
 turns a label into a slug that survives those cosmetic changes, so a series keeps one key
-across vintages. Pure: no I/O.
+across vintages. The preliminary release rewords its labels across years, so it keys rows
+through a table (``PRELIMINARY_SERIES``: every label seen → one key, the bulletin's where the
+series is the same). Pure: no I/O.
 
 Parent rule: the parent's slug is included **only** when the label alone is generic (see
 ``GENERIC_LABELS``: "Others", "Parts", "Materials", …), because such labels mean nothing
@@ -118,6 +120,194 @@ def bulletin_key(label: str, parent_label: str | None = None) -> str:
     if parent_label and is_generic_label(label):
         return f"{BULLETIN_PREFIX}{slugify(parent_label)}/{slug}"
     return f"{BULLETIN_PREFIX}{slug}"
+
+
+# --------------------------------------------------------------------------- preliminary keys
+
+
+@dataclass(frozen=True)
+class SeriesKey:
+    """One row series of GACC's English preliminary release, tables (5) exports / (6) imports.
+
+    ``labels`` are every English label the series was printed under (the label drifts across
+    years: ``Rare Earth`` 2019, ``Rare earth`` 2025, ``Rare-earth ore, metals, compounds``
+    2026), ``chinese`` the Chinese table's label, ``key`` the one ``commodity_code`` they all
+    load under — the bulletin's key where the bulletin prints the same series, so the two
+    channels of one series can be set side by side. ``unit`` is the quantity unit the Chinese
+    table prints (in the English page's spelling; None: value only) and ``band`` the plausible
+    value per base unit in CNY (per kg for masses, per item/pair otherwise): both only decide
+    which of two printed units a row's figures are in, when the page's unit contradicts its
+    figures (the readings differ 10,000-fold, the bands span far less).
+    """
+
+    key: str
+    labels: tuple[str, ...]
+    chinese: str
+    unit: str | None = None
+    band: tuple[float, float] | None = None
+    aggregate: bool = False  # a '*' row: overlaps the rows it lists, never their sum
+
+
+def _series(
+    key_label: str,
+    labels: tuple[str, ...],
+    chinese: str,
+    unit: str | None = None,
+    band: tuple[float, float] | None = None,
+) -> SeriesKey:
+    return SeriesKey(
+        key=bulletin_key(key_label),
+        labels=labels,
+        chinese=chinese,
+        unit=unit,
+        band=band,
+        aggregate=key_label.rstrip().endswith("*"),
+    )
+
+
+T10K, TON = "10,000 Tons", "Ton"
+# Labels seen on real pages (2019, 2025 tables (5); 2026 rare earths) and the Chinese table of
+# December 2025. The first argument is the label whose slug is the key: the bulletin's label
+# where the bulletin carries the same series (same Chinese name), else the preliminary's own.
+PRELIMINARY_SERIES: tuple[SeriesKey, ...] = (
+    _series("Agriculture products*", ("Agricultural products*",), "农产品*"),
+    _series("Aquatic products", ("Aquatic products",), "水产品", T10K, (3, 300)),
+    _series("Grain food", ("Grain",), "粮食", T10K, (0.4, 40)),
+    _series("Refined petroleum products", ("Petroleum products",), "成品油", T10K, (0.5, 50)),
+    _series(
+        "Rare-earth ore, metals, compounds",
+        ("Rare Earth", "Rare earth", "Rare-earth ore, metals, compounds"),
+        "稀土",
+        TON,
+        (1, 1_000),
+    ),
+    _series(
+        "Medicinal materials and medicaments of Chinese type",
+        ("Medicinal materials and medicaments of Chinese type",),
+        "中药材及中式成药",
+        TON,
+        (5, 2_000),
+    ),
+    _series("Fertilizers", ("Fertilizers",), "肥料", T10K, (0.2, 30)),
+    _series("Plastic articles", ("Plastic products",), "塑料制品"),
+    _series(
+        "Suit-cases, hand bags and similar containers",
+        ("Suitcases, handbags and similar containers",),
+        "箱包及类似容器",
+        T10K,
+        (5, 1_000),
+    ),
+    _series(
+        "Textile yarn, fabrics and articles thereof",
+        ("Textile yarn, fabrics and articles thereof",),
+        "纺织纱线、织物及其制品",
+    ),
+    _series(
+        "Garments and clothing accessories",
+        ("Garments and clothing accessories",),
+        "服装及衣着附件",
+    ),
+    _series("Footwear", ("Footwear",), "鞋靴", "100 Million Pairs", (2, 1_000)),
+    _series("Ceramic products", ("Ceramic products",), "陶瓷产品", T10K, (0.5, 100)),
+    _series("Products, of steel or iron", ("Steel products",), "钢材", T10K, (0.5, 60)),
+    _series(
+        "Unwrought aluminium and aluminium products",
+        ("Unwrought aluminium and aluminium products",),
+        "未锻轧铝及铝材",
+        T10K,
+        (3, 300),
+    ),
+    _series("Furniture and parts thereof", ("Furniture and parts thereof",), "家具及其零件"),
+    _series("Toys", ("Toys",), "玩具"),
+    _series(
+        "Mechanical and electrical products*",
+        ("Mechanical and electrical products*",),
+        "机电产品*",
+    ),
+    _series("General machines", ("General machinery",), "通用机械设备"),
+    _series(
+        "Automatic data processing machines and parts thereof",
+        ("Automatic data processing equipment and parts thereof",),
+        "自动数据处理设备及其零部件",
+    ),
+    _series("Mobile phones", ("Mobile phones",), "手机", "10,000 Sets", (50, 20_000)),
+    _series(
+        "Electric appliances of household type",
+        ("Household appliances",),
+        "家用电器",
+        "10,000 Sets",
+        (10, 3_000),
+    ),
+    _series(
+        "Audio or video devices and parts thereof",
+        ("Audio or video devices and parts thereof",),
+        "音视频设备及其零件",
+    ),
+    _series(
+        "Integrated circuits",
+        ("Integrated circuits",),
+        "集成电路",
+        "100 Million PCS",
+        (0.1, 100),
+    ),
+    _series(
+        "Motor vehicles(including chassis fitted with engines)",
+        ("Motor vehicles（including chassis fitted with engines)",),
+        "汽车（包括底盘）",
+        "10,000 Autos",
+        (10_000, 3_000_000),
+    ),
+    _series(
+        "Parts and accessories of vehicle",
+        ("Automotive components and parts",),
+        "汽车零配件",
+    ),
+    _series("Ships", ("Ships",), "船舶", "Ship", (100_000, 500_000_000)),
+    _series("Flat panel display", ("LCD panels",), "液晶平板显示模组", "10,000 PCS", (5, 5_000)),
+    _series(
+        "Medical or surgical instruments and apparatuses",
+        ("Medical or surgical instruments and apparatuses",),
+        "医疗仪器及器械",
+    ),
+    _series(
+        "Lamps and lighting fittings and parts thereof",
+        ("Lamps and light fittings and parts thereof",),
+        "灯具、照明装置及其零件",
+    ),
+    _series("Hi-tech products*", ("Hi-tech products*",), "高新技术产品*"),
+)
+
+
+def _lookup_key(label: str) -> str:
+    """How a printed label is looked up: its slug (case, brackets, ``*``, wraps ignored), or
+    the Chinese label as written (NFKC, no spaces)."""
+    words = _slug_words(label)
+    if words:
+        return "-".join(words)
+    return "".join(unicodedata.normalize("NFKC", label).split())
+
+
+_SERIES_BY_LABEL: dict[str, SeriesKey] = {
+    _lookup_key(text): series
+    for series in PRELIMINARY_SERIES
+    for text in (*series.labels, series.chinese)
+}
+
+
+def preliminary_series(label: str) -> SeriesKey | None:
+    """The key-table entry of a printed preliminary label, or None for a label not seen yet."""
+    return _SERIES_BY_LABEL.get(_lookup_key(label))
+
+
+def preliminary_key(label: str, parent_label: str | None = None) -> str:
+    """Stable key of a preliminary row: the key table's, else the bulletin rule's slug.
+
+    A label the table does not hold yet (a new row, a reworded one) keys like a bulletin row
+    (``bulletin_key``): add it to ``PRELIMINARY_SERIES`` when a page shows it, so the series
+    keeps one key across the years' labels.
+    """
+    found = preliminary_series(label)
+    return found.key if found is not None else bulletin_key(label, parent_label)
 
 
 # Announcements of MOFCOM and GACC (export controls), as listed in ../shared/reference/

@@ -5,11 +5,18 @@ already brings). A bad value is one line naming the variable, never a traceback 
 run. Secrets are ``SecretStr``: their ``repr`` and ``str`` never show the value, so a settings
 object can be logged. Reading settings has no side effects; ``settings()`` reads the
 environment afresh each time, so a test or a deployment that changes a variable is seen at once.
+
+A publisher owns the variables only it reads (its base URL): it declares them as a small
+``SettingsGroup`` subclass in its own package and reads them with ``read_settings``, which
+applies the same prefix, stripping and one-line errors. The project's settings are then this
+module's ``Settings`` plus each publisher's group (``publishers.registry.settings_groups``);
+nothing reads the environment any other way.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import (
     AliasChoices,
@@ -28,12 +35,27 @@ DEFAULT_WAREHOUSE = str(Path("data") / "warehouse.duckdb")
 DEFAULT_LANDING = str(Path("data") / "landing")
 
 
-class Settings(BaseSettings):
-    """The environment a run sees (``CUSTOMS_ETL_`` + the field name in capitals)."""
+class SettingsGroup(BaseSettings):
+    """Variables read together (``CUSTOMS_ETL_`` + the field name in capitals): the core's
+    ``Settings`` below, or a publisher's own group (see the module docstring)."""
 
     model_config = SettingsConfigDict(
         env_prefix=PREFIX, extra="ignore", frozen=True, env_ignore_empty=True
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip(cls, value: object, info: ValidationInfo) -> object:
+        """Values copied into an environment often carry stray spaces: ' off ' means off, and
+        a blank value means the default."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        return text if text else cls.model_fields[str(info.field_name)].default
+
+
+class Settings(SettingsGroup):
+    """The environment a run sees (``CUSTOMS_ETL_`` + the field name in capitals)."""
 
     warehouse: str = Field(
         DEFAULT_WAREHOUSE,
@@ -43,9 +65,6 @@ class Settings(BaseSettings):
         None, description="DuckLake data files: a folder every machine sees, or s3://bucket/prefix"
     )
     landing_url: str = Field(DEFAULT_LANDING, description="landing folder or fsspec URL")
-    gacc_bulletin_url: str = Field(
-        "http://english.customs.gov.cn", description="GACC English bulletin site"
-    )
     comtrade_url: str = Field("https://comtradeapi.un.org", description="UN Comtrade API base URL")
     comtrade_key: SecretStr | None = Field(
         None, description="UN Comtrade subscription key (header Ocp-Apim-Subscription-Key)"
@@ -85,16 +104,6 @@ class Settings(BaseSettings):
     )
     pgpassword: SecretStr | None = Field(None, validation_alias="PGPASSWORD")
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strip(cls, value: object, info: ValidationInfo) -> object:
-        """Values copied into an environment often carry stray spaces: ' off ' means off, and
-        a blank value means the default."""
-        if not isinstance(value, str):
-            return value
-        text = value.strip()
-        return text if text else cls.model_fields[str(info.field_name)].default
-
 
 def _one_line(error: ValidationError) -> str:
     first = error.errors()[0]
@@ -107,12 +116,20 @@ def _one_line(error: ValidationError) -> str:
     return f"setting {variable}{shown}: {first['msg']}"
 
 
-def settings() -> Settings:
-    """The current settings; a bad value is a ``CustomsEtlError`` naming its variable."""
+Group = TypeVar("Group", bound=SettingsGroup)
+
+
+def read_settings(group: type[Group]) -> Group:
+    """A group's current values; a bad value is a ``CustomsEtlError`` naming its variable."""
     try:
-        return Settings()
+        return group()
     except ValidationError as exc:
         raise CustomsEtlError(_one_line(exc)) from None
+
+
+def settings() -> Settings:
+    """The current settings; a bad value is a ``CustomsEtlError`` naming its variable."""
+    return read_settings(Settings)
 
 
 def secret_text(value: SecretStr | None) -> str | None:

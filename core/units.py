@@ -3,8 +3,9 @@
 One table for every channel: the query platform's Chinese unit names (GACC's 计量单位 code
 list: 千克, 克, 吨, 个, 台, 件, 套, 对, 升, 立方米, …), the English query UI's names
 (``Kilogram``, ``Number of item``, ``Carat``) and the bulletin's abbreviations with a power-of-ten
-multiplier (``T``, ``10000T``, ``KG``, ``N``, ``100MN``, ``10000L``, ``MKWH``). Each unit has a
-kind; a mass unit carries its exact factor to kilograms as a ``Decimal`` (a tonne is exactly
+multiplier (``T``, ``10000T``, ``KG``, ``N``, ``100MN``, ``10000L``, ``MKWH``) and the English
+preliminary release's spelled-out units (``10,000 Tons``, ``100 Million PCS``, ``Craft``). Each unit
+has a kind; a mass unit carries its exact factor to kilograms as a ``Decimal`` (a tonne is exactly
 1,000 kg, a metric carat exactly 0.0002 kg), so conversions never pass through float. Units that
 are not masses (pieces, pairs, litres, square metres…) are *declared* non-mass: their rows carry
 no ``quantity_kg`` by design. A unit that is in none of these lists is unknown, and a document
@@ -27,15 +28,26 @@ NON_MASS_KINDS = frozenset(
 
 @dataclass(frozen=True)
 class Unit:
-    """A published quantity unit: what it measures and, for masses, kilograms per unit."""
+    """A published quantity unit: what it measures and, for masses, kilograms per unit.
+
+    ``base`` is how many base items (pieces, pairs, cubic metres) one unit of a non-mass kind
+    stands for, where the unit says so exactly (``10,000 Sets`` = 10,000 sets); it never
+    becomes kilograms, it only lets two printed units of one kind be compared.
+    """
 
     name: str
     kind: str
     kg: Decimal | None = None
+    base: Decimal | None = None
 
     @property
     def is_mass(self) -> bool:
         return self.kind == MASS
+
+    @property
+    def per_unit(self) -> Decimal | None:
+        """Base units (kg for a mass, else items/pairs/m³) in one published unit, if known."""
+        return self.kg if self.is_mass else self.base
 
 
 def _mass(name: str, kg: str) -> Unit:
@@ -125,6 +137,35 @@ _ENGLISH = {
     "kilowatt-hour": Unit("Kilowatt-hour", "energy"),
 }
 
+
+def _counted(name: str, kind: str, base: str) -> Unit:
+    return Unit(name, kind, base=Decimal(base))
+
+
+# GACC's English preliminary release (tables (5) and (6)), compared case-insensitively with
+# spaces collapsed. Exactly what the pages print: ``10,000 Tons`` is ten million kilograms;
+# ``100 Million Pairs`` is what the Chinese table prints for footwear (亿双), which the English
+# page has been seen to mislabel ``10,000 Pairs`` (the publisher resolves that from the page).
+_PRELIMINARY = {
+    "ton": _mass("Ton", "1000"),
+    "tons": _mass("Ton", "1000"),
+    "10,000 tons": _mass("10,000 Tons", "10000000"),
+    "set": _counted("Set", "count", "1"),
+    "sets": _counted("Set", "count", "1"),
+    "10,000 sets": _counted("10,000 Sets", "count", "10000"),
+    "10,000 pairs": _counted("10,000 Pairs", "pairs", "10000"),
+    "100 million pairs": _counted("100 Million Pairs", "pairs", "100000000"),
+    "pcs": _counted("PCS", "count", "1"),
+    "10,000 pcs": _counted("10,000 PCS", "count", "10000"),
+    "100 million pcs": _counted("100 Million PCS", "count", "100000000"),
+    "10,000 autos": _counted("10,000 Autos", "count", "10000"),
+    "ship": _counted("Ship", "count", "1"),
+    "ships": _counted("Ship", "count", "1"),
+    "craft": _counted("Craft", "count", "1"),  # aircraft (架)
+    "10,000 cbm": _counted("10,000 CBM", "volume", "10000"),  # cubic metres (万立方米)
+    "cbm": _counted("CBM", "volume", "1"),
+}
+
 # Monthly bulletin abbreviations (before any multiplier prefix such as 10000 or 100).
 _BULLETIN_MASS_KG = {"KG": Decimal(1), "T": Decimal(1000), "G": Decimal("0.001")}
 _BULLETIN_OTHER = {
@@ -162,7 +203,13 @@ def unit_for(text: str | None) -> Unit | None:
     cleaned = " ".join(unicodedata.normalize("NFKC", str(text)).split())
     if not cleaned:
         return None
-    return _CHINESE.get(cleaned) or _ENGLISH.get(cleaned.lower()) or _bulletin_unit(cleaned)
+    lowered = cleaned.lower()
+    return (
+        _CHINESE.get(cleaned)
+        or _PRELIMINARY.get(lowered)
+        or _ENGLISH.get(lowered)
+        or _bulletin_unit(cleaned)
+    )
 
 
 def kg_factor(unit: str | None) -> Decimal | None:

@@ -20,6 +20,7 @@ from rich.table import Table
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import Status
 from customs_etl.core.summary import DocumentResult, RunSummary
+from customs_etl.publishers.registry import cli_names
 
 # Prefect's defaults for a command-line run, applied in ``main`` (never at import time), each
 # only when the user has not set it.
@@ -68,7 +69,7 @@ SourcesOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--source",
-        help="sample, gacc-bulletin or comtrade (repeatable; default: the automated sources, "
+        help=f"{', '.join(cli_names())} (repeatable; default: the automated sources, "
         "as the schedule polls them — never the modeled sample)",
     ),
 ]

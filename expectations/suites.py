@@ -7,11 +7,17 @@ Each expectation carries a GX ``severity``: ``critical`` quarantines the batch, 
 loads and is reported.
 
 Regenerate the JSON after changing a rule: ``python -m customs_etl.expectations.suites``.
+
+A publisher may own its release suite: built in its package and saved as JSON beside it. The
+publisher registry tells this module where such a suite lives (``register_suite``) when it
+finds the publisher, so ``load_suite`` reads it like the suites saved here; regenerate those
+with ``python -m customs_etl.publishers.registry``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -329,6 +335,28 @@ BUILDERS = {
 }
 
 
+# Suites saved outside this package (a publisher's own): name → (JSON file, builder).
+_REGISTERED: dict[str, tuple[Path, Callable[[], gx.ExpectationSuite]]] = {}
+
+
+def register_suite(
+    name: str, path: Path, builder: Callable[[], gx.ExpectationSuite]
+) -> None:
+    """Where a suite saved outside this package lives and how it is built (its publisher's).
+
+    A name already used by another suite is refused: two publishers must not share a name.
+    """
+    taken = name in BUILDERS or (name in _REGISTERED and _REGISTERED[name][0] != path)
+    if taken:
+        raise RuntimeError(f"suite name {name!r} is already taken")
+    _REGISTERED[name] = (path, builder)
+
+
+def registered_suites() -> dict[str, tuple[Path, Callable[[], gx.ExpectationSuite]]]:
+    """The suites publishers registered (name → (JSON file, builder))."""
+    return dict(_REGISTERED)
+
+
 def suite_json(suite: gx.ExpectationSuite) -> dict:
     """Stable JSON form of a suite (no ids), as saved in the repository."""
     data = suite.to_json_dict()
@@ -339,6 +367,8 @@ def suite_json(suite: gx.ExpectationSuite) -> dict:
 
 
 def suite_path(name: str) -> Path:
+    if name in _REGISTERED:
+        return _REGISTERED[name][0]
     return Path(str(resources.files("customs_etl.expectations") / f"{name}.json"))
 
 
@@ -351,15 +381,16 @@ def load_suite(name: str, path: Path | None = None) -> gx.ExpectationSuite:
     return suite
 
 
+def save_suite(suite: gx.ExpectationSuite, path: Path) -> Path:
+    """Write a suite's stable JSON form (``suite_json``) to ``path``."""
+    path.write_text(
+        json.dumps(suite_json(suite), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return path
+
+
 def write_suites() -> list[Path]:
-    written = []
-    for name, build in BUILDERS.items():
-        path = suite_path(name)
-        path.write_text(
-            json.dumps(suite_json(build()), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        written.append(path)
-    return written
+    return [save_suite(build(), suite_path(name)) for name, build in BUILDERS.items()]
 
 
 if __name__ == "__main__":

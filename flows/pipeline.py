@@ -36,7 +36,7 @@ from customs_etl.flows.progress import Tracker, stop_requested
 from customs_etl.flows.run_report import render_run_report
 from customs_etl.pipeline.load import archive, load_batch, refuse_sample_beside_real
 from customs_etl.pipeline.prepare import PreparedBatch, prepare_batch
-from customs_etl.publishers.base import WAREHOUSE_KEY, Publisher
+from customs_etl.publishers.base import NOTES_KEY, WAREHOUSE_KEY, Publisher
 from customs_etl.publishers.gacc_query.files import expand_paths, read_export
 from customs_etl.publishers.http import HttpStatusError, UnexpectedContent
 from customs_etl.publishers.registry import publisher, publishers
@@ -350,6 +350,8 @@ def _fetch_and_load(run: Run, source: Publisher, months: list[date], missing: st
             unit = month_unit(source, month)
             run.progress.doing(f"fetching {unit}")
             docs = run.keep_pages(fetch_month(source.name, month, cache))
+            # What the publisher skipped, and why (once each: a retried fetch notes it again).
+            run.notes += list(dict.fromkeys(cache.pop(NOTES_KEY, [])))
             if not docs:
                 note = "no new or revised datasets" if source.always_poll else missing
                 run.notes.append(f"{unit}: {note}")

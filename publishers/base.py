@@ -1,10 +1,13 @@
 """What a publisher is to the pipeline: a name, its documents for a month, a parser, a suite.
 
-Each publisher is one package under ``publishers/`` exporting one ``Publisher`` object,
-registered in ``publishers/registry.py`` (the only place that lists them). The pipeline never
-asks "which source is this?": it asks the document's publisher to parse it and names the GX
-suite the publisher declares. Its ``name`` is the one spelling used on the command line, in
-documents (``RawDocument.source``) and in the warehouse (``source`` columns).
+Each publisher is one package under ``publishers/`` exporting one ``Publisher`` object as
+``PUBLISHER``; ``publishers/registry.py`` finds the packages (nothing lists them). The pipeline
+never asks "which source is this?": it asks the document's publisher to parse it and names the
+GX suite the publisher declares. Its ``name`` is the package's name and the one spelling used
+in documents (``RawDocument.source``) and in the warehouse (``source`` columns); the command
+line also takes it with dashes (``gacc-bulletin``). A publisher may own its settings (a
+``core.settings.SettingsGroup``) and its release suite (built in its package, saved as JSON
+beside it: ``suite_file`` and ``build_suite``).
 
 Swapping a live publisher for a recorded one is a setting, not code: the bulletin publisher
 reads whatever site ``CUSTOMS_ETL_GACC_BULLETIN_URL`` names (a local copy in the tests), and the
@@ -20,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import RawDocument
+from customs_etl.core.settings import SettingsGroup
 
 if TYPE_CHECKING:  # parsing needs pandas; listing and naming a publisher do not
+    import great_expectations as gx
     import pandas as pd
     import pyarrow as pa
 
@@ -30,6 +35,15 @@ FetchCache = MutableMapping[Any, Any]
 # The run's warehouse (``--warehouse`` or the setting), put in the cache by the flows: what a
 # revision-driven publisher compares its source's dataset versions with.
 WAREHOUSE_KEY = "warehouse"
+# Lines a publisher wants in the run's notes (a page it skipped, and why), gathered in the cache
+# under this key as "<source> <YYYY-MM> …: <what happened>"; the flows may move them to the run
+# report (see README "GACC preliminary release").
+NOTES_KEY = "notes"
+
+
+def add_note(cache: FetchCache, line: str) -> None:
+    """Record one line for the run's notes (``NOTES_KEY``)."""
+    cache.setdefault(NOTES_KEY, []).append(line)
 
 
 class Publisher:
@@ -43,6 +57,22 @@ class Publisher:
     # A revision-driven publisher is asked for every due month, loaded or not: it checks its
     # source's dataset versions itself and fetches only what is new or changed.
     always_poll: bool = False
+    # Where it comes in a poll of several sources: the earliest release of a month first.
+    poll_order: int = 100
+    # Its own environment variables (read with ``core.settings.read_settings``), if any.
+    settings_group: type[SettingsGroup] | None = None
+    # Its own release suite saved as JSON in its package (None: a suite of expectations/).
+    suite_file: Path | None = None
+
+    @property
+    def cli_name(self) -> str:
+        """How the command line spells it (``gacc-bulletin``); the name itself is taken too."""
+        return self.name.replace("_", "-")
+
+    def build_suite(self) -> gx.ExpectationSuite:
+        """The release suite built in code (what ``suite_file`` saves), for a publisher that
+        owns its suite."""
+        raise NotImplementedError(f"{self.name} has no suite of its own")
 
     def documents_for_month(self, month: date, cache: FetchCache) -> list[RawDocument]:
         """The documents released for ``month`` (plus archive-only pages fetched to find

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -329,6 +329,27 @@ def _scrub(text: str, url: str, credentials: Credentials | None = None) -> str:
         ),
         text,
     )
+
+
+def rebase_link(href: str, base_url: str, home: str, hosts: Iterable[str], *, page: str) -> str:
+    """An index's link moved onto ``base_url``; a link to any other host is refused.
+
+    A publisher's pages link with absolute URLs to its real host (``home``): on a mirror, a
+    proxy or a local test site those are rebuilt on the configured base URL. A link elsewhere
+    (another host, another scheme) is never fetched: the index decides what the client
+    fetches, and a tampered or mistaken index must not send it, with its credentials' session,
+    anywhere else. ``page`` names the index in the refusal.
+    """
+    absolute = urljoin(home, href)
+    parts = urlsplit(absolute)
+    allowed = {h.lower() for h in hosts}
+    if (parts.hostname or "").lower() not in allowed or parts.scheme not in ("http", "https"):
+        raise UnexpectedContent(
+            f"{page}: the index links to another host "
+            f"({parts.scheme}://{parts.hostname or ''}): refused, not fetched"
+        )
+    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    return f"{base_url.rstrip('/')}{tail}"
 
 
 def _pause(seconds: float) -> None:

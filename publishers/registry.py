@@ -1,31 +1,75 @@
-"""Every publisher, registered in this one place, and the names the command line accepts."""
+"""Every publisher, found rather than listed: each package under ``customs_etl.publishers``.
+
+A publisher is a package ``publishers/<name>/`` whose ``__init__`` exports ``PUBLISHER`` (a
+``publishers.base.Publisher`` called ``<name>``). The registry lists the packages with
+``pkgutil`` (no import: the command line builds its help from the names alone), imports them
+the first time a publisher is asked for, checks each, and tells the expectations layer where a
+publisher's own release suite is saved. Adding a publisher is adding its folder.
+
+``python -m customs_etl.publishers.registry`` regenerates the suites publishers own.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from functools import cache
+from pathlib import Path
+
+from customs_etl import publishers as _package
 from customs_etl.core.errors import CustomsEtlError
-from customs_etl.publishers import comtrade, gacc_bulletin, gacc_query, sample
+from customs_etl.core.settings import Settings, SettingsGroup
 from customs_etl.publishers.base import Publisher
 
-PUBLISHERS: dict[str, Publisher] = {
-    p.name: p
-    for p in (gacc_bulletin.PUBLISHER, comtrade.PUBLISHER, gacc_query.PUBLISHER, sample.PUBLISHER)
-}
-# Earlier spellings still accepted on the command line and in deployment parameters.
-_ALIASES = {"gacc-bulletin": gacc_bulletin.NAME, "gacc-query": gacc_query.NAME}
+
+def package_names() -> list[str]:
+    """The publisher packages' names (``gacc_bulletin``, …), sorted, without importing any."""
+    return sorted(m.name for m in pkgutil.iter_modules(_package.__path__) if m.ispkg)
+
+
+def cli_names() -> list[str]:
+    """How the command line spells them (``gacc-bulletin``): for its help text."""
+    return [name.replace("_", "-") for name in package_names()]
+
+
+@cache
+def _discovered() -> dict[str, Publisher]:
+    """Import each package once, check its ``PUBLISHER``, register its own suite."""
+    found: list[Publisher] = []
+    for name in package_names():
+        module = importlib.import_module(f"{_package.__name__}.{name}")
+        candidate = getattr(module, "PUBLISHER", None)
+        if not isinstance(candidate, Publisher) or candidate.name != name:
+            raise CustomsEtlError(
+                f"publishers/{name}/ does not export PUBLISHER, a Publisher named {name!r}"
+            )
+        if candidate.suite_file is not None:
+            from customs_etl.expectations.suites import register_suite
+
+            register_suite(candidate.release_suite, candidate.suite_file, candidate.build_suite)
+        found.append(candidate)
+    return {p.name: p for p in sorted(found, key=lambda p: (p.poll_order, p.name))}
+
+
+def all_publishers() -> dict[str, Publisher]:
+    """Name → publisher, in poll order (the earliest release of a month first)."""
+    return dict(_discovered())
 
 
 def publisher(name: str) -> Publisher:
-    """The publisher called ``name`` (the warehouse's spelling, e.g. ``gacc_bulletin``)."""
-    key = _ALIASES.get(name.strip(), name.strip())
-    if key not in PUBLISHERS:
-        known = ", ".join(sorted(PUBLISHERS))
+    """The publisher called ``name`` (the warehouse's spelling, ``gacc_bulletin``, or the
+    command line's, ``gacc-bulletin``)."""
+    key = name.strip().replace("-", "_")
+    found = _discovered()
+    if key not in found:
+        known = ", ".join(cli_names())
         raise CustomsEtlError(f"unknown source {name!r}; known: {known}")
-    return PUBLISHERS[key]
+    return found[key]
 
 
 def automated() -> list[Publisher]:
     """What the schedule polls (never the modeled sample)."""
-    return [p for p in PUBLISHERS.values() if p.automated]
+    return [p for p in _discovered().values() if p.automated]
 
 
 def publishers(names: str | list[str] | None) -> list[Publisher]:
@@ -34,3 +78,25 @@ def publishers(names: str | list[str] | None) -> list[Publisher]:
     if names is None or names == []:
         return automated()
     return [publisher(n) for n in ([names] if isinstance(names, str) else names)]
+
+
+def settings_groups() -> list[type[SettingsGroup]]:
+    """Every group of environment variables: the core's, then each publisher's own."""
+    own = [p.settings_group for p in _discovered().values() if p.settings_group is not None]
+    return [Settings, *own]
+
+
+def write_suites() -> list[Path]:
+    """Save the suites publishers own, built from their code, beside their packages."""
+    from customs_etl.expectations.suites import save_suite
+
+    return [
+        save_suite(p.build_suite(), p.suite_file)
+        for p in _discovered().values()
+        if p.suite_file is not None
+    ]
+
+
+if __name__ == "__main__":
+    for written in write_suites():
+        print(written)

@@ -515,8 +515,10 @@ def test_real_export_page(real_export: BulletinTable) -> None:
     assert t.title == "（13）Major Export Commodities in Quantity and Value,1-6.2025"
     assert (t.table_no, t.flow, t.year, t.month_start, t.month_end) == (13, "export", 2025, 6, 6)
     assert t.has_cumulative and t.release_date == date(2025, 9, 19)
-    assert (t.unit_line, t.currency, t.value_scale) == ("Unit:RMB￥10,000", "CNY", 10_000)
-    assert len(t.rows) == 201 and t.notes == ()
+    # The unit line says RMB, the attachment (…（美元值）.xls) US$: the attachment wins.
+    assert (t.unit_line, t.currency, t.value_scale) == ("Unit:RMB￥10,000", "USD", 1_000)
+    assert t.currency_from_attachment and len(t.notes) == 1 and "（美元值）.xls" in t.notes[0]
+    assert len(t.rows) == 201
     parent = "Rare-earth ore, metals, compounds and articles thereof"
     assert published(row(t, parent)) == [
         "T",
@@ -594,7 +596,8 @@ def test_real_pages_canonical_numbers(
     exports = bulletin_observations(real_export, "e")
     month = obs_for(exports, RARE_EARTHS, "month")
     assert month["quantity_kg"] == Decimal(7_742_000)
-    assert month["value_cny"] == Decimal(231_850_000)
+    assert month["value_usd"] == Decimal(23_185_000) and month["value_cny"] is None
+    assert month["currency"] == "USD" and "currency=attachment" in month["flags"]
     assert obs_for(exports, RARE_EARTHS, "ytd")["quantity_kg"] == Decimal(32_569_000)
     assert exports["commodity_code"].is_unique is False  # month + ytd per row
     assert not exports.duplicated(["commodity_code", "basis"]).any()

@@ -70,6 +70,27 @@ def test_the_wheel_installs_one_top_level_package(wheel: Path) -> None:
     assert {t for t in tops if not t.endswith(".dist-info")} == {"customs_etl"}
 
 
+def test_a_publisher_folder_is_packaged_without_a_line_of_configuration(
+    wheel: Path, installed: Path, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    folder = "customs_etl/publishers/gacc_preliminary/"
+    assert {f"{folder}__init__.py", f"{folder}gacc_preliminary_release.json"} <= names
+    code = """
+import json
+from customs_etl.expectations.suites import load_suite
+from customs_etl.publishers.registry import automated, publisher
+found = publisher("gacc-preliminary")
+print(json.dumps({"automated": [p.name for p in automated()],
+                  "suite": len(load_suite(found.release_suite).expectations)}))
+"""
+    result = _python(installed, code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found == {"automated": ["gacc_preliminary", "gacc_bulletin", "comtrade"], "suite": 17}
+
+
 def test_layers_only_point_down(installed: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(installed)}
     result = subprocess.run(

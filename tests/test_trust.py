@@ -329,7 +329,7 @@ def test_the_sample_is_not_loaded_beside_real_releases_unless_asked(
 def test_run_and_backfill_default_to_automated_sources_never_the_sample() -> None:
     from customs_etl.publishers.registry import publishers
 
-    assert [p.name for p in publishers(None)] == ["gacc_bulletin", "comtrade"]
+    assert [p.name for p in publishers(None)] == ["gacc_preliminary", "gacc_bulletin", "comtrade"]
     assert "sample" not in [p.name for p in publishers([])]
     makefile = (Path(__file__).parents[1] / "Makefile").read_text(encoding="utf-8")
     assert "backfill --source sample" in makefile

@@ -10,6 +10,16 @@ Layout (seen on 2025/2026 pages): a title ``（13）Major Export Commodities in 
 Value,1-6.2025``, a date line ``2025/09/19``, a unit line ``Unit:RMB￥10,000`` and a table
 ``Commodity | Quantity Unit | <month> Q V | 1to<month> Q V | Percentage Change Q V`` where the
 cumulative block is absent in January (and in combined ``1 to 2`` pages).
+
+Currency: the unit line is not the only evidence, and has been seen wrong. A page links its
+table's spreadsheet (``…（美元值）.xls`` = US-dollar values, ``…（人民币值）.xls`` = yuan); that
+name is generated with the data file, the unit line is typed into the page. When both name a
+currency and disagree, the attachment wins and the values take the scale the bulletin prints
+for that currency (US$1,000, RMB￥10,000: ``STANDARD_SCALES``); every row is flagged
+``currency=attachment`` and the table notes the contradiction. The real June 2025 export
+table says ``Unit:RMB￥10,000`` over ``…（美元值）.xls`` and its values equal the preliminary USD
+release × 1,000: it is read as US$1,000. Two attachments naming different currencies are
+refused. A page without an attachment keeps the unit line's reading.
 """
 
 from __future__ import annotations
@@ -97,6 +107,7 @@ class BulletinTable:
     url: str = ""
     unit_line: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    currency_from_attachment: bool = False  # the unit line named another currency
 
 
 @dataclass(frozen=True)
@@ -191,6 +202,15 @@ def parse_month_range(text: str) -> tuple[int, int] | None:
     return start, end
 
 
+# The value scale the bulletin prints for each currency (``Unit:US$1,000``, ``Unit:RMB￥10,000``).
+STANDARD_SCALES = {"USD": 1_000, "CNY": 10_000}
+ATTACHMENT_FLAG = "currency=attachment"
+_ATTACHMENT = re.compile(r"\.xlsx?\s*$", re.I)
+_ATTACHMENT_WORDS = (
+    ("USD", re.compile(r"美元|USD|US\$|dollar", re.I)),
+    ("CNY", re.compile(r"人民币|RMB|CNY|yuan", re.I)),
+)
+
 _SCALE_WORDS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "hundredmillion": 10**8}
 _CJK_SCALES = {"千": 10**3, "万": 10**4, "百万": 10**6, "千万": 10**7, "亿": 10**8}
 
@@ -221,6 +241,48 @@ def parse_unit_line(text: str) -> tuple[str, int] | None:
     if scale <= 0 or str(scale).rstrip("0") != "1":
         return None
     return currency, scale
+
+
+def attachment_currency(soup: BeautifulSoup, url: str) -> tuple[str, str] | None:
+    """(currency, file name) the page's spreadsheet attachment names; None without one.
+
+    The attachment is the ``.xls`` link of the article (``div.atcl-rct``, else anywhere on the
+    page). Only the currency words of its file name are read (its period is not: one has been
+    seen named for the wrong year). A name with no currency word, or both, is no evidence;
+    attachments naming different currencies are refused.
+    """
+    links = soup.select(".atcl-rct a[href]") or soup.find_all("a", href=True)
+    found: dict[str, str] = {}
+    for link in links:
+        href = str(link.get("href") or "")
+        if not _ATTACHMENT.search(href):
+            continue
+        name = re.split(r"[/\\]", href.strip())[-1]
+        named = {cur for cur, words in _ATTACHMENT_WORDS if words.search(name)}
+        if len(named) == 1:
+            found.setdefault(named.pop(), name)
+    if len(found) > 1:
+        raise ParseError(
+            url, f"the page's attachments name two currencies: {sorted(found.values())}"
+        )
+    return next(iter(found.items()), None)
+
+
+def resolve_currency(
+    unit: tuple[str, int], unit_line: str, attached: tuple[str, str] | None
+) -> tuple[str, int, str | None]:
+    """(currency, scale, note) from the unit line and the attachment's name (see the module
+    docstring: the attachment wins a disagreement, with the bulletin's scale for its currency).
+    """
+    if attached is None or attached[0] == unit[0]:
+        return unit[0], unit[1], None
+    currency, name = attached
+    scale = STANDARD_SCALES[currency]
+    note = (
+        f"unit line {unit_line!r} says {unit[0]} but the attachment {name!r} is {currency}: "
+        f"values read as {currency} x {scale:,} (the attachment's name wins)"
+    )
+    return currency, scale, note
 
 
 def _parse_number(text: str, url: str, row: int, name: str) -> tuple[Decimal | None, str | None]:
@@ -524,6 +586,9 @@ def parse_bulletin_table(html: bytes, url: str) -> BulletinTable:
     unit = parse_unit_line(unit_line)
     if unit is None:
         raise ParseError(url, f"unknown unit line {unit_line!r}")
+    currency, scale, currency_note = resolve_currency(
+        unit, unit_line, attachment_currency(soup, url)
+    )
     records, notes = _data_records(rows, layout, url)
     if not records:
         raise ParseError(url, "the table has a header but no data rows")
@@ -537,12 +602,13 @@ def parse_bulletin_table(html: bytes, url: str) -> BulletinTable:
         month_end=month_end,
         has_cumulative=layout.ytd_range is not None,
         release_date=_find_release_date(soup, url),
-        currency=unit[0],
-        value_scale=unit[1],
+        currency=currency,
+        value_scale=scale,
         rows=_rows_frame(records),
         url=url,
         unit_line=unit_line,
-        notes=tuple(notes),
+        notes=tuple(notes) + ((currency_note,) if currency_note else ()),
+        currency_from_attachment=currency_note is not None,
     )
 
 
@@ -607,6 +673,7 @@ def bulletin_observations(
     bases = _bases(table)
     records: list[dict[str, Any]] = []
     codes = _commodity_codes(table, catalogue_key)
+    evidence = ATTACHMENT_FLAG if table.currency_from_attachment else ""
     for code, row in zip(codes, table.rows.to_dict("records"), strict=True):
         unit = row["quantity_unit"]
         known = unit_for(unit) if unit is not None else None
@@ -647,7 +714,11 @@ def bulletin_observations(
                     "currency": table.currency,
                     "value_usd": scaled if table.currency == "USD" else None,
                     "value_cny": scaled if table.currency == "CNY" else None,
-                    "flags": _flags_for(row["missing_flags"], (q_field, v_field), extra),
+                    "flags": _flags_for(
+                        row["missing_flags"],
+                        (q_field, v_field),
+                        ";".join(filter(None, (extra, evidence))),
+                    ),
                     "source_row": int(row["row_number"]),
                     "grain": "total",
                 }

@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from customs_etl.core.errors import NotPublishedYet, ParseError
 from customs_etl.core.models import RawDocument
 from customs_etl.core.months import add_months, last_complete_month
-from customs_etl.core.settings import settings
+from customs_etl.core.settings import SettingsGroup, read_settings, settings
 from customs_etl.publishers.base import FetchCache, Publisher
-from customs_etl.publishers.gacc_bulletin.client import BulletinClient
+from customs_etl.publishers.gacc_bulletin.client import DEFAULT_BASE_URL, BulletinClient
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,6 +28,12 @@ NAME = "gacc_bulletin"
 RELEASE_SUITE = "gacc_bulletin_release"
 TABLES = {13: "export", 14: "import"}  # major export / import commodities, quantity and value
 LOOKBACK_MONTHS = 13  # a scheduled poll also fills gaps this far back
+
+
+class BulletinSettings(SettingsGroup):
+    """The bulletin's own variable (``CUSTOMS_ETL_GACC_BULLETIN_URL``)."""
+
+    gacc_bulletin_url: str = Field(DEFAULT_BASE_URL, description="GACC English bulletin site")
 
 
 def check_requested_period(doc: RawDocument, year: int, first: int, last: int) -> None:
@@ -50,10 +58,12 @@ class GaccBulletin(Publisher):
     automated = True
     release_suite = RELEASE_SUITE
     expected_flows = ("export", "import")
+    poll_order = 20  # about the 18th, after the preliminary release
+    settings_group = BulletinSettings
 
     def client(self) -> BulletinClient:
-        current = settings()
-        return BulletinClient(current.gacc_bulletin_url, polite_delay=current.http_polite_delay)
+        url = read_settings(BulletinSettings).gacc_bulletin_url
+        return BulletinClient(url, polite_delay=settings().http_polite_delay)
 
     def documents_for_month(
         self, month: date, cache: FetchCache, client: BulletinClient | None = None
