@@ -249,7 +249,7 @@ def test_codes_with_a_tab_are_the_same_codes_as_clean_ones(warehouse: str) -> No
 # 7 ------------------------------------------------- a corrected name is not "unchanged"
 
 def test_bytes_loaded_as_imports_are_refused_as_exports_until_withdrawn(
-    sample_warehouse: Path, tmp_path: Path
+    prefect_api: str, tmp_path: Path
 ) -> None:
     warehouse = str(tmp_path / "w.duckdb")
     data = _export("202508", JULY_ROWS)

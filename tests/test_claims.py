@@ -35,12 +35,12 @@ LINE = "85051110"
 GALLIUM = COMMODITIES["gallium"]
 GALLIUM_SERIES = next(c for c in candidates(GALLIUM) if c.grouped)
 ENTRY_LINES = ("28500019", "81129290")  # two of gallium's lines carry figures
-# Each example loads up to 14 documents and reads a few months (~3 s): 20 examples, the same
+# Each example loads up to 14 documents and reads a few months (~4 s): 15 examples, the same
 # ones every run (CI must not turn red at random). A deeper, random run while working on the
 # marts or the history checks: CUSTOMS_ETL_PROPERTY_EXAMPLES=300.
 EXAMPLES = int(os.environ.get("CUSTOMS_ETL_PROPERTY_EXAMPLES", "0"))
 SETTINGS = settings(
-    max_examples=EXAMPLES or 20,
+    max_examples=EXAMPLES or 15,
     derandomize=not EXAMPLES,
     deadline=None,
     suppress_health_check=[
@@ -139,7 +139,7 @@ def _entry_row(watchlist: dict[str, Any]) -> dict[str, Any]:
     return next(e for e in watchlist["entries"] if e["entry"] == "gallium")
 
 
-@settings(SETTINGS, max_examples=EXAMPLES or 12)
+@settings(SETTINGS, max_examples=EXAMPLES or 8)
 @given(st.data())
 def test_an_entry_sums_its_lines_like_for_like_in_the_report_and_the_watchlist(
     warehouse: str, data: st.DataObject
@@ -163,8 +163,8 @@ def test_an_entry_sums_its_lines_like_for_like_in_the_report_and_the_watchlist(
                 _check_world(report, want, where)
                 _check_partners(report, want, where)
                 _check_wording(report)
-            if period not in periods[:2]:
-                continue  # the watchlist (every entry) for two of the months: it is slow
+            if period != periods[0]:
+                continue  # the watchlist (every entry of it) for one of the months: it is slow
             entry = _entry_row(build_watchlist(con, period))
             if want.coverage != "complete":
                 assert entry["source"] is None and entry["top_partner"] is None, where

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from customs_etl.core.errors import CustomsEtlError
@@ -126,7 +126,7 @@ def test_mutated_exports_are_read_alike_or_handed_back(
 WHITESPACE = st.sampled_from(["", " ", "\t", "\u00a0", "\u3000", "\ufeff", "\u2009", "\u200b"])
 
 
-@FUZZ
+@settings(FUZZ, max_examples=25)  # each example runs both parsers (~0.6 s)
 @given(st.lists(st.tuples(WHITESPACE, WHITESPACE, WHITESPACE), min_size=8, max_size=8))
 def test_codes_with_any_whitespace_are_cleaned_alike_on_both_paths(
     pads: list[tuple[str, str, str]],
