@@ -25,3 +25,26 @@ FULL_EXPORT_MIN_SHARE = 0.75
 
 def ytd_tolerance_kg(ytd_kg: float) -> float:
     return max(YTD_TOLERANCE_KG, YTD_TOLERANCE_SHARE * abs(ytd_kg))
+
+
+# A publication whose figures are early vintages of another's series (the same keys), and how
+# verified each is within a series: GACC's preliminary release prints the first figures of the
+# monthly bulletin's rows; the bulletin's (verified) figures win over them whatever was loaded
+# last. The warehouse's SQL says the same (``core.series_source``, ``core.source_rank``).
+SERIES_OF = {"gacc_preliminary": "gacc_bulletin"}
+LESS_VERIFIED = {"gacc_preliminary": 1}  # every other publication ranks 2
+
+
+def series_source(source: str) -> str:
+    return SERIES_OF.get(source, source)
+
+
+def source_rank(source: str) -> int:
+    return LESS_VERIFIED.get(source, 2)
+
+
+# A row a publication prints of LAST year's year to date (GACC's preliminary release reprints the
+# same period a year earlier beside this year's): GACC's current figure for it. When it differs
+# from last year's months in the warehouse, last year was revised since they were loaded: a
+# revision to record, never a reason to hold back this year's table.
+LAST_YEAR_REPRINT_FLAG = "last_year_reprint"

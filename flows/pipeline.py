@@ -26,6 +26,7 @@ from prefect.runtime import flow_run
 from prefect.states import Cancelled, Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from customs_etl.core import calendar
 from customs_etl.core.errors import ParseError
 from customs_etl.core.models import FAILED_STATUSES, Outcome, RawDocument
 from customs_etl.core.months import month_range, parse_month, shanghai_today
@@ -341,6 +342,15 @@ def month_unit(source: Publisher, month: date) -> str:
     return f"{source.name} {month:%Y-%m}"
 
 
+def _lateness(source: str, month: date) -> str:
+    """' — late: expected 2025-07-14 (GACC's calendar)' when a month is past its date."""
+    expected = calendar.expected(source, month)
+    if expected is None or not expected.late(shanghai_today()):
+        return ""
+    known = "GACC's calendar" if expected.calendar else "its usual day"
+    return f" — late: expected {expected.on.isoformat()} ({known})"
+
+
 def _fetch_and_load(run: Run, source: Publisher, months: list[date], missing: str) -> None:
     """A batch per month: fetched (a task, retried), prepared while the previous one loads."""
 
@@ -354,7 +364,7 @@ def _fetch_and_load(run: Run, source: Publisher, months: list[date], missing: st
             run.notes += list(dict.fromkeys(cache.pop(NOTES_KEY, [])))
             if not docs:
                 note = "no new or revised datasets" if source.always_poll else missing
-                run.notes.append(f"{unit}: {note}")
+                run.notes.append(f"{unit}: {note}{_lateness(source.name, month)}")
                 run.progress.skipped(unit)
                 continue
             batches = list(batches_of(docs, unit))

@@ -17,9 +17,10 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from customs_etl.core.models import RevisionSummary, SuiteReport
-from customs_etl.core.rules import FULL_EXPORT_MIN_SHARE
+from customs_etl.core.rules import FULL_EXPORT_MIN_SHARE, LAST_YEAR_REPRINT_FLAG, series_source
 from customs_etl.expectations.suites import YTD_HISTORY_SUITE
 from customs_etl.expectations.validate import validate
 from customs_etl.transforms.ytd import explain_breaks, unchanged_breaks
@@ -152,6 +153,42 @@ def _thin_full_exports(
     return refused
 
 
+# A bulletin value this far from the preliminary release's of the same month and row is not a
+# verification: it is another currency (CNY/USD ≈ 7) or scale (×10, ×1,000) under one label.
+VERIFIED_VALUE_RATIO = (0.5, 2.0)
+VALUE_FLOOR = 5_000_000  # below US$5 million (or CNY) the preliminary's one decimal is too coarse
+
+
+def _contradicting_bulletins(
+    history: BatchHistory, observations: pa.Table, names: dict[str, str], skip: set[str]
+) -> dict[str, tuple[SuiteReport, str]]:
+    """Bulletin pages whose values contradict the preliminary release of the same month: the
+    currency or scale read from the page is wrong (GACC's unit line has been seen wrong)."""
+    refused: dict[str, tuple[SuiteReport, str]] = {}
+    low, high = VERIFIED_VALUE_RATIO
+    by_doc: dict[str, list[tuple]] = {}
+    for rid, code, label, month, currency, mine, theirs in history.bulletin_against_preliminary(
+        observations
+    ):
+        if rid in skip or max(mine, theirs) < VALUE_FLOOR:
+            continue
+        if not low <= mine / theirs <= high:
+            by_doc.setdefault(rid, []).append((code, label, month, currency, mine, theirs))
+    for rid, found in by_doc.items():
+        code, label, month, currency, mine, theirs = found[0]
+        more = f" (+{len(found) - 1} more rows)" if len(found) > 1 else ""
+        message = (
+            f"{names[rid]}: its values contradict GACC's preliminary release of {month:%Y-%m}: "
+            f"{label or code} {currency} {mine:,.0f} against {currency} {theirs:,.0f} "
+            f"(×{mine / theirs:.2f}){more} — a currency or scale the page states wrongly; "
+            "nothing loaded"
+        )
+        lines = [f"{c} {m:%Y-%m}: {a:,.0f} vs {b:,.0f}" for c, _, m, _, a, b in found]
+        refused[rid] = (_coverage_suite(lines, "bulletin_values_agree_with_preliminary",
+                                        "value"), message)  # fmt: skip
+    return refused
+
+
 def _json_value(value: Any) -> Any:
     """numpy scalars → Python, dates → ISO text, NaN → None (the summary is JSON)."""
     if hasattr(value, "item"):
@@ -203,6 +240,34 @@ def _blamed(history: BatchHistory, broken: pd.DataFrame, own_ytd: set) -> set[st
     return blamed
 
 
+def _reprinted_ytd(observations: pa.Table) -> set[tuple[str, str, str, int, int]]:
+    """(series, flow, line, year, through month) of last year's YTD figures the batch reprints
+    (flagged ``LAST_YEAR_REPRINT_FLAG``): GACC's current figures for last year."""
+    flags = pc.fill_null(observations.column("flags"), "")
+    rows = observations.filter(pc.match_substring(flags, LAST_YEAR_REPRINT_FLAG))
+    return {
+        (series_source(s), f, c, end.year, end.month)
+        for s, f, c, end in zip(
+            rows.column("source").to_pylist(), rows.column("flow").to_pylist(),
+            rows.column("commodity_code").to_pylist(), rows.column("period_end").to_pylist(),
+            strict=True,
+        )
+    }
+
+
+def _reprints_explained(after: pd.DataFrame, reprints: set[tuple]) -> pd.DataFrame:
+    """A reprint of last year's YTD that no longer adds up to last year's months in the
+    warehouse says last year was revised since: recorded and reported, not held back."""
+    if after.empty or not reprints:
+        return after
+    keys = zip(after["source"], after["flow"], after["commodity_code"], after["year"],
+               after["through_month"], strict=True)  # fmt: skip
+    reprinted = pd.Series([tuple(k) in reprints for k in keys], index=after.index)
+    after = after.copy()
+    after.loc[reprinted & (after["excess_kg"] > 0), "explained_by_revision"] = True
+    return after
+
+
 def check_batch(
     con: Any,
     observations: pa.Table,
@@ -214,6 +279,7 @@ def check_batch(
     whole datasets as their publisher versions them (UN Comtrade): a partner one of them lacks
     was revised away at the source, not filtered out of a query, so it may shrink a slice."""
     names = {rid: name for rid, name, _ in documents}
+    reprints = _reprinted_ytd(observations)
     partial = {rid for rid, _, coverage in documents if coverage == "partial"}
     history = BatchHistory(con, observations, [(rid, cov) for rid, _, cov in documents])
     result = BatchCheck()
@@ -221,6 +287,9 @@ def check_batch(
         findings = [f for f in history.coverage() if f.release_id not in whole]
         result.coverage = _coverage_refusals(findings, names, partial)
         result.coverage.update(_thin_full_exports(history, names, whole | set(result.coverage)))
+        result.coverage.update(
+            _contradicting_bulletins(history, observations, names, set(result.coverage))
+        )
         history.drop(list(result.coverage))
         for _ in range(MAX_ROUNDS):
             restated = history.restatements()
@@ -231,6 +300,7 @@ def check_batch(
             before = history.reconciliation(after=False)
             own_ytd = history.published_ytd()
             after = explain_breaks(after, before, own_ytd, restated.drop(columns="release_id"))
+            after = _reprints_explained(after, reprints)
             # A cumulative an earlier revision left stale, untouched by this batch, is not its
             # doing and not news (the marts flag it): left out of its checks and its report.
             after = after[~unchanged_breaks(after, before)].reset_index(drop=True)

@@ -29,6 +29,8 @@ from customs_etl.core.sql_text import inline
 from customs_etl.reports.caveats import caveat_sentences
 from customs_etl.reports.commodities import ReportSeries, single_line
 from customs_etl.reports.wording import (
+    PUBLICATION_NAMES,
+    TONNES_DECIMALS,
     join_names,
     month_name,
     parse_month,
@@ -153,8 +155,28 @@ WORLD_COLUMNS = (
     "source, commodity_code, coverage, lines, tonnes, value_usd, mom_pct, yoy_pct, ytd_tonnes,"
     " ytd_coverage, ytd_yoy_pct, highest_since, block_high_since, record_high,"
     " lowest_since, block_low_since, record_low, consecutive_rises, months_held,"
-    " first_period, combined, non_mass_unit, caveats"
+    " first_period, combined, non_mass_unit, caveats, release_id"
 )
+
+
+def _release(con: duckdb.DuckDBPyConnection, release_id: str | None) -> dict[str, Any] | None:
+    """The vintage the month's figure comes from: which publication, when, where."""
+    if release_id is None:
+        return None
+    rows = named_rows(
+        con,
+        "SELECT source, published_on, url, file_name FROM raw.releases WHERE release_id = ?",
+        [release_id],
+    )
+    if not rows:
+        return None
+    found = rows[0]
+    return {
+        "source": found["source"],
+        "published": None if found["published_on"] is None else found["published_on"].isoformat(),
+        "url": found["url"] or found["file_name"],
+        "id": release_id,
+    }
 
 
 def build_report(
@@ -199,6 +221,7 @@ def build_report(
         "unit": world["non_mass_unit"] if world["tonnes"] is None and not combined else None,
         "combined": combined,
         "focus": [code.upper() for code in focus],
+        "release": _release(con, world["release_id"]),
         "entry": series.entry,
         "entry_lines": list(series.entry_lines),
         "lines": list(world["lines"] or []),
@@ -279,15 +302,32 @@ def _subject(report: dict[str, Any], label: str | None) -> str:
     return subject
 
 
+def _where_from(report: dict[str, Any]) -> str:
+    """' (preliminary release of 10 June 2025)': the vintage the figure comes from."""
+    release = report.get("release")
+    if not release or not release.get("published"):
+        return ""
+    name = PUBLICATION_NAMES.get(release["source"], release["source"])
+    published = date.fromisoformat(release["published"])
+    return f" ({name} of {published.day} {published:%B %Y})"
+
+
+def _decimals(report: dict[str, Any]) -> int:
+    release = report.get("release") or {}
+    return TONNES_DECIMALS.get(release.get("source") or report["source"], 0)
+
+
 def _world_sentences(report: dict[str, Any], period: date, label: str | None) -> list[str]:
     world = report["world"]
     subject = _subject(report, label)
     verb = "exports" if report["flow"] == "export" else "imports"
+    places = _decimals(report)
+    where = _where_from(report)
     if report["combined"]:
         return [
             f"Jan–Feb {period.year}: China's {verb} of {subject} were "
-            f"{tonnes_text(world['ytd_tonnes'])} (January and February published together), "
-            f"{pct_text(world['ytd_yoy_pct'])} y/y."
+            f"{tonnes_text(world['ytd_tonnes'], places)} (January and February published "
+            f"together), {pct_text(world['ytd_yoy_pct'])} y/y{where}."
         ]
     if world["tonnes"] is None:
         usd = f"; US${world['usd']:,.0f}" if world["usd"] is not None else ""
@@ -295,21 +335,22 @@ def _world_sentences(report: dict[str, Any], period: date, label: str | None) ->
             what = f"no tonnage (counted in {report['unit']}, no mass figure)"
         else:
             what = "no total: part of the month was published without a quantity"
-        return [f"{period:%B %Y}: China's {verb} of {subject}: {what}{usd}."]
+        return [f"{period:%B %Y}: China's {verb} of {subject}: {what}{usd}{where}."]
     lead = (
-        f"{period:%B %Y}: China's {verb} of {subject} were {tonnes_text(world['tonnes'])}, "
-        f"{pct_text(world['mom_pct'])} m/m and {pct_text(world['yoy_pct'])} y/y"
+        f"{period:%B %Y}: China's {verb} of {subject} were "
+        f"{tonnes_text(world['tonnes'], places)}, {pct_text(world['mom_pct'])} m/m and "
+        f"{pct_text(world['yoy_pct'])} y/y"
     )
     extras = _extremes(world, period)
     rises = world["consecutive_rises"]
     if rises is not None and rises >= 2:  # "the first rise in a row" says nothing new
         word = ORDINALS[rises - 1] if rises <= len(ORDINALS) else f"{rises}th"
         extras.append(f"the {word} monthly rise in a row")
-    sentences = [lead + (" — " + ", ".join(extras) if extras else "") + "."]
+    sentences = [lead + (" — " + ", ".join(extras) if extras else "") + where + "."]
     if world["ytd_tonnes"] is not None:
         span = "January" if period.month == 1 else f"Jan–{period:%b}"
         sentences.append(
-            f"{span} {period.year}: {tonnes_text(world['ytd_tonnes'])}, "
+            f"{span} {period.year}: {tonnes_text(world['ytd_tonnes'], places)}, "
             f"{pct_text(world['ytd_yoy_pct'])} y/y."
         )
     return sentences

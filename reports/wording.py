@@ -46,11 +46,24 @@ def press_round(value: float, places: int = 0) -> Decimal:
     return Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
 
 
-def tonnes_text(value: float | None) -> str:
-    """'1,117 t'; 'n/a' for an unknown figure."""
+# How each publication is named in a brief, and the decimals of tonnes it prints (GACC's
+# preliminary release prints tonnes with one decimal: "5,864.6 t"; the others are read in kg or
+# whole tonnes and printed whole, as the press does).
+PUBLICATION_NAMES = {
+    "gacc_preliminary": "preliminary release",
+    "gacc_bulletin": "monthly bulletin",
+    "gacc_query": "query-platform export",
+    "comtrade": "UN Comtrade",
+    "sample": "modeled sample",
+}
+TONNES_DECIMALS = {"gacc_preliminary": 1}
+
+
+def tonnes_text(value: float | None, decimals: int = 0) -> str:
+    """'1,117 t' (or '5,864.6 t' with one decimal); 'n/a' for an unknown figure."""
     if value is None:
         return "n/a"
-    rounded = press_round(value)
+    rounded = press_round(value, decimals)
     return "0 t" if rounded == 0 else f"{rounded:,} t".replace("-", MINUS)
 
 

@@ -56,7 +56,8 @@ def _latest_of(vintages: str, keys: str = "") -> str:
     return f"""
     (WITH v AS (SELECT * FROM {vintages}),
      bases AS (
-        SELECT {by}{SLICE}, max(seq) FILTER (WHERE coverage = 'full') AS base_seq,
+        SELECT {by}{SLICE}, arg_max(seq, (verified, seq)) FILTER (WHERE coverage = 'full')
+                   AS base_seq,
                max(seq) FILTER (WHERE coverage = 'partial') AS partial_seq
         FROM v GROUP BY ALL
      ),
@@ -172,8 +173,12 @@ class BatchHistory:
             ),
         )
         con.execute("CREATE OR REPLACE TEMP TABLE batch_docs AS FROM batch_docs_arrow")
+        # By series (a preliminary figure is an early vintage of the bulletin's series) and
+        # with each vintage's rank in it: core.latest's rule (view files), applied here.
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE batch_obs AS SELECT {self._COLUMNS}"
+            "CREATE OR REPLACE TEMP TABLE batch_obs AS SELECT release_id, seq, coverage, kg,"
+            f" grain, core.series_source(o.source) AS {SLICE}, {CELL},"
+            " core.source_rank(o.source) AS verified"
             " FROM batch_arrow AS o JOIN batch_docs AS d USING (release_id)"
         )
         self._read_history()
@@ -195,23 +200,25 @@ class BatchHistory:
         # aggregated first, and the memory that took grew with the warehouse. The months of
         # the twelve before the batch's first come too: a new month is compared with the
         # latest complete one before it (``full_export_coverage``).
+        series = "core.series_source(o.source)"
         vintages = (
-            "(SELECT o.release_id, o.grain, o.quantity_kg,"
-            f" {_prefixed('o', SLICE)}, {_prefixed('o', CELL)}, r.load_seq AS seq, r.coverage"
+            f"(SELECT o.release_id, o.grain, o.quantity_kg, {series} AS"
+            f" {_prefixed('o', SLICE).removeprefix('o.')}, {_prefixed('o', CELL)},"
+            " r.load_seq AS seq, r.coverage, core.source_rank(o.source) AS verified"
             " FROM core.observations AS o JOIN raw.releases AS r USING (release_id)"
-            " WHERE r.status IN $current AND o.source IN $sources AND o.flow IN $flows"
+            f" WHERE r.status IN $current AND {series} IN $sources AND o.flow IN $flows"
             " AND o.commodity_code IN $codes AND o.period_end >= $first AND o.period_end < $after"
-            " AND ((o.source, o.flow, o.commodity_code, year(o.period_end)) IN ("
+            f" AND (({series}, o.flow, o.commodity_code, year(o.period_end)) IN ("
             "   SELECT DISTINCT (source, flow, commodity_code, year(period_end)) FROM batch_obs)"
             "  OR (o.basis = 'month' AND o.period_start = o.period_end"
-            "   AND (o.source, o.flow, o.commodity_code) IN ("
+            f"   AND ({series}, o.flow, o.commodity_code) IN ("
             "    SELECT DISTINCT (source, flow, commodity_code) FROM batch_obs))))"
         )
         con.execute(
             "CREATE OR REPLACE TEMP TABLE hist AS"
             " SELECT release_id, CAST(0 AS BIGINT) AS seq,"
             " CASE WHEN slice_complete THEN 'full' ELSE 'partial' END AS coverage,"
-            f" CAST(quantity_kg AS DOUBLE) AS kg, grain, {SLICE}, {CELL}"
+            f" CAST(quantity_kg AS DOUBLE) AS kg, grain, {SLICE}, {CELL}, verified"
             f" FROM {_latest_of(vintages)}",
             {
                 "current": [str(s) for s in CURRENT_STATUSES],
@@ -261,7 +268,7 @@ class BatchHistory:
 
     # ------------------------------------------------------------------ states per document
 
-    _COLUMNS = f"release_id, seq, coverage, kg, grain, {SLICE}, {CELL}"
+    _COLUMNS = f"release_id, seq, coverage, kg, grain, {SLICE}, {CELL}, verified"
 
     def _vintages(self) -> None:
         """History (vintage 0) and the batch's documents (1, 2, …) as one table."""
@@ -424,6 +431,26 @@ class BatchHistory:
                 )
             )
         return found
+
+    def bulletin_against_preliminary(self, observations: pa.Table) -> list[tuple]:
+        """The batch's bulletin month values beside the preliminary release's of the same
+        month and row: (release id, line, label, month, currency, bulletin, preliminary)."""
+        source = observations.column("source")
+        mine = observations.filter(
+            pc.and_(
+                pc.equal(source, "gacc_bulletin"),
+                pc.and_(pc.equal(observations.column("basis"), "month"),
+                        pc.equal(observations.column("partner"), "WLD")),
+            )
+        ).select(["release_id", "flow", "commodity_code", "commodity_label", "period_start",
+                  "period_end", "currency", "value_usd", "value_cny"])  # fmt: skip
+        if mine.num_rows == 0:
+            return []
+        self.con.register("bulletin_values", mine)
+        try:
+            return self.con.execute(_sql("bulletin_vs_preliminary.sql")).fetchall()
+        finally:
+            self.con.unregister("bulletin_values")
 
     def restatements(self) -> pd.DataFrame:
         """Per document: figures it restates, per slice already held (in history or by an

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from customs_etl.core.calendar import newest_due
 from customs_etl.core.errors import NotPublishedYet
 from customs_etl.core.models import RawDocument
 from customs_etl.core.months import add_months, last_complete_month
@@ -182,8 +183,10 @@ class GaccPreliminary(Publisher):
         return build_suite()
 
     def due_months(self, today: date) -> list[date]:
-        """The last complete month (the release day moves) and the 12 before it."""
-        newest = last_complete_month(today)
+        """From its release date on (GACC's calendar, ``core.calendar``), the newest month out
+        and the 12 before it: a poll before the date asks nothing, and a month already loaded
+        is not asked again (``flows``), so the schedule's polls stop once it is in."""
+        newest = newest_due(NAME, today) or last_complete_month(today)
         return [add_months(newest, -back) for back in range(LOOKBACK_MONTHS - 1, -1, -1)]
 
 

@@ -58,6 +58,7 @@ import pandas as pd
 from customs_etl.core.catalogue import preliminary_key, preliminary_series
 from customs_etl.core.errors import ParseError
 from customs_etl.core.months import add_months
+from customs_etl.core.rules import LAST_YEAR_REPRINT_FLAG
 from customs_etl.core.schema import OBSERVATION_COLUMNS, check_exact
 from customs_etl.core.units import Unit, unit_for
 from customs_etl.publishers.gacc_preliminary.page import (
@@ -76,7 +77,7 @@ CNY_PER_USD_FOR_BANDS = Decimal(7)  # only to place a USD page's unit values in 
 GENERIC_MASS_BAND = (0.01, 100_000.0)  # CNY per kg, a mass series the catalogue lacks
 RELEASE_WINDOW_MONTHS = 3  # a page's date line falls within these months after its period
 
-LAST_YEAR_FLAG = "last_year_reprint"
+LAST_YEAR_FLAG = LAST_YEAR_REPRINT_FLAG
 COMBINED_FLAG = "ytd=month_block"  # as transforms.bulletin flags a combined block's ytd row
 _BASE_WORD = {"mass": "kg", "pairs": "pair", "volume": "m³"}
 

@@ -33,6 +33,7 @@ def document(
     flow: str | None = None,
     commodity: str | None = None,
     period: tuple[date, date] | None = None,
+    published_on: date | None = None,
 ) -> tuple[RawDocument, pd.DataFrame]:
     """A document (its hints as a file name would give them) and its canonical rows."""
     n = next(_counter)
@@ -53,6 +54,7 @@ def document(
         period_start=start,
         period_end=end,
         coverage=coverage,
+        published_on=published_on,
     )
     frame["release_id"] = doc.sha256
     frame["source_row"] = range(2, len(frame) + 2)

@@ -43,7 +43,7 @@ prev_state AS (
     SELECT v.*
     FROM prev_vintages AS v
     JOIN (SELECT doc, new_end, commodity_code, basis,
-                 max(seq) FILTER (WHERE coverage = 'full') AS base_seq
+                 arg_max(seq, (verified, seq)) FILTER (WHERE coverage = 'full') AS base_seq
           FROM prev_vintages GROUP BY ALL) AS b USING (doc, new_end, commodity_code, basis)
     WHERE v.seq = b.base_seq OR (v.coverage = 'partial' AND v.seq > b.base_seq)
     QUALIFY v.seq = max(v.seq) OVER (

@@ -1,20 +1,25 @@
--- core.latest: the current figures. Per slice (source, reporter, flow, line, period, basis) the
--- newest full vintage is the base; partial (filtered) vintages loaded after it replace only the
--- cells (partner x trade mode x region) they carry. Only a slice that a newer partial vintage
--- patches needs the per-cell window; every other slice is its base as it is. A table macro over
--- a list of lines (NULL: all) filters in its first scan; the view is the macro over every line.
+-- core.latest: the current figures. Per slice (series, reporter, flow, line, period, basis) the
+-- most verified full vintage is the base — within a series the bulletin over the preliminary
+-- release (core.source_rank), then the newest; partial (filtered) vintages loaded after it
+-- replace only the cells (partner x trade mode x region) they carry. A series is a
+-- publication's own, or the one whose early vintages it prints (core.series_source: the
+-- preliminary release's figures belong to the bulletin's series); `source` stays the
+-- publication of the vintage. Only a slice that a newer partial vintage patches needs the
+-- per-cell window; every other slice is its base as it is. A table macro over a list of lines
+-- (NULL: all) filters in its first scan; the view is the macro over every line.
 
 CREATE MACRO core.latest_of(codes) AS TABLE
 WITH vintages AS (
-    SELECT o.*, r.load_seq, r.coverage
+    SELECT o.*, r.load_seq, r.coverage, core.series_source(o.source) AS series_source,
+           core.source_rank(o.source) AS verified
     FROM core.observations AS o
     JOIN raw.releases AS r USING (release_id)
     WHERE r.status IN ('loaded', 'released')
       AND (codes IS NULL OR o.commodity_code IN (SELECT unnest(codes)))
 ),
 bases AS (
-    SELECT source, reporter, flow, commodity_code, period_start, period_end, basis,
-           max(load_seq) FILTER (WHERE coverage = 'full') AS base_seq,
+    SELECT series_source, reporter, flow, commodity_code, period_start, period_end, basis,
+           arg_max(load_seq, (verified, load_seq)) FILTER (WHERE coverage = 'full') AS base_seq,
            max(load_seq) FILTER (WHERE coverage = 'partial') AS partial_seq
     FROM vintages
     GROUP BY ALL
@@ -23,21 +28,22 @@ candidates AS (
     SELECT v.*, b.base_seq IS NOT NULL AS slice_complete,
            coalesce(b.partial_seq > coalesce(b.base_seq, 0), false) AS patched
     FROM vintages AS v
-    JOIN bases AS b USING (source, reporter, flow, commodity_code, period_start, period_end, basis)
+    JOIN bases AS b
+      USING (series_source, reporter, flow, commodity_code, period_start, period_end, basis)
     WHERE v.load_seq = b.base_seq
        OR (v.coverage = 'partial' AND v.load_seq > coalesce(b.base_seq, 0))
 )
-SELECT * EXCLUDE (coverage, patched) FROM candidates WHERE NOT patched
+SELECT * EXCLUDE (coverage, patched, verified) FROM candidates WHERE NOT patched
 UNION ALL
-SELECT * EXCLUDE (coverage, patched) FROM candidates WHERE patched
+SELECT * EXCLUDE (coverage, patched, verified) FROM candidates WHERE patched
 QUALIFY load_seq = max(load_seq) OVER (
-    PARTITION BY source, reporter, flow, commodity_code, period_start, period_end, basis,
+    PARTITION BY series_source, reporter, flow, commodity_code, period_start, period_end, basis,
                  partner, source_partner_code, trade_mode, region_code
 );
 
 CREATE VIEW core.latest AS SELECT * FROM core.latest_of(CAST(NULL AS VARCHAR[]));
 
-COMMENT ON VIEW core.latest IS 'Current figures, same columns as core.observations plus load_seq and slice_complete. Per slice (source, reporter, flow, commodity_code, period_start, period_end, basis) the newest FULL release loaded (highest raw.releases.load_seq, status loaded or released) is the base: its rows replace earlier vintages whole. Partial releases (filtered exports loaded with --partial) loaded after the base replace only the cells (partner, trade_mode, region_code) they carry. The reporter is part of the slice: one partner''s report never replaces another''s. "Latest" means last loaded, not latest publication date.';
+COMMENT ON VIEW core.latest IS 'Current figures, same columns as core.observations plus load_seq, series_source and slice_complete. Per slice (series_source, reporter, flow, commodity_code, period_start, period_end, basis) the most verified FULL release loaded is the base — within a series GACC''s monthly bulletin over its preliminary release, then the newest (highest raw.releases.load_seq, status loaded or released): its rows replace earlier vintages whole. Partial releases (filtered exports loaded with --partial) loaded after the base replace only the cells (partner, trade_mode, region_code) they carry. The reporter is part of the slice: one partner''s report never replaces another''s. "Latest" means last loaded, not latest publication date.';
 COMMENT ON COLUMN core.latest.release_id IS 'Vintage: sha256 of the document this row comes from (raw.releases.release_id).';
 COMMENT ON COLUMN core.latest.source IS 'Publication the number comes from: gacc_query, gacc_bulletin, comtrade (UN Comtrade: China''s and its partners'' reports) or sample (partly MODELED demo data, a separate series). Series from different sources are never combined.';
 COMMENT ON COLUMN core.latest.reporter IS 'Reporting country, ISO 3166 alpha-2: CN for China''s customs (GACC, and China''s reports to UN Comtrade); for source comtrade also each partner that reports its imports from China (mirror figures: US, DE, ...) or CT-nnn for a Comtrade area.';
@@ -63,27 +69,33 @@ COMMENT ON COLUMN core.latest.flags IS 'Semicolon-separated notes, empty when no
 COMMENT ON COLUMN core.latest.source_row IS 'Line of the source file (or row of the bulletin table) the number was read from.';
 COMMENT ON COLUMN core.latest.partner_label IS 'Partner name as published (see core.observations.partner_label).';
 COMMENT ON COLUMN core.latest.load_seq IS 'raw.releases.load_seq of the vintage this row comes from: later loads have higher numbers (what "newer" means for staleness and revisions).';
+COMMENT ON COLUMN core.latest.series_source IS 'The series the figure belongs to: its publication''s own, or the one whose early vintages the publication prints (gacc_preliminary figures belong to the gacc_bulletin series: the same rows, first published about ten days before the bulletin).';
 COMMENT ON COLUMN core.latest.slice_complete IS 'true when the slice has a full release (its world total is known); false when only partial (filtered) releases cover it.';
 
--- A month's world total as it stood before the load `cutoff` (a raw.releases.load_seq): what a
--- cumulative loaded then saw. core.latest's rule over the vintages loaded before it (a slice
--- with a World row takes that row); NULL when no full release covered the month yet or a row
--- had no kilograms. Called per (rare) pair of a cumulative and a month revised after it.
+-- A month's world total in series `src` as it stood before the load `cutoff` (a
+-- raw.releases.load_seq): what a cumulative loaded then saw. core.latest's rule over the
+-- vintages loaded before it (a slice with a World row takes that row); NULL when no full release
+-- covered the month yet or a row had no kilograms. Called per (rare) pair of a cumulative and a
+-- month revised after it.
 CREATE MACRO core.month_world_before(src, rep, flw, code, month, cutoff) AS TABLE
 WITH vintages AS (
     SELECT o.partner, o.source_partner_code, o.trade_mode, o.region_code, o.quantity_kg,
-           r.load_seq, r.coverage
+           r.load_seq, r.coverage, core.source_rank(o.source) AS verified
     FROM core.observations AS o
     JOIN raw.releases AS r USING (release_id)
     WHERE r.status IN ('loaded', 'released') AND r.load_seq < cutoff
-      AND o.source = src AND o.reporter = rep AND o.flow = flw AND o.commodity_code = code
-      AND o.basis = 'month' AND o.period_start = month AND o.period_end = month
+      AND core.series_source(o.source) = src AND o.reporter = rep AND o.flow = flw
+      AND o.commodity_code = code AND o.basis = 'month' AND o.period_start = month
+      AND o.period_end = month
+),
+base AS (
+    SELECT arg_max(load_seq, (verified, load_seq)) AS base_seq FROM vintages
+    WHERE coverage = 'full'
 ),
 cells AS (
     SELECT * FROM vintages
-    WHERE load_seq = (SELECT max(load_seq) FROM vintages WHERE coverage = 'full')
-       OR (coverage = 'partial'
-           AND load_seq > (SELECT max(load_seq) FROM vintages WHERE coverage = 'full'))
+    WHERE load_seq = (SELECT base_seq FROM base)
+       OR (coverage = 'partial' AND load_seq > (SELECT base_seq FROM base))
     QUALIFY load_seq = max(load_seq) OVER (
         PARTITION BY partner, source_partner_code, trade_mode, region_code)
 ),

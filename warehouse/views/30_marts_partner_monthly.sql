@@ -4,7 +4,7 @@
 
 CREATE MACRO marts.partner_monthly_of(codes) AS TABLE
 SELECT
-    source, flow, commodity_code, partner, period_start AS period,
+    series_source AS source, flow, commodity_code, partner, period_start AS period,
     CASE WHEN count(*) = count(quantity_kg) THEN sum(quantity_kg) END AS quantity_kg,
     CASE WHEN count(*) = count(value_usd) THEN sum(value_usd) END AS value_usd,
     CASE WHEN count(*) = count(value_cny) THEN sum(value_cny) END AS value_cny,
@@ -14,7 +14,7 @@ SELECT
 FROM core.latest_of(codes)
 WHERE basis = 'month' AND period_start = period_end
   AND partner IS NOT NULL AND partner <> 'WLD'
-GROUP BY source, reporter, flow, commodity_code, partner, period_start;
+GROUP BY series_source, reporter, flow, commodity_code, partner, period_start;
 
 CREATE VIEW marts.partner_monthly AS
 SELECT * FROM marts.partner_monthly_of(CAST(NULL AS VARCHAR[]));

@@ -1,6 +1,8 @@
 -- marts.line_months_of(codes): how each line's months are known (the coverage model).
 --
 -- One row per source, reporter, flow, line and month that the warehouse knows anything about:
+-- Series, not publications: GACC's preliminary release is the first vintage of the bulletin's
+-- series (core.series_source); release_id and vintage_source name the month's vintage.
 -- * coverage of the month's own figure: complete (a full release of the month), partial (only
 --   filtered releases: no world total; covered_partners / covered_trade_modes say which cells),
 --   combined (published only together with other months: block_start..block_end, block_kg),
@@ -14,7 +16,9 @@
 
 CREATE MACRO marts.line_months_of(codes) AS TABLE
 WITH latest AS MATERIALIZED (
-    SELECT * FROM core.latest_of(codes)
+    -- by series: a preliminary figure is an early vintage of the bulletin's series
+    SELECT * EXCLUDE (source, series_source), series_source AS source, source AS vintage_source
+    FROM core.latest_of(codes)
 ),
 world_rows AS MATERIALIZED (
     -- A slice with a World row (partner WLD) is its own world figure; otherwise every row adds.
@@ -44,7 +48,9 @@ singles AS MATERIALIZED (
             AS covered_partners,
         coalesce(list(DISTINCT trade_mode ORDER BY trade_mode)
                      FILTER (WHERE trade_mode IS NOT NULL), []) AS covered_trade_modes,
-        max(load_seq) AS newest_seq
+        max(load_seq) AS newest_seq,
+        arg_max(release_id, load_seq) AS release_id,
+        arg_max(vintage_source, load_seq) AS vintage_source
     FROM world_rows
     WHERE basis = 'month' AND period_start = period_end
     GROUP BY source, reporter, flow, commodity_code, period_start
@@ -140,7 +146,8 @@ SELECT
     CASE WHEN NOT s.complete THEN s.covered_trade_modes END AS covered_trade_modes,
     b.block_start, b.block_end, b.block_kg,
     coalesce(s.newest_seq, b.newest_seq) AS newest_seq,
-    c.cum_kg, c.cum_seq, v.revised_month
+    c.cum_kg, c.cum_seq, v.revised_month,
+    s.release_id, s.vintage_source
 FROM keys AS k
 LEFT JOIN singles AS s USING (source, reporter, flow, commodity_code, period)
 LEFT JOIN block_months AS b USING (source, reporter, flow, commodity_code, period)

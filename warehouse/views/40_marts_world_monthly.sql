@@ -50,7 +50,7 @@ cells AS MATERIALIZED (
         m.quantity_kg, m.value_usd, m.value_cny,
         coalesce(m.no_quantity_partners, []) AS no_quantity_partners, m.non_mass_unit,
         m.block_start, m.block_end, m.block_kg, m.newest_seq, m.cum_kg, m.cum_seq,
-        m.revised_month,
+        m.revised_month, m.release_id, m.vintage_source,
         CASE WHEN m.coverage = 'combined'
              THEN core.month_label(m.block_start) || '..' || core.month_label(m.block_end)
              ELSE core.month_label(g.period) END AS label,
@@ -145,6 +145,11 @@ head AS MATERIALIZED (
         bool_or(coverage <> 'missing') OR bool_or(cum_kg IS NOT NULL) AS held,
         max(label) FILTER (WHERE coverage = 'combined') AS combined,
         max(non_mass_unit) AS non_mass_unit,
+        -- the vintage the figure comes from, when one document gives it
+        CASE WHEN count(DISTINCT release_id) FILTER (WHERE known) = 1
+             THEN max(release_id) FILTER (WHERE known) END AS release_id,
+        CASE WHEN count(DISTINCT vintage_source) FILTER (WHERE known) = 1
+             THEN max(vintage_source) FILTER (WHERE known) END AS vintage_source,
         flatten(list(
             CASE WHEN known OR (coverage = 'missing' AND NOT grouped) THEN []
                  WHEN reason = 'no_quantity' THEN list_transform(no_quantity_partners,
@@ -379,7 +384,7 @@ SELECT
          WHEN NOT rose THEN 0
          WHEN brk.known THEN datediff('month', brk.period, period) END AS consecutive_rises,
     CASE WHEN coverage = 'combined' THEN combined END AS combined,
-    non_mass_unit,
+    non_mass_unit, release_id, vintage_source,
     list_sort(list_distinct(
         tonnes_caveats
         || coalesce(mom_caveats, []) || coalesce(yoy_caveats, [])
@@ -415,7 +420,9 @@ CREATE VIEW marts.world_monthly AS
 SELECT * FROM marts.world_monthly_of(CAST(NULL AS VARCHAR[]));
 
 COMMENT ON VIEW marts.world_monthly IS 'The headline series: one row per source, reporter, flow, line and month the warehouse knows anything about, with every claim the brief may print decided under its coverage preconditions (marts.series_months_of). World total = the World row (partner WLD) where the slice publishes one (UN Comtrade), else the sum of a full release''s rows; a month only filtered exports cover has coverage partial and no total; January and February published only together have coverage combined. A claim whose months are not fully known is NULL and `caveats` says why. Used by `customs-etl report`.';
-COMMENT ON COLUMN marts.world_monthly.source IS 'Publication: gacc_query, gacc_bulletin, gacc_preliminary, comtrade or sample (partly MODELED demo data).';
+COMMENT ON COLUMN marts.world_monthly.source IS 'The series: gacc_query, gacc_bulletin (its rows as GACC''s preliminary release first prints them, then as the bulletin verifies them: see vintage_source), comtrade or sample (partly MODELED demo data).';
+COMMENT ON COLUMN marts.world_monthly.release_id IS 'The vintage the month''s total comes from (raw.releases.release_id; its published_on and url say when and where), when one document gives it.';
+COMMENT ON COLUMN marts.world_monthly.vintage_source IS 'The publication of that vintage: gacc_preliminary until the bulletin of the month is loaded, then gacc_bulletin (the most verified wins); else the series'' own source.';
 COMMENT ON COLUMN marts.world_monthly.reporter IS 'Reporting country (see core.latest.reporter): CN for China''s figures.';
 COMMENT ON COLUMN marts.world_monthly.flow IS 'export or import, from the reporter''s side (CN: China''s exports and imports; a partner reporter: its imports, flow import with partner CN).';
 COMMENT ON COLUMN marts.world_monthly.commodity_code IS 'Tariff line, e.g. 85051110 (rare-earth permanent magnets), HS6 code (comtrade), or bulletin row key.';

@@ -102,15 +102,16 @@ def test_backfill_loads_then_is_unchanged_then_a_changed_page_is_a_new_vintage(
         }
         world = _one(
             con,
+            # the bulletin's series, as its first vintage (the preliminary release) prints it
             "SELECT quantity_kg, ytd_kg, value_cny, value_usd, yoy_pct FROM marts.world_monthly"
-            " WHERE source = 'gacc_preliminary' AND flow = 'export' AND commodity_code = ?"
-            " AND period = '2025-05-01'",
+            " WHERE source = 'gacc_bulletin' AND vintage_source = 'gacc_preliminary'"
+            " AND flow = 'export' AND commodity_code = ? AND period = '2025-05-01'",
             RARE_EARTHS,
         )
         feb = _one(
             con,
             "SELECT quantity_kg, ytd_kg FROM marts.world_monthly WHERE source = "
-            "'gacc_preliminary' AND flow = 'export' AND commodity_code = ? AND period = "
+            "'gacc_bulletin' AND flow = 'export' AND commodity_code = ? AND period = "
             "'2025-02-01'",
             RARE_EARTHS,
         )
@@ -270,3 +271,38 @@ def test_an_image_only_page_is_archived_never_loaded(
     assert summary["notes"] == [skipped] and summary["counts"]["loaded"] == 2
     (report,) = _prefect_artifacts(summary["run_id"])["backfill-report"]
     assert f"- {skipped}" in report.data
+
+
+def test_the_first_figure_of_the_month_reaches_the_brief_with_its_source_and_date(
+    prefect_api: str, site: Site, tmp_path: Path
+) -> None:
+    """Issue 19's done-when: a backfill against the stand-in site, then the brief on rare
+    earths prints the page's figures with the preliminary release and its date; table (6)
+    answers --flow import the same way."""
+    warehouse = tmp_path / "w.duckdb"
+    loaded, _ = _cli("backfill", "--start", "2025-01", "--end", "2025-05", warehouse=warehouse)
+    assert loaded.code == 0, loaded.output
+    brief = run_cli("report", "--period", "2025-05", "--commodity", "rare-earths",
+                    "--warehouse", str(warehouse))  # fmt: skip
+    assert brief.code == 0, brief.output
+    text = brief.stdout
+    assert "May 2025: China's exports of rare-earth ore, metals, compounds were 5,864.6 t" in text
+    assert "(preliminary release of 10 June 2025)" in text
+    assert "Jan–May 2025: 24,827.0 t, +2.3 % y/y." in text
+    data = json.loads(run_cli("report", "--period", "2025-05", "--commodity", "rare-earths",
+                              "--format", "json", "--warehouse",
+                              str(warehouse)).stdout)  # fmt: skip
+    assert data["source"] == "gacc_bulletin"  # the series; this vintage is the preliminary's
+    assert data["release"]["source"] == "gacc_preliminary"
+    assert data["release"]["published"] == "2025-06-10"
+    assert data["world"]["tonnes"] == pytest.approx(5_864.6)
+    assert data["world"]["ytd_tonnes"] == pytest.approx(24_827.0)
+    assert data["world"]["ytd_yoy_pct"] == pytest.approx((24_827.0 / 24_266.5 - 1) * 100)
+    assert data["world"]["yoy_pct"] is None  # no single-month y/y is published; May 2024 absent
+    assert {"claim": "yoy_pct", "reason": "missing", "period": "2024-05", "line": RARE_EARTHS,
+            "partner": None} in data["caveats"]  # fmt: skip
+    imports = json.loads(run_cli("report", "--period", "2025-05", "--commodity", "rare-earths",
+                                 "--flow", "import", "--format", "json",
+                                 "--warehouse", str(warehouse)).stdout)  # fmt: skip
+    assert imports["flow"] == "import" and imports["release"]["source"] == "gacc_preliminary"
+    assert imports["world"]["tonnes"] is not None and imports["world"]["ytd_tonnes"] is not None
