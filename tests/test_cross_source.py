@@ -106,3 +106,38 @@ def test_a_bulletin_whose_values_contradict_the_preliminary_release_is_held_back
     right = load_one(warehouse, [_world(JUN, 7_742_000, "gacc_bulletin", usd=23_185_000)],
                      source="gacc_bulletin")  # fmt: skip
     assert right.status == "loaded"
+
+
+def test_a_reprint_of_last_years_ytd_that_moved_is_a_revision_not_a_refusal(
+    warehouse: str,
+) -> None:
+    """GACC reprints last year's January-to-month beside this year's: its current figure for
+    last year. Moved beyond tolerance (GACC has moved rows by up to 6.7 %), it says last year was
+    revised since; this year's table loads, the reprint is recorded as a revision."""
+    months = {1: 3_000_000, 2: 2_000_000, 3: 3_000_000, 4: 4_000_000, 5: 5_000_000}
+    for m, kg in months.items():
+        d = date(2024, m, 1)
+        load_one(warehouse, [_world(d, kg, "gacc_preliminary")], source="gacc_preliminary")
+    jan24, may24, may25 = date(2024, 1, 1), date(2024, 5, 1), date(2025, 5, 1)
+    load_one(warehouse, [observation(jan24, may24, "WLD", 17_000_000, basis="ytd",
+                                     source="gacc_preliminary", commodity=RARE_EARTHS)],
+             source="gacc_preliminary")  # fmt: skip
+    this_year = [
+        _world(may25, 5_864_600, "gacc_preliminary"),
+        observation(date(2025, 1, 1), may25, "WLD", 24_827_000, basis="ytd",
+                    source="gacc_preliminary", commodity=RARE_EARTHS),
+        observation(jan24, may24, "WLD", 17_600_000, basis="ytd", source="gacc_preliminary",
+                    commodity=RARE_EARTHS) | {"flags": "last_year_reprint"},
+    ]  # fmt: skip
+    outcome = load_one(warehouse, this_year, source="gacc_preliminary")
+    assert outcome.status == "loaded", outcome.message
+    assert outcome.revisions >= 1 and "2024 Jan-05" in outcome.message
+    with reader(warehouse) as con:
+        moved = con.execute(
+            "SELECT previous_quantity_kg, quantity_kg FROM core.revisions WHERE basis = 'ytd'"
+            " AND period_end = ?", [may24]
+        ).fetchall()
+        brief = build_report(con, may25, RARE_EARTHS)
+    assert moved == [(17_000_000, 17_600_000)]
+    # last year's YTD is GACC's current figure: the reprint
+    assert brief["world"]["ytd_yoy_pct"] == pytest.approx((24_827 / 17_600 - 1) * 100)
