@@ -63,8 +63,9 @@ def test_july_2025_report_numbers(sample_warehouse: Path) -> None:
     assert abs(sum(p["share_pct"] for p in data["partners"]) - 100) < 1e-6
     assert set(data) == {
         "period", "commodity", "flow", "source", "modeled", "unit", "combined", "focus", "world",
-        "partners", "entry", "entry_lines", "lines", "caveats",
+        "partners", "entry", "entry_lines", "lines", "caveats", "release",
     }
+    assert data["release"]["source"] == "sample"
     assert (data["source"], data["modeled"], data["focus"]) == ("sample", True, ["US"])
     assert world["lowest_since"] is None and world["months_held"] == 19
     assert (world["coverage"], world["ytd_coverage"]) == ("complete", "cumulative")

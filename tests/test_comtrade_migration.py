@@ -92,9 +92,10 @@ def _state(con: duckdb.DuckDBPyConnection, upgraded: bool) -> dict[str, list[tup
     for name in OBJECTS:
         columns = "*"
         if upgraded and name == "core.latest":
-            columns = "* EXCLUDE (load_seq)"  # the vintage's load order, shown since issue 18
+            # the vintage's load order and its series, shown since issues 18 and 19
+            columns = "* EXCLUDE (load_seq, series_source)"
         elif upgraded and name == "core.revisions":
-            columns = "* EXCLUDE (reporter)"
+            columns = "* EXCLUDE (reporter, previous_source, series_source)"
         sql = FIGURES[name].format(cols=columns)
         out[name] = con.execute(f"{sql} ORDER BY ALL").fetchall()
     return out

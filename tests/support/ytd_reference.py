@@ -7,6 +7,8 @@ pipeline runs can be checked against it on generated histories.
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Set
+
 import pandas as pd
 
 from customs_etl.core.rules import REVISION_FLAG_KG, REVISION_FLAG_SHARE
@@ -64,8 +66,22 @@ def _with_world(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([world, partners], ignore_index=True)
 
 
-def reconcile_ytd(observations: pd.DataFrame) -> pd.DataFrame:
-    """One row per published YTD figure whose months are all known, with the gap to Σ months."""
+def reconcile_ytd(
+    observations: pd.DataFrame, skip: Set[tuple[str, str, str, int, int]] = frozenset()
+) -> pd.DataFrame:
+    """One row per published YTD figure whose months are all known, with the gap to Σ months.
+
+    ``skip`` names cumulatives (source, flow, line, year, through month) that arbitrate
+    nothing — stale ones (``stale_cumulatives``): they are left out as if unpublished."""
+    if skip and not observations.empty:
+        key = zip(
+            observations["source"], observations["flow"], observations["commodity_code"],
+            observations["period_end"].map(lambda d: d.year),
+            observations["period_end"].map(lambda d: d.month), strict=True,
+        )  # fmt: skip
+        stale = [k in skip for k in key]
+        observations = observations[~(pd.Series(stale, index=observations.index)
+                                      & (observations["basis"] == "ytd"))]  # fmt: skip
     if COMPLETE in observations:  # months known only from filtered exports are not known
         observations = observations[observations[COMPLETE].astype(bool)]
     if observations.empty:
@@ -170,6 +186,67 @@ def reconcile_ytd(observations: pd.DataFrame) -> pd.DataFrame:
                 f"YTD 1-{through - 1} + month {through}",
             )
     return pd.DataFrame(out, columns=RECONCILIATION_COLUMNS)
+
+
+def _world_kg(rows: pd.DataFrame) -> float | None:
+    """A slice's world figure: its World row where it has one, else the sum of its rows."""
+    if rows.empty:
+        return None
+    world = rows[rows["partner"] == "WLD"]
+    kg = _kg(world if not world.empty else rows)
+    return None if kg.isna().any() else float(kg.sum())
+
+
+def stale_cumulatives(
+    vintages: Sequence[tuple[pd.DataFrame, bool]],
+) -> set[tuple[str, str, str, int, int]]:
+    """Cumulatives in history that a month vintage loaded after them revised beyond tolerance.
+
+    ``vintages`` are the releases in load order, each a frame (one ``release_id``) and whether
+    it was partial. A YTD(Jan–m) is stale when some month ≤ m of its year was reloaded (by a
+    full release) after it and the month's world figure now differs from what it was when the
+    cumulative loaded by more than the YTD tolerance of the cumulative: it still holds the old
+    month. Only rows of full releases count, as in ``warehouse/sql/stale_cumulatives.sql``.
+    """
+    seq = {frame["release_id"].iloc[0]: n for n, (frame, _) in enumerate(vintages)}
+    full = {frame["release_id"].iloc[0] for frame, partial in vintages if not partial}
+
+    def state_of(upto: int) -> pd.DataFrame:
+        state = pd.DataFrame()
+        for frame, partial in vintages[:upto]:
+            state = supersede(state, frame, partial)
+        return state
+
+    state = state_of(len(vintages))
+    if state.empty:
+        return set()
+    rows = state[state["release_id"].isin(full)].assign(seq=lambda f: f["release_id"].map(seq))
+    slices = {key: part for key, part in rows.groupby(_SLICE, dropna=False)}
+    stale = set()
+    for (source, flow, code, start, end, basis), cumulative in slices.items():
+        if basis != "ytd" or start.month != 1:
+            continue
+        cum_seq, cum_kg = cumulative["seq"].max(), _world_kg(cumulative)
+        tolerance = max(TOLERANCE_KG, TOLERANCE_SHARE * abs(cum_kg or 0.0))
+        for (s, f, c, m_start, m_end, m_basis), month in slices.items():
+            if (s, f, c, m_basis) != (source, flow, code, "month") or m_start != m_end:
+                continue
+            if m_start.year != end.year or m_start > end or month["seq"].max() <= cum_seq:
+                continue
+            now = _world_kg(month)
+            earlier = state_of(int(cum_seq))
+            if earlier.empty:
+                continue
+            was = earlier[(earlier["source"] == s) & (earlier["flow"] == f)
+                          & (earlier["commodity_code"] == c) & (earlier["basis"] == "month")
+                          & (earlier["period_start"] == m_start)
+                          & (earlier["period_end"] == m_end)]  # fmt: skip
+            if was.empty or not was[COMPLETE].astype(bool).all():
+                continue  # no full release covered the month before the cumulative
+            before = _world_kg(was)
+            if now is not None and before is not None and abs(now - before) > tolerance:
+                stale.add((source, flow, code, end.year, end.month))
+    return stale
 
 
 def _kg(frame: pd.DataFrame) -> pd.Series:

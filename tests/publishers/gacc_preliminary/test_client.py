@@ -176,6 +176,9 @@ def test_the_base_url_is_the_publishers_own_setting(monkeypatch: pytest.MonkeyPa
     assert PUBLISHER.client().base_url == "http://english.customs.gov.cn"
 
 
-def test_due_months_are_the_last_complete_month_and_twelve_before() -> None:
+def test_due_months_are_the_newest_month_out_by_the_calendar_and_twelve_before() -> None:
+    # GACC's calendar puts November 2026 out on 2026-12-08: two days before, October is newest.
     months = PUBLISHER.due_months(date(2026, 12, 6))
-    assert months[0] == date(2025, 11, 1) and months[-1] == date(2026, 11, 1) and len(months) == 13
+    assert months[0] == date(2025, 10, 1) and months[-1] == date(2026, 10, 1) and len(months) == 13
+    on_the_day = PUBLISHER.due_months(date(2026, 12, 8))
+    assert on_the_day[0] == date(2025, 11, 1) and on_the_day[-1] == date(2026, 11, 1)

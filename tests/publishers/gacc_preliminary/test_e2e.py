@@ -84,7 +84,12 @@ def test_backfill_loads_then_is_unchanged_then_a_changed_page_is_a_new_vintage(
     assert first.code == 0, first.output
     assert summary["counts"]["loaded"] == 8 and summary["counts"]["quarantined"] == 0
     # January is published only with February (the index shows "Jan." as text).
-    assert "gacc_preliminary 2025-01: nothing published" in summary["notes"]
+    # January is never published alone (a combined Jan–Feb comes in March), so long past its
+    # date it is late by GACC's calendar.
+    assert (
+        "gacc_preliminary 2025-01: nothing published — late: expected 2025-03-07 (GACC's calendar)"
+        in summary["notes"]
+    )
     with duckdb.connect(str(warehouse), read_only=True) as con:
         kept = con.execute("SELECT file_name, status, published_on FROM raw.releases "
                            "ORDER BY load_seq").fetchall()  # fmt: skip
@@ -173,7 +178,9 @@ def test_a_month_not_linked_is_not_published_yet(
     result, summary = _cli("run", "--period", "2025-06", warehouse=tmp_path / "w.duckdb",
                            summary=tmp_path / "s.json")  # fmt: skip
     assert result.code == 0, result.output
-    assert summary["notes"] == ["gacc_preliminary 2025-06: not published yet"]
+    assert summary["notes"] == [
+        "gacc_preliminary 2025-06: not published yet — late: expected 2025-07-14 (GACC's calendar)"
+    ]
     assert "not published yet" in result.stdout
 
 
@@ -253,7 +260,10 @@ def test_an_image_only_page_is_archived_never_loaded(
     # The run says which page was skipped and why: in its notes and on the terminal.
     skipped = ("gacc_preliminary 2018-01 table (5) major exports in CNY: no HTML table "
                "(image only), skipped")  # fmt: skip
-    assert summary["notes"] == [skipped, "gacc_preliminary 2018-01: nothing published"]
+    assert summary["notes"] == [
+        skipped,
+        "gacc_preliminary 2018-01: nothing published — late: expected 2018-02-10 (its usual day)",
+    ]
     assert skipped in result.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
         kept = con.execute("SELECT file_name, status FROM raw.releases ORDER BY load_seq")
