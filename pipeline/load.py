@@ -26,7 +26,7 @@ from customs_etl.core.models import SAMPLE_SOURCE as SAMPLE
 from customs_etl.core.models import Outcome, RawDocument, ReleaseReport, Status
 from customs_etl.core.months import label
 from customs_etl.core.partners import load_partner_table
-from customs_etl.pipeline.history import check_batch
+from customs_etl.pipeline.history_checks import check_batch
 from customs_etl.pipeline.prepare import PreparedBatch
 from customs_etl.warehouse import releases
 from customs_etl.warehouse.db import is_conflict, retrying, storage_cause, writer

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import Coverage, DocumentParser, Status
 from customs_etl.core.months import label
-from customs_etl.pipeline.history import check_batch
+from customs_etl.pipeline.history_checks import check_batch
 from customs_etl.pipeline.prepare import prepare
 from customs_etl.warehouse import releases
 from customs_etl.warehouse.db import checkpoint, retrying, writer

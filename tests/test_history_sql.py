@@ -1,6 +1,6 @@
 """The SQL history checks agree with the pandas reference on generated histories.
 
-``warehouse.history`` computes, in SQL over the warehouse and a staged batch, what
+``warehouse.batch_history`` computes, in SQL over the warehouse and a staged batch, what
 ``tests/support/ytd_reference.py`` states plainly in pandas: the state after the batch (full
 releases replace slices, partial ones only their cells), the YTD reconciliation before and
 after it, and what each document restates. Histories and batches are generated (full and
@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from customs_etl.core.schema import conform, to_arrow
+from customs_etl.warehouse.batch_history import BatchHistory
 from customs_etl.warehouse.db import migrate
-from customs_etl.warehouse.history import BatchHistory
 from customs_etl.warehouse.releases import latest_for
 from tests.support.coverage_reference import coverage_gaps
 from tests.support.history import clear, load_rows, observation

@@ -1,7 +1,7 @@
 """Year-to-date rules: which breaks of YTD(m) ≈ Σ months the batch's restatements explain.
 
-The reconciliation itself is SQL over the warehouse and the batch (``warehouse.history``): per
-published YTD(m), ``sum`` — YTD(m) ≈ Σ month(1..m), a combined January–February figure standing
+The reconciliation itself is SQL over the warehouse and the batch (``warehouse.batch_history``):
+per published YTD(m), ``sum`` — YTD(m) ≈ Σ month(1..m), a combined January–February figure standing
 in for the two months — and ``step`` — YTD(m) − YTD(m−1) ≈ month(m), which still works when
 early months are missing; months compared only where they are all known, a partner with no row
 in a present month having traded nothing; tolerance max(1 t, 0.1 %), as GACC's own sums differ

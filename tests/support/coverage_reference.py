@@ -1,5 +1,5 @@
 """Reference for the coverage check, stated plainly in pandas (the pipeline does it in SQL in
-``warehouse.history.BatchHistory.coverage``; ``tests/test_history_sql.py`` compares the two).
+``warehouse.batch_history.BatchHistory.coverage``; ``tests/test_history_sql.py`` compares them).
 
 Coverage: does a release carry everything the vintage it would replace carries?
 

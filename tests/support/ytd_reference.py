@@ -1,4 +1,4 @@
-"""The pandas reference for the YTD history checks (what ``warehouse.history`` does in SQL).
+"""The pandas reference for the YTD history checks (``warehouse.batch_history`` does them in SQL).
 
 Kept in the tests as the plainest statement of the rules — supersede history with a batch,
 reconcile each published YTD(m) with the months, list restatements — so that the SQL the

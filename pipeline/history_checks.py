@@ -1,9 +1,9 @@
 """Check a prepared batch against what the warehouse already holds, before any of it may load.
 
 Runs inside the writer's connection, on the batch staged beside ``core.latest``
-(``warehouse.history``): coverage first (a full document must carry every partner and trade
-mode of the figures it would replace; a partial one must have their breakdown), then the YTD
-history suite over history plus the whole batch. A break is blamed on the documents that made
+(``warehouse.batch_history``): coverage first (a full document must carry every partner and
+trade mode of the figures it would replace; a partial one must have their breakdown), then the
+YTD history suite over history plus the whole batch. A break is blamed on the documents that made
 it — the one publishing the broken YTD figure, else the ones publishing the months it adds up —
 and they are taken out and the rest checked again, so one bad file is quarantined alone.
 """
@@ -24,7 +24,7 @@ from customs_etl.core.rules import FULL_EXPORT_MIN_SHARE, LAST_YEAR_REPRINT_FLAG
 from customs_etl.expectations.suites import YTD_HISTORY_SUITE
 from customs_etl.expectations.validate import validate
 from customs_etl.transforms.ytd import explain_breaks, unchanged_breaks
-from customs_etl.warehouse.history import BatchHistory, CoverageFinding
+from customs_etl.warehouse.batch_history import BatchHistory, CoverageFinding
 
 COVERAGE_SUITE = "coverage"
 REVISION_ROWS_KEPT = 50
@@ -167,13 +167,14 @@ def _contradicting_bulletins(
     refused: dict[str, tuple[SuiteReport, str]] = {}
     low, high = VERIFIED_VALUE_RATIO
     by_doc: dict[str, list[tuple]] = {}
-    for rid, code, label, month, currency, mine, theirs in history.bulletin_against_preliminary(
-        observations
-    ):
+    for row in history.bulletin_against_preliminary(observations):
+        rid, mine, theirs = row["release_id"], row["bulletin_value"], row["preliminary_value"]
         if rid in skip or max(mine, theirs) < VALUE_FLOOR:
             continue
         if not low <= mine / theirs <= high:
-            by_doc.setdefault(rid, []).append((code, label, month, currency, mine, theirs))
+            by_doc.setdefault(rid, []).append((row["commodity_code"], row["commodity_label"],
+                                               row["period_start"], row["currency"], mine,
+                                               theirs))  # fmt: skip
     for rid, found in by_doc.items():
         code, label, month, currency, mine, theirs = found[0]
         more = f" (+{len(found) - 1} more rows)" if len(found) > 1 else ""

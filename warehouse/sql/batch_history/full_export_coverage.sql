@@ -2,7 +2,7 @@
 -- latest earlier complete figure of the same series — as the document found it: history and
 -- the batch's earlier documents. How much of that figure the partners (and trade modes) the
 -- document carries held tells a whole export from a filtered one named as whole. Reads the
--- temp tables of warehouse.history.BatchHistory (batch_obs, vintages).
+-- temp tables of warehouse.batch_history.BatchHistory (batch_obs, vintages).
 WITH new_slices AS (
     SELECT DISTINCT b.release_id AS doc, b.seq AS doc_seq, b.source, b.reporter, b.flow,
            b.commodity_code, b.period_start, b.period_end, b.basis

@@ -1,7 +1,7 @@
 -- A bulletin page's month figures beside the preliminary release of the same month and row
 -- (its newest full vintage): the bulletin verifies the preliminary figures, so their values
 -- differ by rounding and small revisions, never by a currency or a scale. Reads the temp table
--- bulletin_values (the batch's bulletin rows) registered by warehouse.history.
+-- bulletin_values (the batch's bulletin rows) registered by warehouse.batch_history.
 WITH preliminary AS (
     SELECT o.flow, o.commodity_code, o.period_start, o.value_usd, o.value_cny, r.load_seq
     FROM core.observations AS o
