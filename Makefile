@@ -1,6 +1,6 @@
 # Two entry points for a fresh clone with only Python 3.11+ and make:
 #   make demo  — set up, backfill the bundled sample, print the July 2025 report
-#   make test  — set up, lint, run the test suite
+#   make test  — set up, lint, build the manual (docs/) strictly, run the test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +9,7 @@ WAREHOUSE ?= data/warehouse.duckdb
 export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,10 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: lint
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint docs
 	$(BIN)/pytest -q -n 2
 
 clean:

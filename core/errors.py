@@ -42,9 +42,5 @@ class NotPublishedYet(CustomsEtlError):
     """The requested period is not released yet (a normal outcome for scheduled polls)."""
 
 
-class ValidationFailed(CustomsEtlError):
-    """A batch failed a critical check and was quarantined."""
-
-
 class WarehouseBusy(CustomsEtlError):
     """Another process holds the warehouse for writing."""

@@ -16,6 +16,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
+from customs_etl.core import sources
+
 if TYPE_CHECKING:  # parsing needs pandas and Arrow; the models do not
     from collections.abc import Sequence
     from pathlib import Path
@@ -25,7 +27,7 @@ if TYPE_CHECKING:  # parsing needs pandas and Arrow; the models do not
 
 # The bundled sample is partly MODELED: a series of its own, never loaded beside real releases
 # unless asked (its publisher is ``publishers.sample``; the pipeline only needs the name).
-SAMPLE_SOURCE = "sample"
+SAMPLE_SOURCE = sources.SAMPLE
 
 
 class Status(StrEnum):

@@ -25,12 +25,13 @@ import great_expectations as gx
 from great_expectations import expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
+from customs_etl.core import sources
 from customs_etl.core.partners import load_partner_table
 from customs_etl.core.schema import BASES, CURRENCIES, FLOWS, RECONCILIATION_COLUMNS
 
-QUERY_RELEASE_SUITE = "gacc_query_release"
+QUERY_RELEASE_SUITE = sources.release_suite(sources.GACC_QUERY)
 YTD_HISTORY_SUITE = "ytd_history"
-BULLETIN_RELEASE_SUITE = "gacc_bulletin_release"
+BULLETIN_RELEASE_SUITE = sources.release_suite(sources.GACC_BULLETIN)
 BULLETIN_KEY_PATTERN = r"^bulletin:[a-z0-9/-]+$"
 
 # HS8 tariff lines of chapters 01-97 (98/99 are national special codes, not goods).

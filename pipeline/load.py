@@ -392,9 +392,3 @@ def _row_counts(observations: pa.Table) -> dict[str, int]:
         return {}
     counts = pc.value_counts(observations.column("release_id"))
     return {c["values"].as_py(): c["counts"].as_py() for c in counts}
-
-
-def load(batch: PreparedBatch, warehouse: str | None, *, allow_sample: bool = False) -> Outcome:
-    """A batch of one document: its outcome."""
-    (outcome,) = load_batch(batch, warehouse, allow_sample=allow_sample)
-    return outcome

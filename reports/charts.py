@@ -26,9 +26,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import SAMPLE_SOURCE
 from customs_etl.core.partners import partner_name
+from customs_etl.core.queries import fetch_one
 from customs_etl.core.sql_text import literal
 from customs_etl.reports.commodities import ReportSeries, single_line
-from customs_etl.reports.news import fetch_one
 
 WINDOW_MONTHS = 24
 TOP_PARTNERS = 5

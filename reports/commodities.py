@@ -8,6 +8,7 @@ from datetime import date
 
 import duckdb
 
+from customs_etl.core import sources
 from customs_etl.core.catalogue import CommoditySpec, resolve_commodity
 from customs_etl.core.sql_text import inline
 
@@ -50,9 +51,9 @@ def candidates(spec: CommoditySpec) -> list[ReportSeries]:
     label = _prose(spec.label)
     out = []
     lines = tuple(dict.fromkeys(
-        ([spec.code] if spec.source == "gacc_query" else []) + list(spec.tariff_lines)
+        ([spec.code] if spec.source == sources.GACC_QUERY else []) + list(spec.tariff_lines)
     ))  # fmt: skip
-    if spec.source != "gacc_query" or len(lines) <= 1:
+    if spec.source != sources.GACC_QUERY or len(lines) <= 1:
         out.append(single_line(spec.code, label))
     if len(lines) > 1:
         out.append(ReportSeries(tuple(sorted(lines)), True, label, spec.name, tuple(sorted(lines))))

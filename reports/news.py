@@ -25,7 +25,7 @@ import duckdb
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import SAMPLE_SOURCE
 from customs_etl.core.partners import partner_name
-from customs_etl.core.sql_text import inline
+from customs_etl.core.queries import fetch_one, named_rows
 from customs_etl.reports.caveats import caveat_sentences
 from customs_etl.reports.commodities import ReportSeries, single_line
 from customs_etl.reports.wording import (
@@ -60,20 +60,6 @@ MODELED_LINE = (
     "MODELED SAMPLE: these figures are the bundled demo data (partly modeled, source 'sample'), "
     "not a GACC release."
 )
-
-
-def named_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any]) -> list[dict]:
-    """Rows as dicts by column name, read to the end. Values go in as literals
-    (``core.sql_text``): binding them would import pandas."""
-    cursor = con.execute(inline(sql, list(params)))
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple | None:
-    """The first row, read to the end (DuckDB refuses other work on a half-read result)."""
-    rows = con.execute(inline(sql, params)).fetchall()
-    return rows[0] if rows else None
 
 
 def json_number(value: Any) -> float | None:

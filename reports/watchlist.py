@@ -21,14 +21,16 @@ from typing import Any
 
 import duckdb
 
+from customs_etl.core import sources
 from customs_etl.core.catalogue import WATCHLIST, CommoditySpec
+from customs_etl.core.queries import named_rows
 from customs_etl.reports.mirror import build_mirror, display_name, fine_tonnes
-from customs_etl.reports.news import json_number, named_rows
+from customs_etl.reports.news import json_number
 from customs_etl.reports.wording import pct_text
 
 REPORTER = "CN"
 FLOW = "export"
-MIRROR_SOURCE = "comtrade"
+MIRROR_SOURCE = sources.COMTRADE
 
 
 @dataclass(frozen=True)
@@ -43,18 +45,18 @@ class Series:
 
 def headline_candidates(spec: CommoditySpec) -> list[Series]:
     """Where the entry's headline may come from, in order of preference."""
-    lines = tuple(dict.fromkeys(([spec.code] if spec.source == "gacc_query" else [])
+    lines = tuple(dict.fromkeys(([spec.code] if spec.source == sources.GACC_QUERY else [])
                                 + list(spec.tariff_lines)))  # fmt: skip
-    out = [Series("gacc_query", tuple(sorted(lines)))] if lines else []
-    if spec.source == "gacc_bulletin":
-        out.append(Series("gacc_bulletin", (spec.code,)))
+    out = [Series(sources.GACC_QUERY, tuple(sorted(lines)))] if lines else []
+    if spec.source == sources.GACC_BULLETIN:
+        out.append(Series(sources.GACC_BULLETIN, (spec.code,)))
     if spec.hs6:
-        out.append(Series("comtrade", tuple(sorted(spec.hs6))))
+        out.append(Series(sources.COMTRADE, tuple(sorted(spec.hs6))))
     return out
 
 
 def partner_candidates(spec: CommoditySpec) -> list[Series]:
-    return [s for s in headline_candidates(spec) if s.source != "gacc_bulletin"]
+    return [s for s in headline_candidates(spec) if s.source != sources.GACC_BULLETIN]
 
 
 def _series_row(con: duckdb.DuckDBPyConnection, series: Series, month: date) -> dict | None:

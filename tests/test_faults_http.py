@@ -18,11 +18,12 @@ import pytest
 
 from customs_etl.core.errors import SourceError
 from customs_etl.core.models import Outcome
-from customs_etl.pipeline.load import archive, load
+from customs_etl.pipeline.load import archive
 from customs_etl.publishers.gacc_bulletin import PUBLISHER as BULLETIN
 from customs_etl.publishers.gacc_bulletin.client import BulletinClient
 from customs_etl.publishers.http import HttpStatusError, make_session
 from tests.support.cli import run_cli
+from tests.support.documents import load_prepared
 from tests.support.faults import Reset, Truncated, serve_faulty_site
 from tests.support.http_site import Reply, Route
 from tests.support.pipeline import prepared
@@ -60,7 +61,7 @@ def _load_month(base_url: str, warehouse: Path) -> list[Outcome]:
     docs = BULLETIN.documents_for_month(MONTH, {}, client=client)
     for page in (d for d in docs if d.archive_only):
         archive(page, str(warehouse))
-    return [load(prepared(doc), str(warehouse)) for doc in docs if not doc.archive_only]
+    return [load_prepared(prepared(doc), str(warehouse)) for doc in docs if not doc.archive_only]
 
 
 def _observations(warehouse: Path) -> list[tuple[Any, ...]]:

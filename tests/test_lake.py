@@ -25,7 +25,6 @@ import pytest
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import RawDocument
-from customs_etl.pipeline.load import load
 from customs_etl.warehouse import lake
 from customs_etl.warehouse.db import (
     known_schema_version,
@@ -38,6 +37,7 @@ from customs_etl.warehouse.dictionary import dictionary_rows
 from customs_etl.warehouse.location import locate
 from tests.conftest import Warehouse
 from tests.support.cli import run_cli
+from tests.support.documents import load_prepared
 from tests.support.exports import july_export
 from tests.support.faults import REPO
 from tests.support.lake import LOCKED_PASSWORD, MotoServer, PostgresServer
@@ -250,7 +250,7 @@ def test_a_commit_that_meets_another_writers_runs_again(new_lake) -> None:  # ty
             held = decisions_of(con, [batch.docs[0].sha256])
             seq = _take_seqs(con, 1)
             if len(attempts) == 1:  # another process loads the same bytes meanwhile
-                runner = threading.Thread(target=load, args=(batch, target.target))
+                runner = threading.Thread(target=load_prepared, args=(batch, target.target))
                 runner.start()
                 runner.join()
             return len(held) * 1000 + seq
@@ -301,7 +301,7 @@ def test_migrate_copies_a_file_into_a_lake_and_back_verified(
     again = run_cli("migrate", "--warehouse", str(sample_warehouse), "--to", sample_lake)
     assert again.code == 0 and "already held the same data" in again.stdout, again.output
     other = new_lake()
-    assert load(prepared(_doc(july_export())), other.target).status == "loaded"
+    assert load_prepared(prepared(_doc(july_export())), other.target).status == "loaded"
     refused = run_cli("migrate", "--warehouse", str(sample_warehouse), "--to", other.target)
     assert refused.code == 1 and "already holds other data" in refused.stderr
     back = tmp_path / "back.duckdb"
@@ -340,7 +340,7 @@ def test_a_lake_on_s3(
     for name, value in moto.environment().items():
         monkeypatch.setenv(name, value)
     target = new_lake(data_path=f"s3://{moto.bucket}/lake-{os.getpid()}")
-    first = load(prepared(_doc(july_export())), target.target)
+    first = load_prepared(prepared(_doc(july_export())), target.target)
     assert (first.status, first.rows) == ("loaded", 4)
     keys = moto.keys(f"lake-{os.getpid()}/")
     # raw.releases is never inlined into the catalog (documents are large): a Parquet file.

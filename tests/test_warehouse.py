@@ -13,10 +13,10 @@ import pytest
 
 from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
 from customs_etl.core.models import RawDocument
-from customs_etl.pipeline.load import load
 from customs_etl.warehouse import releases as loads
 from customs_etl.warehouse.db import reader, writer
 from tests.conftest import Warehouse
+from tests.support.documents import load_prepared
 from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
 from tests.support.pipeline import prepared
 
@@ -46,8 +46,8 @@ def test_migrations_apply_once_and_layers_exist(backend: Warehouse) -> None:
 
 def test_same_bytes_twice_is_a_no_op(backend: Warehouse) -> None:
     path = backend.target
-    first = load(prepared(_doc(july_export())), str(path))
-    second = load(prepared(_doc(july_export(), name="renamed.csv")), str(path))
+    first = load_prepared(prepared(_doc(july_export())), str(path))
+    second = load_prepared(prepared(_doc(july_export(), name="renamed.csv")), str(path))
     assert (first.status, first.rows) == ("loaded", 4)
     assert (second.status, second.rows) == ("unchanged", 0)
     assert _count(path, "SELECT count(*) FROM core.observations") == 4
@@ -67,19 +67,19 @@ def test_failure_mid_load_leaves_nothing(backend: Warehouse) -> None:
         loads.load_release(con, batch.docs[0], broken, None)
     assert _count(path, "SELECT count(*) FROM raw.releases") == 0
     assert _count(path, "SELECT count(*) FROM core.observations") == 0
-    assert load(batch, str(path)).status == "loaded"  # and a clean retry works
+    assert load_prepared(batch, str(path)).status == "loaded"  # and a clean retry works
 
 
 def test_new_vintage_supersedes_the_slice_and_records_revisions(backend: Warehouse) -> None:
     path = backend.target
-    load(prepared(_doc(july_export())), str(path))
+    load_prepared(prepared(_doc(july_export())), str(path))
     revised = render_export(ZH_MONTHLY_HEADER, [
         magnet_row("202507", "304", "德国", "10", 950_000, 47_000_000),
         magnet_row("202507", "304", "德国", "15", 216_000, 10_800_000, "进料加工贸易"),
         magnet_row("202507", "502", "美国", "10", 619_000, 30_950_000),
         magnet_row("202507", "116", "日本", "10", 232_000, 11_600_000),
     ])
-    assert load(prepared(_doc(revised)), str(path)).status == "loaded"
+    assert load_prepared(prepared(_doc(revised)), str(path)).status == "loaded"
     with reader(path) as con:
         latest = con.execute("SELECT partner, trade_mode, quantity_kg FROM core.latest "
                              "ORDER BY partner, trade_mode").fetchall()

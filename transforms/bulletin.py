@@ -35,13 +35,14 @@ from typing import Any
 import pandas as pd
 from bs4 import BeautifulSoup, Tag
 
+from customs_etl.core import sources
 from customs_etl.core.catalogue import bulletin_key
 from customs_etl.core.errors import ParseError
 from customs_etl.core.schema import OBSERVATION_COLUMNS as CANONICAL_COLUMNS
 from customs_etl.core.schema import check_exact
 from customs_etl.core.units import unit_for
 
-SOURCE = "gacc_bulletin"
+SOURCE = sources.GACC_BULLETIN
 
 ROW_COLUMNS = [
     "row_number",

@@ -32,11 +32,12 @@ from typing import Any
 
 import pandas as pd
 
+from customs_etl.core import sources
 from customs_etl.core.comtrade_areas import WORLD_CODE, area_for_code, normalise_code
 from customs_etl.core.errors import ParseError
 from customs_etl.core.schema import check_exact, conform
 
-SOURCE = "comtrade"
+SOURCE = sources.COMTRADE
 RS = b"\x1e"
 FLOWS = {"X": "export", "M": "import"}
 QUANTITY_UNIT = "kg"  # netWgt is always kilograms

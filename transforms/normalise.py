@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from customs_etl.core import sources
 from customs_etl.core.errors import ParseError
 from customs_etl.core.partners import normalise_gacc_code, partner_for_gacc_code
 from customs_etl.core.schema import basis_for, check_exact, conform
@@ -107,7 +108,7 @@ def query_observations(
     release_id: str,
     flow: str,
     commodity_code: str | None = None,
-    source: str = "gacc_query",
+    source: str = sources.GACC_QUERY,
 ) -> pd.DataFrame:
     """Canonical observations for one export; ``flow`` and a missing tariff line come from the
     ingest (file name or command line), because the file itself does not say them."""

@@ -31,8 +31,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from customs_etl.core import sources
 from customs_etl.core.models import CURRENT_STATUSES
 from customs_etl.core.months import add_months
+from customs_etl.core.queries import dict_rows
 from customs_etl.core.schema import RECONCILIATION_COLUMNS
 
 # What the checks read of each canonical row (batch_obs): the slice — the reporter is part of
@@ -114,12 +116,6 @@ def _sql(name: str) -> str:
     return (folder / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """A result's rows as dicts by column name, read to the end."""
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 class BatchHistory:
     """A batch staged on the writer's connection; drop documents and ask again as needed.
 
@@ -162,7 +158,7 @@ class BatchHistory:
 
     def _read_history(self) -> None:
         """``core.latest`` for the batch's series, flows, lines and years, as vintage 0."""
-        scope = _rows(self.con.execute(_sql("batch_scope")))[0]
+        scope = dict_rows(self.con.execute(_sql("batch_scope")))[0]
         if not scope["codes"]:
             self.con.execute("CREATE OR REPLACE TEMP TABLE hist AS FROM batch_obs LIMIT 0")
             return
@@ -217,7 +213,7 @@ class BatchHistory:
         self._build("vintages")
         self._build("document_states")
         findings = []
-        for row in _rows(self.con.execute(_sql("coverage"))):
+        for row in dict_rows(self.con.execute(_sql("coverage"))):
             start, end = row["period_start"], row["period_end"]
             period = f"{start:%Y-%m}" if start == end else f"{start:%Y-%m}..{end:%Y-%m}"
             regrained = row["grain_held"] is not None and row["grain"] != row["grain_held"]
@@ -252,7 +248,7 @@ class BatchHistory:
         the latest complete figure of the same series before it."""
         self._build("vintages")
         found = []
-        for row in _rows(self.con.execute(_sql("full_export_coverage"))):
+        for row in dict_rows(self.con.execute(_sql("full_export_coverage"))):
             found.append(
                 FullExportShare(
                     release_id=row["doc"],
@@ -276,7 +272,7 @@ class BatchHistory:
         source = observations.column("source")
         mine = observations.filter(
             pc.and_(
-                pc.equal(source, "gacc_bulletin"),
+                pc.equal(source, sources.GACC_BULLETIN),
                 pc.and_(pc.equal(observations.column("basis"), "month"),
                         pc.equal(observations.column("partner"), "WLD")),
             )
@@ -286,7 +282,7 @@ class BatchHistory:
             return []
         self.con.register("bulletin_values", mine)
         try:
-            return _rows(self.con.execute(_sql("bulletin_vs_preliminary")))
+            return dict_rows(self.con.execute(_sql("bulletin_vs_preliminary")))
         finally:
             self.con.unregister("bulletin_values")
 

@@ -29,6 +29,7 @@ from typing import TypeVar
 import duckdb
 
 from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
+from customs_etl.core.queries import fetch_one
 from customs_etl.core.settings import settings
 from customs_etl.warehouse import view_files
 from customs_etl.warehouse.location import Location, locate, redact
@@ -37,14 +38,6 @@ ENV_WAREHOUSE = "CUSTOMS_ETL_WAREHOUSE"
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CONFLICT_ATTEMPTS = 40  # write transactions tried before a run gives up (WarehouseBusy)
-
-
-def warehouse_path(explicit: str | os.PathLike[str] | Location | None = None) -> Path:
-    """The DuckDB file ``--warehouse`` names (``locate`` for either backend)."""
-    location = locate(explicit)
-    if location.path is None:
-        raise CustomsEtlError(f"{location} is a lake, not a DuckDB file")
-    return location.path
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -73,16 +66,6 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
         raise
-
-
-def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> tuple | None:
-    """The first row of a query, or None; the result is read to its end.
-
-    ``fetchone()`` leaves a streaming result open, and DuckDB refuses any other work on the
-    connection until it is finished ("connection has an unfinished result").
-    """
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0] if rows else None
 
 
 def known_schema_version() -> int:

@@ -29,8 +29,9 @@ import pyarrow as pa
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import CURRENT_STATUSES, RawDocument, ReleaseReport, Status
 from customs_etl.core.months import label
+from customs_etl.core.queries import fetch_one
 from customs_etl.core.schema import OBSERVATION_COLUMNS, to_arrow
-from customs_etl.warehouse.db import fetch_one, retrying
+from customs_etl.warehouse.db import retrying
 
 PARSER_VERSION = "3"  # 3: columnar query exports (same output as 2, checked by tests)
 _CURRENT = tuple(str(s) for s in CURRENT_STATUSES)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from customs_etl.core import sources
 from customs_etl.core.catalogue import WATCHLIST
 from customs_etl.core.comtrade_areas import CHINA_CODE, area_for_code
 from customs_etl.core.models import DatasetVersion, RawDocument
@@ -40,7 +41,7 @@ from customs_etl.transforms.comtrade import (
 if TYPE_CHECKING:
     import pandas as pd
 
-NAME = "comtrade"
+NAME = sources.COMTRADE
 RELEASE_SUITE = "comtrade_release"
 CLASSIFICATION = "C/M/HS"  # goods, monthly, HS as reported
 LOOKBACK_MONTHS = 13  # revisions and late partner reports keep coming for about a year

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from customs_etl.core import sources
 from customs_etl.core.errors import NotPublishedYet, ParseError
 from customs_etl.core.models import RawDocument
 from customs_etl.core.months import add_months, last_complete_month
@@ -24,8 +25,8 @@ from customs_etl.publishers.gacc_bulletin.client import DEFAULT_BASE_URL, Bullet
 if TYPE_CHECKING:
     import pandas as pd
 
-NAME = "gacc_bulletin"
-RELEASE_SUITE = "gacc_bulletin_release"
+NAME = sources.GACC_BULLETIN
+RELEASE_SUITE = sources.release_suite(NAME)
 TABLES = {13: "export", 14: "import"}  # major export / import commodities, quantity and value
 LOOKBACK_MONTHS = 13  # a scheduled poll also fills gaps this far back
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from customs_etl.core import sources
 from customs_etl.core.calendar import newest_due
 from customs_etl.core.errors import NotPublishedYet
 from customs_etl.core.models import RawDocument
@@ -46,8 +47,8 @@ if TYPE_CHECKING:
     import great_expectations as gx
     import pandas as pd
 
-NAME = "gacc_preliminary"
-RELEASE_SUITE = "gacc_preliminary_release"
+NAME = sources.GACC_PRELIMINARY
+RELEASE_SUITE = sources.release_suite(NAME)
 TABLES = {"export": "(5) major exports", "import": "(6) major imports"}
 LOOKBACK_MONTHS = 13  # a scheduled poll also fills gaps this far back
 log = logging.getLogger(__name__)

@@ -55,6 +55,7 @@ from typing import Any
 
 import pandas as pd
 
+from customs_etl.core import sources
 from customs_etl.core.catalogue import preliminary_key, preliminary_series
 from customs_etl.core.errors import ParseError
 from customs_etl.core.months import add_months
@@ -68,7 +69,7 @@ from customs_etl.publishers.gacc_preliminary.page import (
     PreliminaryPage,
 )
 
-SOURCE = "gacc_preliminary"
+SOURCE = sources.GACC_PRELIMINARY
 CURRENCIES = ("CNY", "USD")
 ANY = "ANY"  # an index row that names no currency: the page's own evidence decides
 STANDARD_SCALES = {"CNY": 10**8, "USD": 10**6}  # CNY 100 Million, USD1 Million

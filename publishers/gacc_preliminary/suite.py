@@ -16,6 +16,7 @@ from pathlib import Path
 import great_expectations as gx
 from great_expectations import expectations as gxe
 
+from customs_etl.core import sources
 from customs_etl.core.schema import CURRENCIES, FLOWS
 from customs_etl.expectations.suites import (
     BULLETIN_KEY_PATTERN,
@@ -24,7 +25,7 @@ from customs_etl.expectations.suites import (
     _unique_key_rule,
 )
 
-NAME = "gacc_preliminary_release"
+NAME = sources.release_suite(sources.GACC_PRELIMINARY)
 PATH = Path(__file__).with_name(f"{NAME}.json")
 MAX_DOCUMENT_ROWS = 1_000  # a table has ~30-50 rows, three figures each: more is a misread
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from customs_etl.core import sources
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import RawDocument
 from customs_etl.publishers.base import Publisher
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-NAME = "gacc_query"
-RELEASE_SUITE = "gacc_query_release"
+NAME = sources.GACC_QUERY
+RELEASE_SUITE = sources.release_suite(NAME)
 
 
 def parse_export(doc: RawDocument) -> pd.DataFrame:

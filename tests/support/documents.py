@@ -80,3 +80,9 @@ def load_one(warehouse: str, rows: Iterable[dict[str, Any]], **options: Any) -> 
     """One generated document as a batch of its own; its outcome."""
     (outcome,) = load_documents(warehouse, [document(rows, **options)])
     return outcome
+
+
+def load_prepared(batch: PreparedBatch, warehouse: str | None) -> Outcome:
+    """The outcome of a batch of one document, loaded as a run would load it."""
+    (outcome,) = load_batch(batch, warehouse)
+    return outcome
