@@ -537,7 +537,8 @@ def migrate(
 ) -> None:
     """Upgrade the warehouse's schema to this version (loading commands do it too), or copy
     it into another warehouse with --to."""
-    from customs_etl.warehouse.db import known_schema_version, writer
+    from customs_etl.warehouse.db import writer
+    from customs_etl.warehouse.migration_files import known_schema_version
 
     if to is None:
         with writer(warehouse):

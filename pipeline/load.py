@@ -29,8 +29,9 @@ from customs_etl.core.partners import load_partner_table
 from customs_etl.pipeline.history_checks import check_batch
 from customs_etl.pipeline.prepare import PreparedBatch
 from customs_etl.warehouse import releases
-from customs_etl.warehouse.db import is_conflict, retrying, storage_cause, writer
+from customs_etl.warehouse.db import writer
 from customs_etl.warehouse.location import locate
+from customs_etl.warehouse.transactions import is_conflict, retrying, storage_cause
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from customs_etl.core.months import label
 from customs_etl.pipeline.history_checks import check_batch
 from customs_etl.pipeline.prepare import prepare
 from customs_etl.warehouse import releases
-from customs_etl.warehouse.db import checkpoint, retrying, writer
+from customs_etl.warehouse.db import checkpoint, writer
+from customs_etl.warehouse.transactions import retrying
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from customs_etl.core.models import Coverage, RawDocument
 from customs_etl.core.schema import to_arrow
 from customs_etl.publishers.gacc_bulletin import PUBLISHER as BULLETIN
 from customs_etl.publishers.sample import PUBLISHER as SAMPLE
-from customs_etl.warehouse.db import _migrations, migrate, transaction
+from customs_etl.warehouse.migration_files import migration_files
 from customs_etl.warehouse.releases import load_release
+from customs_etl.warehouse.schema_version import migrate
+from customs_etl.warehouse.transactions import transaction
 
 OBJECTS = ("core.latest", "core.revisions", "marts.partner_monthly", "marts.world_monthly",
            "marts.partner_ranked")  # fmt: skip
@@ -31,7 +33,7 @@ def _schema_6(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE meta.schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " sha256 VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
     )
-    for version, name, sql in _migrations():
+    for version, name, sql, _ in migration_files():
         if version > 6:
             continue
         with transaction(con):
@@ -106,7 +108,7 @@ def test_upgrading_a_gacc_warehouse_changes_none_of_its_figures(tmp_path: Path) 
         _schema_6(con)
         _load_history(con)
         before = _state(con, upgraded=False)
-        later = [name for version, name, _ in _migrations() if version > 6]
+        later = [name for version, name, _, _ in migration_files() if version > 6]
         assert migrate(con) == later and "008_fast_reads.sql" in later
         after = _state(con, upgraded=True)
         per_line = _per_line_matches(con)

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from customs_etl.core.schema import conform, to_arrow
 from customs_etl.warehouse.batch_history import BatchHistory
-from customs_etl.warehouse.db import migrate
 from customs_etl.warehouse.releases import latest_for
+from customs_etl.warehouse.schema_version import migrate
 from tests.support.coverage_reference import coverage_gaps
 from tests.support.history import clear, load_rows, observation
 from tests.support.ytd_reference import (

@@ -25,16 +25,13 @@ import pytest
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import RawDocument
-from customs_etl.warehouse import lake
-from customs_etl.warehouse.db import (
-    known_schema_version,
-    migrate,
-    reader,
-    retrying,
-    writer,
-)
+from customs_etl.warehouse.backends import ducklake as lake
+from customs_etl.warehouse.db import reader, writer
 from customs_etl.warehouse.dictionary import dictionary_rows
 from customs_etl.warehouse.location import locate
+from customs_etl.warehouse.migration_files import known_schema_version, migration_files
+from customs_etl.warehouse.schema_version import migrate
+from customs_etl.warehouse.transactions import retrying
 from tests.conftest import Warehouse
 from tests.support.cli import run_cli
 from tests.support.documents import load_prepared
@@ -135,7 +132,7 @@ def test_an_older_lake_steps_through_the_pending_migrations(new_lake, tmp_path: 
     try:
         con.execute("BEGIN")
         lake.apply_schema(con, lake.target_schema(6), allow_drops=False, label="006")
-        for version, name, sql, _ in lake._migration_files():
+        for version, name, sql, _ in migration_files():
             if version <= 6:
                 con.execute(
                     "INSERT INTO meta.schema_migrations (version, name, sha256) VALUES (?, ?, ?)",
@@ -168,7 +165,7 @@ def test_a_migration_that_changes_rows_needs_a_lake_companion() -> None:
     }
     assert lake._data_statements("CREATE TABLE t (a INT); COMMENT ON TABLE t IS 'x'") == set()
     # Every migration with data statements has one (a lake can be at any version from 6 on).
-    for version, name, sql, companion in lake._migration_files():
+    for version, name, sql, companion in migration_files():
         if version > 6 and lake._data_statements(sql):
             assert companion, name
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from customs_etl.reports.news import build_report, render
-from customs_etl.warehouse.db import migrate
+from customs_etl.warehouse.schema_version import migrate
 from tests.support.history import LINE, clear, load_rows, observation
 
 FIRST = date(2024, 1, 1)

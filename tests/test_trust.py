@@ -669,7 +669,8 @@ def test_an_answer_beyond_the_size_cap_is_refused(monkeypatch: pytest.MonkeyPatc
 def test_a_warehouse_from_a_newer_version_is_refused_by_readers_and_writers(
     prefect_api: str, tmp_path: Path
 ) -> None:
-    from customs_etl.warehouse.db import known_schema_version, writer
+    from customs_etl.warehouse.db import writer
+    from customs_etl.warehouse.migration_files import known_schema_version
 
     path = tmp_path / "w.duckdb"
     with writer(path) as con:
@@ -698,7 +699,7 @@ def test_a_warehouse_from_a_newer_version_is_refused_by_readers_and_writers(
 
 
 def test_a_failing_rollback_never_hides_the_first_error() -> None:
-    from customs_etl.warehouse.db import transaction
+    from customs_etl.warehouse.transactions import transaction
 
     con = duckdb.connect()
     with pytest.raises(duckdb.BinderException, match="nope"), transaction(con):

@@ -31,7 +31,7 @@ from customs_etl.core.models import CURRENT_STATUSES, RawDocument, ReleaseReport
 from customs_etl.core.months import label
 from customs_etl.core.queries import fetch_one
 from customs_etl.core.schema import OBSERVATION_COLUMNS, to_arrow
-from customs_etl.warehouse.db import retrying
+from customs_etl.warehouse.transactions import retrying
 
 PARSER_VERSION = "3"  # 3: columnar query exports (same output as 2, checked by tests)
 _CURRENT = tuple(str(s) for s in CURRENT_STATUSES)

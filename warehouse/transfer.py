@@ -22,9 +22,11 @@ from dataclasses import dataclass
 import duckdb
 
 from customs_etl.core.errors import CustomsEtlError
-from customs_etl.warehouse import extensions, lake
-from customs_etl.warehouse.db import known_schema_version, writer
+from customs_etl.warehouse import extensions
+from customs_etl.warehouse.backends import ducklake as lake
+from customs_etl.warehouse.db import writer
 from customs_etl.warehouse.location import Location, locate
+from customs_etl.warehouse.migration_files import known_schema_version
 
 SOURCE, TARGET = "copy_source", "copy_target"
 COUNTER = ("meta", "load_counter")

@@ -6,8 +6,9 @@ dictionary — live once each in a file named for what it defines, applied in fi
 (a view binds to what the files before it made). A writer compares the files with what the
 warehouse records in ``meta.applied_views`` and, when they differ, drops every view and macro
 and applies all files again in its transaction: idempotent, on both backends (the lake takes
-them from a scratch DuckDB that ran these files: ``warehouse.lake``). A reader never applies
-anything; a warehouse made from other files is refused until ``customs-etl migrate`` has run.
+them from a scratch DuckDB that ran these files: ``warehouse.backends.ducklake``). A reader
+never applies anything; a warehouse made from other files is refused until ``customs-etl
+migrate`` has run.
 """
 
 from __future__ import annotations

@@ -31,7 +31,6 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import duckdb
@@ -41,6 +40,9 @@ from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.settings import secret_text, settings
 from customs_etl.warehouse import extensions, view_files
 from customs_etl.warehouse.location import Location, redact
+from customs_etl.warehouse.migration_files import digest, migration_files
+from customs_etl.warehouse.schema_version import check_schema_version, migrate, refuse_edited
+from customs_etl.warehouse.transactions import retrying
 
 ALIAS = "lake"
 COMMENTS_TABLE = ("meta", "view_column_comments")  # lake only: DuckLake has no view-column comments
@@ -293,9 +295,7 @@ def read_schema(con: duckdb.DuckDBPyConnection, database: str) -> Schema:
         " AND NOT internal ORDER BY view_oid",
         args,
     ).fetchall():
-        commented = tuple(
-            (c.name, c.comment) for c in columns.get((schema, view), []) if c.comment
-        )
+        commented = tuple((c.name, c.comment) for c in columns.get((schema, view), []) if c.comment)
         found.views[(schema, view)] = View(schema, view, _view_body(sql), comment or None,
                                            commented)  # fmt: skip
     for schema, name, kind, parameters, definition in con.execute(
@@ -312,32 +312,11 @@ def read_schema(con: duckdb.DuckDBPyConnection, database: str) -> Schema:
     return found
 
 
-def _migration_files() -> list[tuple[int, str, str, str | None]]:
-    """(version, name, sql, companion lake sql or None), oldest first."""
-    folder = resources.files("customs_etl.warehouse") / "migrations"
-    companions = {
-        entry.name.removesuffix(".lake.sql"): entry.read_text(encoding="utf-8")
-        for entry in folder.iterdir()
-        if entry.name.endswith(".lake.sql")
-    }
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql") and not entry.name.endswith(".lake.sql"):
-            version = int(entry.name.split("_", 1)[0])
-            found.append(
-                (version, entry.name, entry.read_text(encoding="utf-8"),
-                 companions.get(entry.name.removesuffix(".sql")))
-            )  # fmt: skip
-    return sorted(found)
-
-
 @cache
 def target_schema(upto: int, views: bool = True) -> Schema:
     """The schema the DuckDB migrations up to ``upto`` build — with the view files when
     ``views`` (only the newest version: earlier tables may not fit today's views) — read from
     a scratch database."""
-    from customs_etl.warehouse.db import migrate
-
     with duckdb.connect(":memory:") as scratch:
         migrate(scratch, "a scratch database", upto=upto, views=views)
         schema = read_schema(scratch, "memory")
@@ -446,9 +425,7 @@ def apply_schema(
         name = _ident(*key)
         old = have.tables.get(key)
         if old is None:
-            con.execute(
-                f"CREATE TABLE {name} ({', '.join(_column_sql(c) for c in table.columns)})"
-            )
+            con.execute(f"CREATE TABLE {name} ({', '.join(_column_sql(c) for c in table.columns)})")
             seed = target.seeds.get(key)
             if seed is not None:
                 con.register("lake_seed_rows", seed)
@@ -534,7 +511,7 @@ def set_options(con: duckdb.DuckDBPyConnection) -> None:
 def apply_views(con: duckdb.DuckDBPyConnection) -> None:
     """The view files changed, the tables did not: the lake's views, macros and comments
     made again from the newest schema (inside the caller's transaction)."""
-    newest = max(version for version, _, _, _ in _migration_files())
+    newest = max(version for version, _, _, _ in migration_files())
     apply_schema(con, target_schema(newest), allow_drops=False, label="the view files")
     view_files.record(con)
 
@@ -550,7 +527,7 @@ def applied_migrations(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, s
 def pending_steps(
     applied: dict[int, tuple[str, str]],
 ) -> Iterator[tuple[int, str, str, str | None]]:
-    for version, name, sql, companion in _migration_files():
+    for version, name, sql, companion in migration_files():
         if version not in applied:
             yield version, name, sql, companion
 
@@ -587,3 +564,41 @@ def migrate_step(
             [version, name, digest_of(sql)],
         )
     return [name for _, name, _, _ in steps]
+
+
+def connect_writer(
+    location: Location, *, wait_seconds: float | None = None
+) -> duckdb.DuckDBPyConnection:
+    """The lake's writer connection, migrated (each step retried on a conflict); writers never
+    wait for each other here, so ``wait_seconds`` does not apply."""
+    con = connect(location, read_only=False)
+    try:
+        applied = applied_migrations(con)
+        check_schema_version(con, location, reading=False)
+        refuse_edited(applied)
+        if any(True for _ in pending_steps(applied)):
+
+            def step(con: duckdb.DuckDBPyConnection) -> list[str]:
+                return migrate_step(con, applied_migrations(con), digest)
+
+            if retrying(con, step, what="migrating the lake"):
+                retrying(con, set_options, what="setting the lake's options")
+        elif not view_files.current(con):
+            retrying(con, apply_views, what="applying the view files to the lake")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def connect_reader(
+    location: Location, *, wait_seconds: float | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the lake's newest snapshot (readers never wait)."""
+    return connect(location, read_only=True)
+
+
+def needs_checkpoint(location: Location) -> bool:
+    """A lake has no WAL (every commit is a catalog transaction): nothing to fold in. Its
+    maintenance (merging small files, expiring snapshots) is an operator's job: docs/ducklake.md."""
+    return False
