@@ -13,7 +13,7 @@ the pages GX has just written — every ``.html``, and the stylesheets GX copies
 ``site/static/styles`` — to load them by relative links, which work from any page depth;
 ``integrity`` and ``crossorigin`` attributes (they name the CDN's copy) are dropped. The logo
 comes from GX's own ``static/images``. A remote reference this module does not know (a newer
-GX) is left as it is and logged; ``tests/test_data_docs.py`` checks every template URL
+GX) is left as it is and logged; ``tests/expectations/test_data_docs.py`` checks every template URL
 is known.
 """
 

@@ -640,7 +640,7 @@ before writing):
 
     python tools/make_sample.py [--out DIR]      # default: publishers/sample/data/magnets
 
-`tests/test_sample_data.py` checks that the committed files match a fresh run.
+`tests/publishers/sample/test_sample_data.py` checks that the committed files match a fresh run.
 
 ## Files
 

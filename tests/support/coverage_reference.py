@@ -1,5 +1,6 @@
 """Reference for the coverage check, stated plainly in pandas (the pipeline does it in SQL in
-``warehouse.batch_history.BatchHistory.coverage``; ``tests/test_history_sql.py`` compares them).
+``warehouse.batch_history.BatchHistory.coverage``; ``tests/warehouse/test_history_sql.py``
+compares them).
 
 Coverage: does a release carry everything the vintage it would replace carries?
 

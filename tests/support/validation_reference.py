@@ -1,7 +1,7 @@
 """The validation frame as it was first written: one DuckDB statement (joins, a sort).
 
 ``expectations.validate.validation_frame`` now builds the same frame column-wise in Arrow and
-numpy; ``tests/test_validation_frame.py`` checks the two agree on generated batches.
+numpy; ``tests/expectations/test_validation_frame.py`` checks the two agree on generated batches.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.flows.test_progress import _prefect_artifacts
 from tests.support.cli import run_cli
 from tests.support.http_site import Reply, Route, serve_site
 from tests.support.preliminary_pages import (
@@ -26,7 +27,6 @@ from tests.support.preliminary_pages import (
     site_pages,
     variant,
 )
-from tests.test_progress import _prefect_artifacts
 
 pytestmark = pytest.mark.slow
 RARE_EARTHS = "bulletin:rare-earth-ore-metals-compounds"

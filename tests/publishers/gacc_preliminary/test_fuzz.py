@@ -1,5 +1,5 @@
 """Mangled preliminary pages, indexes and bundles: parsed, or refused with the project's own
-error — never another exception (the contract of ``tests/test_fuzz_parsers.py``, whose
+error — never another exception (the contract of ``tests/transforms/test_fuzz_parsers.py``, whose
 mutations and checks these reuse)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from customs_etl.core.models import RawDocument
 from customs_etl.publishers.gacc_preliminary import PUBLISHER, bundle
 from customs_etl.publishers.gacc_preliminary.client import table_rows
 from tests.support.preliminary_pages import REAL_INDEX, page
-from tests.test_fuzz_parsers import FUZZ, _check, mutated_page
+from tests.transforms.test_fuzz_parsers import FUZZ, _check, mutated_page
 
 PAGES = [
     page(name).decode("utf-8")

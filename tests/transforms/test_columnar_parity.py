@@ -25,7 +25,7 @@ from customs_etl.publishers.gacc_query.files import export_document
 from customs_etl.publishers.sample import sample_folder
 from customs_etl.transforms.query_columnar import exports_to_canonical
 from tests.support.exports import ZH_MONTHLY_HEADER, magnet_row, render_export
-from tests.test_fuzz_parsers import FUZZ, mutated_export
+from tests.transforms.test_fuzz_parsers import FUZZ, mutated_export
 
 ENGLISH_HEADER = (
     "Date of data", "Trading partner code", "Trading partner", "Commodity code", "Commodity",

@@ -6,7 +6,6 @@ import hashlib
 import socket
 from collections.abc import Iterator
 from datetime import UTC
-from pathlib import Path
 
 import pytest
 import requests
@@ -27,10 +26,11 @@ from customs_etl.publishers.http import (
     redact_url,
 )
 from customs_etl.transforms.bulletin import parse_bulletin_table
+from tests.support import paths
 from tests.support.http_site import RecordedRequest, Reply, Route, serve_site
 
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "gacc_bulletin"
+FIXTURES = paths.FIXTURES / "gacc_bulletin"
+SAMPLES = paths.SHARED / "samples" / "gacc_bulletin"
 
 INDEX_2026 = (FIXTURES / "index-monthly-2026.html").read_bytes()
 INDEX_2020 = (FIXTURES / "index-monthly-2020.html").read_bytes()

@@ -20,8 +20,9 @@ from customs_etl.core.partners import (
     partner_for_gacc_code,
     partner_name,
 )
+from tests.support import paths
 
-SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED_DIR = paths.SHARED
 DRAFT_TABLE = SHARED_DIR / "reference" / "gacc_partner_codes.csv"
 ISO_CODES_DIR = Path("/usr/share/iso-codes/json")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -26,10 +25,11 @@ from customs_etl.transforms.bulletin import bulletin_observations, parse_bulleti
 from customs_etl.transforms.normalise import query_observations
 from customs_etl.transforms.query_export import parse_query_export
 from customs_etl.transforms.ytd import RECONCILIATION_COLUMNS
+from tests.support import paths
 from tests.support.exports import july_export
 from tests.support.pipeline import validation_frame_of
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = paths.FIXTURES
 TODAY = date(2026, 11, 26)
 EXPECTED_COUNTS = {QUERY_RELEASE_SUITE: 23, YTD_HISTORY_SUITE: 5, BULLETIN_RELEASE_SUITE: 14,
                    COMTRADE_RELEASE_SUITE: 21}

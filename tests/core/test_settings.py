@@ -8,9 +8,10 @@ import pytest
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.settings import Settings, settings
+from tests.support import paths
 from tests.support.cli import run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = paths.ROOT
 
 
 @pytest.mark.parametrize(

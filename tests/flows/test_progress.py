@@ -24,12 +24,13 @@ from customs_etl.core.models import Outcome
 from customs_etl.core.summary import published_schema
 from customs_etl.flows.progress import Tracker
 from customs_etl.flows.terminal import render
+from tests.support import paths
 from tests.support.cli import run_cli
 from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
 from tests.support.faults import REPO, assert_atomic, cli_command, cli_env, warehouse_state
 from tests.support.terminal import run_on_pty
 
-SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "run_summary.schema.json").read_text())
+SCHEMA = json.loads((paths.FIXTURES / "run_summary.schema.json").read_text())
 PLAIN_LINE = re.compile(r"^\[(\d+)/(~?\d+)\] (\w+) (\S+) (\S+)")
 
 

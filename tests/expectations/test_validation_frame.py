@@ -23,7 +23,7 @@ from customs_etl.expectations.validate import validation_frame
 from customs_etl.publishers.gacc_query import parse_export
 from customs_etl.publishers.gacc_query.files import export_document
 from tests.support.validation_reference import reference_validation_frame
-from tests.test_fuzz_parsers import FUZZ, mutated_export
+from tests.transforms.test_fuzz_parsers import FUZZ, mutated_export
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

@@ -11,11 +11,12 @@ import subprocess
 import sys
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import paths
+
+ROOT = paths.ROOT
 SAMPLE = ROOT / "publishers" / "sample" / "data" / "magnets"
 SCRIPT = ROOT / "tools" / "make_sample.py"
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.support import paths
 from tests.support.cli import run_cli
 from tests.support.http_site import Route, serve_site
 
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
+FIXTURES = paths.FIXTURES / "gacc_bulletin"
 TABLE14_JAN = "/Statics/14000000-0000-4000-8000-000000000001.html"
 
 

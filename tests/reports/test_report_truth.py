@@ -1,6 +1,6 @@
 """The report's wording rules and a combined January-February, on histories loaded through the
 project's own load code into a real DuckDB warehouse. (Every claim against a brute-force
-reference over generated sequences of documents: ``tests/test_claims.py``.)"""
+reference over generated sequences of documents: ``tests/reports/test_claims.py``.)"""
 
 from __future__ import annotations
 

@@ -18,7 +18,6 @@ import traceback
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,10 +39,11 @@ from customs_etl.transforms.bulletin import (
 from customs_etl.transforms.file_names import hints_from_name
 from customs_etl.transforms.normalise import query_observations
 from customs_etl.transforms.query_export import parse_query_export
+from tests.support import paths
 from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
 from tests.support.pipeline import prepared
 
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
+FIXTURES = paths.FIXTURES / "gacc_bulletin"
 PAGES = [
     (FIXTURES / name).read_text(encoding="utf-8")
     for name in (
@@ -63,7 +63,7 @@ EXPORTS = [
 ]
 RANGE = (date(2025, 1, 1), date(2025, 7, 1))
 URL = "http://english.customs.gov.cn/Statics/fuzz.html"
-REPO = Path(__file__).resolve().parents[1]
+REPO = paths.ROOT
 
 FUZZ = settings(
     max_examples=100,

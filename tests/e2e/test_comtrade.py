@@ -353,7 +353,7 @@ HTML = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><bo
 def test_keyed_pull_bad_page_quarantined_plus_rows_ignored_key_nowhere(
     prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_secrets import _files_bytes, _warehouse_text
+    from tests.e2e.test_secrets import _files_bytes, _warehouse_text
 
     warehouse = tmp_path / "w.duckdb"
     site = ComtradeStandIn.from_fixtures(key=KEY, keyed_cap=7, broken=HTML, broken_times=1,

@@ -22,6 +22,7 @@ from customs_etl.pipeline.load import archive
 from customs_etl.publishers.gacc_bulletin import PUBLISHER as BULLETIN
 from customs_etl.publishers.gacc_bulletin.client import BulletinClient
 from customs_etl.publishers.http import HttpStatusError, make_session
+from tests.support import paths
 from tests.support.cli import run_cli
 from tests.support.documents import load_prepared
 from tests.support.faults import Reset, Truncated, serve_faulty_site
@@ -29,7 +30,7 @@ from tests.support.http_site import Reply, Route
 from tests.support.pipeline import prepared
 
 pytestmark = pytest.mark.slow  # local HTTP servers
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
+FIXTURES = paths.FIXTURES / "gacc_bulletin"
 INDEX = (FIXTURES / "index-monthly-2026.html").read_bytes()
 PAGE = (FIXTURES / "table14-import-2026-01.html").read_bytes()
 TABLE14_JAN = "/Statics/14000000-0000-4000-8000-000000000001.html"

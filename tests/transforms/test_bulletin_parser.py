@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -27,9 +26,10 @@ from customs_etl.transforms.bulletin import (
     parse_month_range,
     parse_unit_line,
 )
+from tests.support import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "gacc_bulletin"
+FIXTURES = paths.FIXTURES / "gacc_bulletin"
+SAMPLES = paths.SHARED / "samples" / "gacc_bulletin"
 URL = "http://english.customs.gov.cn/Statics/fixture.html"
 
 

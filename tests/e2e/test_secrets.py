@@ -22,6 +22,7 @@ from customs_etl.publishers.http import (
     make_session,
     redact_secrets,
 )
+from tests.support import paths
 from tests.support.cli import run_cli
 from tests.support.http_site import RecordedRequest, Reply, Route, serve_site
 
@@ -30,7 +31,7 @@ ENV_API_KEY = "CUSTOMS_ETL_HTTP_API_KEY"
 ENV_API_KEY_PARAM = "CUSTOMS_ETL_HTTP_API_KEY_PARAM"
 
 pytestmark = pytest.mark.slow  # local HTTP servers, Prefect flow runs
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
+FIXTURES = paths.FIXTURES / "gacc_bulletin"
 INDEX = (FIXTURES / "index-monthly-2026.html").read_bytes()
 # URL-safe on purpose: one marker then covers the raw, quoted and URL-encoded forms.
 COOKIE_VALUE = "COOKIE-SECRET-5f1e9a"

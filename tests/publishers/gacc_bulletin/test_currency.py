@@ -16,8 +16,9 @@ from customs_etl.transforms.bulletin import (
     bulletin_observations,
     parse_bulletin_table,
 )
+from tests.support import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
+FIXTURES = paths.FIXTURES / "gacc_bulletin"
 URL = "http://english.customs.gov.cn/Statics/fixture.html"
 RARE_EARTHS = "bulletin:rare-earth-ore-metals-compounds"
 USD_XLS = "2025-06_M133USD_（13）出口主要商品量值表（美元值）.xls"

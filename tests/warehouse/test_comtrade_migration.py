@@ -20,10 +20,11 @@ from customs_etl.warehouse.migration_files import migration_files
 from customs_etl.warehouse.releases import load_release
 from customs_etl.warehouse.schema_version import migrate
 from customs_etl.warehouse.transactions import transaction
+from tests.support import paths
 
 OBJECTS = ("core.latest", "core.revisions", "marts.partner_monthly", "marts.world_monthly",
            "marts.partner_ranked")  # fmt: skip
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
+FIXTURES = paths.FIXTURES / "gacc_bulletin"
 
 
 def _schema_6(con: duckdb.DuckDBPyConnection) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from customs_etl.core.models import Outcome
 from customs_etl.flows.run_report import render_run_report
+from tests.e2e.test_revisions import _restated_march
+from tests.pipeline.test_review import CHEAP
 from tests.support.cli import run_cli
-from tests.test_review import CHEAP
-from tests.test_revisions_e2e import _restated_march
 
 LOADED = Outcome("a.csv", "2025-07", "loaded", 120, 0.5, url="file:///landing/a.csv")
 HELD = Outcome(

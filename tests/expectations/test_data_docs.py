@@ -23,6 +23,7 @@ from customs_etl.expectations.validate import validate, validate_batch
 from customs_etl.transforms.normalise import query_observations
 from customs_etl.transforms.query_export import parse_query_export
 from customs_etl.transforms.ytd import RECONCILIATION_COLUMNS
+from tests.support import paths
 from tests.support.data_docs import unexpected_rows
 from tests.support.exports import july_export
 from tests.support.offline import references, site_files
@@ -34,7 +35,7 @@ def _result(suite: str, frame: pd.DataFrame) -> object:
     return validate(frame, suite)[1]
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = paths.ROOT
 TODAY = date(2026, 11, 26)
 RUN = "brave-otter"
 PASSING, FAILING, RELEASE = (

@@ -1,4 +1,4 @@
-"""Trust in every number (issue 9): each hole that let a wrong figure load or print, closed.
+"""Regressions: each hole that once let a wrong figure load or print, closed end to end.
 
 Every test here failed on the code before the fix: it reproduces the input that passed the old
 checks while being wrong, through the real CLI, real DuckDB files and a real Prefect API.
@@ -18,12 +18,13 @@ import pytest
 
 from customs_etl.core.months import add_months
 from customs_etl.publishers.sample import sample_folder
+from tests.support import paths
 from tests.support.cli import CliResult, run_cli
 from tests.support.exports import ZH_MONTHLY_HEADER, magnet_row, render_export
 from tests.support.reference import highest_and_lowest_since
 
 CUMULATIVE_HEADER = tuple(h for h in ZH_MONTHLY_HEADER if h != "数据年月")
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc_bulletin"
+FIXTURES = paths.FIXTURES / "gacc_bulletin"
 
 
 def _rows(name: str) -> list[tuple[str, ...]]:
@@ -331,7 +332,7 @@ def test_run_and_backfill_default_to_automated_sources_never_the_sample() -> Non
 
     assert [p.name for p in publishers(None)] == ["gacc_preliminary", "gacc_bulletin", "comtrade"]
     assert "sample" not in [p.name for p in publishers([])]
-    makefile = (Path(__file__).parents[1] / "Makefile").read_text(encoding="utf-8")
+    makefile = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
     assert "backfill --source sample" in makefile
 
 
