@@ -35,6 +35,7 @@ from customs_etl.expectations.data_docs import DocValidation, build_data_docs, d
 from customs_etl.flows.notify import notify_failure, notify_on_crash
 from customs_etl.flows.progress import Tracker, stop_requested
 from customs_etl.flows.run_report import render_run_report
+from customs_etl.flows.status_artifact import STATUS_ARTIFACT_FLOWS, publish_status
 from customs_etl.pipeline.load import archive, load_batch, refuse_sample_beside_real
 from customs_etl.pipeline.prepare import PreparedBatch, prepare_batch
 from customs_etl.pipeline.run_record import record_run
@@ -288,6 +289,8 @@ class Run:
         )
         record_run(summary, self.warehouse)  # meta.runs: what `customs-etl status` shows
         checkpoint(self.warehouse)
+        if self.kind in STATUS_ARTIFACT_FLOWS:
+            publish_status(self.warehouse)
         self.progress.close()
         if interrupted:
             self._publish_report()
