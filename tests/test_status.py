@@ -427,3 +427,16 @@ def test_a_monthly_run_records_itself_and_publishes_the_status(
     seen = last_runs(prefect_api)
     assert seen is not None and seen["error"] is None
     assert any(r["flow"] == "monthly" and r["name"] == run_name for r in seen["runs"]), seen
+
+
+def test_a_lake_gives_the_same_status_as_its_file(sample_warehouse: Path, sample_lake: str) -> None:
+    """``sample_lake`` is the sample file copied by ``migrate --to`` (meta.runs included)."""
+    statuses = []
+    for target in (str(sample_warehouse), sample_lake):
+        result = run_cli("status", "--format", "json", "--warehouse", target)
+        assert result.code == 0, result.output
+        status = json.loads(result.stdout)
+        _validator().validate(status)
+        statuses.append({k: v for k, v in status.items() if k != "warehouse"})
+    assert statuses[1] == statuses[0]
+    assert statuses[0]["sources"] and statuses[0]["runs"]
