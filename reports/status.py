@@ -38,6 +38,7 @@ NO_CALENDAR = {
     "comtrade": "no release calendar: partners report when they report",
 }
 KIND_PLURAL = {"tariff line": "tariff lines", "row family": "row families", "hs6": "HS6 codes"}
+# (a series of kind "other" — a code of none of these shapes — is counted as "series")
 
 
 @cache
@@ -74,9 +75,9 @@ def kind_of(code: str) -> str:
     """How a series is keyed: a GACC tariff line, a bulletin/preliminary row, an HS6 code."""
     if code.startswith(BULLETIN_PREFIX):
         return "row family"
-    if code.isdigit() and len(code) == 6:
-        return "hs6"
-    return "tariff line"
+    if code.isdigit() and len(code) in (6, 8):
+        return "hs6" if len(code) == 6 else "tariff line"
+    return "other"
 
 
 def family_of(code: str) -> str:
@@ -87,11 +88,16 @@ def family_of(code: str) -> str:
 # ------------------------------------------------------------------------------ release calendar
 
 
-@cache
 def next_release(source: str, newest: date, today: date) -> dict[str, Any] | None:
     """The release of the month after ``newest``: when it is expected, whether it is late on
     ``today``, and how many releases are due by now and not loaded; None for a source with
     no calendar and no usual day (UN Comtrade, the sample)."""
+    found = _next_release(source, newest, today)
+    return None if found is None else dict(found)  # a copy: the cached one stays as it is
+
+
+@cache
+def _next_release(source: str, newest: date, today: date) -> dict[str, Any] | None:
     month = add_months(newest, 1)
     found = calendar.expected(source, month)
     if found is None:
