@@ -15,6 +15,7 @@ from customs_etl.warehouse.location import locate, redact
 
 STATUS_ARTIFACT_FLOWS = frozenset({"monthly", "scheduled-monthly"})
 STATUS_ARTIFACT_KEY = "warehouse-status"  # artifact keys: lowercase letters, digits, dashes
+READ_WAIT_SECONDS = 2.0  # another process loading into the file: skip the artifact, not wait
 
 
 def publish_status(warehouse: str | None) -> str | None:
@@ -24,7 +25,7 @@ def publish_status(warehouse: str | None) -> str | None:
     if not location.exists():
         return None
     try:
-        with reader(warehouse) as con:
+        with reader(warehouse, wait_seconds=READ_WAIT_SECONDS) as con:
             data = build_status(con, shanghai_today(), warehouse=redact(str(location)))
         markdown = render(data, "markdown")
         create_markdown_artifact(
