@@ -103,6 +103,10 @@ class Settings(SettingsGroup):
         None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
     )
     pgpassword: SecretStr | None = Field(None, validation_alias="PGPASSWORD")
+    # Prefect's own: ``status`` asks that API for the last runs over plain HTTP (no Prefect
+    # import); Prefect itself reads them too.
+    prefect_api_url: str | None = Field(None, validation_alias="PREFECT_API_URL")
+    prefect_api_key: SecretStr | None = Field(None, validation_alias="PREFECT_API_KEY")
 
 
 def _one_line(error: ValidationError) -> str:

@@ -409,6 +409,25 @@ def watchlist(
 
 
 @app.command()
+def status(
+    fmt: Annotated[Format, typer.Option("--format")] = Format.text,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """What the warehouse holds, what is due and late, what waits in quarantine, the last runs
+    (read-only, under a second; the Prefect API's runs too when PREFECT_API_URL is set)."""
+    from customs_etl.core.months import shanghai_today
+    from customs_etl.reports.prefect_runs import last_runs
+    from customs_etl.reports.status import build_status, render
+    from customs_etl.warehouse.db import reader
+    from customs_etl.warehouse.location import locate, redact
+
+    with reader(warehouse) as con:  # read-only, and released before the Prefect API is asked
+        data = build_status(con, shanghai_today(), warehouse=redact(str(locate(warehouse))))
+    data["prefect"] = last_runs()
+    out.print(render(data, fmt.value), highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command()
 def schema(
     fmt: Annotated[Format, typer.Option("--format")] = Format.text,
     warehouse: WarehouseOpt = None,

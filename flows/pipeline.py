@@ -35,8 +35,10 @@ from customs_etl.expectations.data_docs import DocValidation, build_data_docs, d
 from customs_etl.flows.notify import notify_failure, notify_on_crash
 from customs_etl.flows.progress import Tracker, stop_requested
 from customs_etl.flows.run_report import render_run_report
+from customs_etl.flows.status_artifact import STATUS_ARTIFACT_FLOWS, publish_status
 from customs_etl.pipeline.load import archive, load_batch, refuse_sample_beside_real
 from customs_etl.pipeline.prepare import PreparedBatch, prepare_batch
+from customs_etl.pipeline.run_record import record_run
 from customs_etl.publishers.base import NOTES_KEY, WAREHOUSE_KEY, Publisher
 from customs_etl.publishers.gacc_query.files import expand_paths, read_export
 from customs_etl.publishers.http import HttpStatusError, UnexpectedContent
@@ -272,11 +274,10 @@ class Run:
                 f"interrupted (Ctrl-C) after the last committed load; not done: "
                 f"{len(left)} {self.progress.unit}(s), {left[0]} … {left[-1]}"
             )
-        self.progress.doing("finishing: Data Docs, checkpoint, run report")
+        self.progress.doing("finishing: Data Docs, run record, checkpoint, run report")
         if self._docs:
             publish_data_docs(self._docs, self.warehouse)
             self._docs = []
-        checkpoint(self.warehouse)
         bad = [o for o in self.outcomes if o.status in FAILED_STATUSES]
         summary = self.progress.summary(
             self.outcomes,
@@ -286,6 +287,10 @@ class Run:
             run_name=flow_run.get_name(),
             run_id=flow_run.get_id(),
         )
+        record_run(summary, self.warehouse)  # meta.runs: what `customs-etl status` shows
+        checkpoint(self.warehouse)
+        if self.kind in STATUS_ARTIFACT_FLOWS:
+            publish_status(self.warehouse)
         self.progress.close()
         if interrupted:
             self._publish_report()

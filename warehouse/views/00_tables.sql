@@ -61,3 +61,18 @@ COMMENT ON COLUMN meta.applied_views.applied_at IS 'When it was applied (UTC, no
 
 COMMENT ON TABLE meta.withdrawn_observations IS 'Rows of releases an operator withdrew (`customs-etl withdraw`): moved out of core.observations so they count nowhere, kept for the audit; review_id is the meta.quarantine_reviews row that withdrew them. The same bytes offered again load rows of their own.';
 COMMENT ON COLUMN meta.withdrawn_observations.review_id IS 'meta.quarantine_reviews.review_id of the withdrawal (who, when, why); the other columns are core.observations''.';
+
+COMMENT ON TABLE meta.runs IS 'One row per pipeline flow run (backfill, monthly, scheduled-monthly, ingest, landing), written when the run ends: what `customs-etl status` shows as the last run of each flow. Runs that crash before their end are not recorded here.';
+COMMENT ON COLUMN meta.runs.run_id IS 'The Prefect flow run id (a random UUID when the flow ran without Prefect).';
+COMMENT ON COLUMN meta.runs.run_name IS 'The Prefect flow run name, e.g. crafty-otter.';
+COMMENT ON COLUMN meta.runs.flow IS 'Which flow: backfill, monthly, scheduled-monthly, ingest or landing.';
+COMMENT ON COLUMN meta.runs.started_at IS 'When the run started (UTC, no time zone).';
+COMMENT ON COLUMN meta.runs.ended_at IS 'When the run ended (UTC, no time zone).';
+COMMENT ON COLUMN meta.runs.state IS 'completed; failed (a document was quarantined or refused: the others still loaded); interrupted (Ctrl-C after a committed load).';
+COMMENT ON COLUMN meta.runs.documents IS 'Documents the run decided (every status).';
+COMMENT ON COLUMN meta.runs.loaded IS 'Documents the run loaded.';
+COMMENT ON COLUMN meta.runs.unchanged IS 'Documents already loaded (the same bytes): no-ops.';
+COMMENT ON COLUMN meta.runs.quarantined IS 'Documents held back for review (customs-etl quarantine list).';
+COMMENT ON COLUMN meta.runs.refused IS 'Documents refused before loading (e.g. bytes already loaded as something else).';
+COMMENT ON COLUMN meta.runs.rows_loaded IS 'Rows the run added to core.observations.';
+COMMENT ON COLUMN meta.runs.newest_period IS 'The newest month a current release covers (any source) after the run, as its first day; null when none.';
