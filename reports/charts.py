@@ -209,7 +209,7 @@ def _mark_modeled(figure: Figure) -> None:
     panels, so it never covers their labels): a cropped or shrunk image still shows it."""
     figure.text(
         0.5, 0.5, MODELED_MARK, fontsize=80, fontweight="bold", color=CURRENT_COLOUR,
-        alpha=0.2, rotation=35, ha="center", va="center", zorder=10,
+        alpha=0.2, rotation=48, ha="center", va="center", zorder=10,
     )  # fmt: skip
     figure.supxlabel(
         f"{MODELED_MARK}: {MODELED_NOTE}", fontsize=11, fontweight="bold", color=CURRENT_COLOUR
