@@ -3,7 +3,7 @@
 China's customs query platform labels partners with GACC's own three-digit codes (``502`` is
 the United States, ``101`` is Afghanistan), not ISO codes. The warehouse joins every source on
 one partner key, so each GACC code goes through a reviewed table shipped inside the package
-(``transforms/reference/gacc_partner_codes.csv``) instead of a name match at run time, which is
+(``core/reference/gacc_partner_codes.csv``) instead of a name match at run time, which is
 how a draft once mapped codes wrongly.
 
 Partner keys are the ISO 3166-1 alpha-2 code when the partner has one, otherwise
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from customs_etl.core.comtrade_areas import AREA_PREFIX, load_area_table
 from customs_etl.core.text import clean_code
 
 TABLE_RESOURCE = "reference/gacc_partner_codes.csv"
@@ -123,6 +124,20 @@ def _names_by_partner() -> dict[str, str]:
         names.setdefault(key, name)
     names.update(_ENTITY_NAMES)
     names.update(_AGGREGATE_NAMES)
+    return names
+
+
+@cache
+def partner_names() -> dict[str, str]:
+    """English name of every partner key the warehouse uses: GACC's table (ISO keys and
+    ``GACC-nnn`` buckets), ``WLD``, and UN Comtrade's areas (``CT-490`` "Other Asia, nes").
+
+    The one source of the marts' ``partner_name`` column (``warehouse/views``) and the
+    reports' names, so a key is never named two ways."""
+    names = dict(_names_by_partner())
+    for area in load_area_table().values():
+        if area.key.startswith(AREA_PREFIX):
+            names.setdefault(area.key, area.name)
     return names
 
 

@@ -11,7 +11,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,8 +19,12 @@ from rich.table import Table
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import Status
-from customs_etl.core.summary import DocumentResult, RunSummary
+from customs_etl.core.summary import DocumentResult, QuarantinedDocument, RunSummary
 from customs_etl.publishers.registry import cli_names
+
+if TYPE_CHECKING:  # annotations only: the commands import what they use when they run
+    from customs_etl.pipeline.failing_rows import RowValues
+    from customs_etl.warehouse.releases import StoredRelease
 
 # Prefect's defaults for a command-line run, applied in ``main`` (never at import time), each
 # only when the user has not set it.
@@ -207,7 +211,7 @@ def _run_flow(
                 _say(out, f"large revision: {o.file}: {line}")
     _say(out, summary.line())
     for q in summary.quarantined:
-        _say(err, f"quarantined: {q.reason}")
+        _say(err, _quarantined_line(q, params.get("warehouse")))  # type: ignore[arg-type]
     for o in documents:
         if o.status == Status.REFUSED:
             _say(err, f"refused: {o.message}")
@@ -218,6 +222,24 @@ def _run_flow(
         raise typer.Exit(130)
     if summary.quarantined or summary.counts.refused or not state.is_completed():
         raise typer.Exit(1)
+
+
+def _show_command(release_id: str, warehouse: str | None) -> str:
+    """The command that shows a quarantined document, runnable as printed."""
+    import shlex
+
+    from customs_etl.warehouse.location import redact
+
+    where = f" --warehouse {shlex.quote(redact(str(warehouse)))}" if warehouse else ""
+    return f"customs-etl quarantine show {release_id[:SHORT_ID]}{where}"
+
+
+def _quarantined_line(q: QuarantinedDocument, warehouse: str | None) -> str:
+    """One line per held-back document: why, its id, and the command to review it."""
+    return (
+        f"quarantined: {q.reason} (id {q.id[:SHORT_ID]}; next: "
+        f"{_show_command(q.id, warehouse)})"
+    )
 
 
 def _check_sources(names: list[str] | None) -> None:
@@ -484,14 +506,28 @@ def landing(
     )
 
 
+SHORT_ID = 12  # characters of a release id the CLI and Data Docs show
+
+
+class ListFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 @quarantine_app.command("list")
-def quarantine_list(warehouse: WarehouseOpt = None) -> None:
-    """Documents held back by validation, newest first."""
+def quarantine_list(
+    fmt: Annotated[ListFormat, typer.Option("--format")] = ListFormat.text,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Documents held back by validation, newest first (--format json for scripts)."""
     from customs_etl.warehouse.db import reader
     from customs_etl.warehouse.releases import quarantined
 
     with reader(warehouse) as con:
         rows = quarantined(con)
+    if fmt == ListFormat.json:
+        _say(out, _quarantine_json(rows, warehouse))
+        return
     if not rows:
         out.print("no quarantined documents")
         return
@@ -499,8 +535,28 @@ def quarantine_list(warehouse: WarehouseOpt = None) -> None:
     for column in ("id", "ingested (UTC)", "file", "reason"):
         table.add_column(column, overflow="fold")
     for rid, at, name, message in rows:
-        table.add_row(rid[:12], f"{at:%Y-%m-%d %H:%M}", name, message)
+        table.add_row(rid[:SHORT_ID], f"{at:%Y-%m-%d %H:%M}", name, message)
     out.print(table)
+    _say(out, f"next: {_show_command('ID', warehouse)}")
+
+
+def _quarantine_json(rows: list, warehouse: str | None) -> str:
+    """The README's "quarantine list --format json" contract."""
+    import json
+
+    documents = [
+        {
+            "id": rid,
+            "short_id": rid[:SHORT_ID],
+            "file": name,
+            "ingested_at": f"{at:%Y-%m-%dT%H:%M:%S}Z",
+            "reason": message,
+            "show": _show_command(rid, warehouse),
+        }
+        for rid, at, name, message in rows
+    ]
+    return json.dumps({"count": len(documents), "documents": documents}, ensure_ascii=False,
+                      indent=2)  # fmt: skip
 
 
 @quarantine_app.command("show")
@@ -508,7 +564,7 @@ def quarantine_show(
     release_id: Annotated[str, typer.Argument(help="id or its prefix")],
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """The failing checks and rows of one quarantined document."""
+    """The failing checks of one quarantined document, and the failing rows' values."""
     from customs_etl.warehouse.db import reader
     from customs_etl.warehouse.releases import find_release, reviews_of
 
@@ -522,6 +578,11 @@ def quarantine_show(
         out.print(
             f"{action} by {who} at {at:%Y-%m-%d %H:%M} UTC: {why}", highlight=False, markup=False
         )
+    values = _failing_values(stored)
+    if values:
+        from customs_etl.pipeline.failing_rows import ROW_MEANING
+
+        _say(out, f"({ROW_MEANING})")
     for suite in stored.report.suites():
         out.print(
             f"{suite.suite}: {suite.expectation_count} expectations, "
@@ -540,6 +601,72 @@ def quarantine_show(
                     markup=False,
                     soft_wrap=True,
                 )
+                if suite is stored.report.release:
+                    _print_row_values(check.rows, values)
+
+
+SHOWN_ROW_VALUES = 10  # per failing check; the rest are in Data Docs
+
+
+def _failing_values(stored: StoredRelease) -> dict[int, list[RowValues]] | str:
+    """Row number → values of the release suite's failing rows, read from the stored bytes;
+    a one-line reason instead when they cannot be read."""
+    from customs_etl.pipeline.failing_rows import row_values
+    from customs_etl.publishers.registry import parser_only
+
+    report = stored.report
+    wanted = {
+        r for c in (report.release.checks if report.release else []) if not c.success
+        for r in c.rows[:SHOWN_ROW_VALUES]
+    }  # fmt: skip
+    if not wanted:
+        return {}
+    try:
+        return row_values(stored.doc, parser_only, wanted)
+    except CustomsEtlError as exc:
+        return f"values not shown: {exc}"
+
+
+def _amount(value: object) -> str:
+    """Exact, with thousands separators and no trailing decimal zeros (619,000; 0.5)."""
+    if value is None:
+        return "n/a"
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _print_row_values(rows: list[int], values: dict[int, list[RowValues]] | str) -> None:
+    """Under a failing check: each named row's values, as the document's parser read them."""
+    if not rows:
+        return
+    if isinstance(values, str):
+        _say(out, f"    {values}")
+        return
+    for number in rows[:SHOWN_ROW_VALUES]:
+        for v in values.get(number, []):
+            shown = (v.partner, v.partner_name, v.partner_label and f"[{v.partner_label}]",
+                     v.source_partner_code and f"code {v.source_partner_code}")  # fmt: skip
+            partner = " ".join(x for x in shown if x) or "none"
+            mode = f" trade_mode {v.trade_mode}" if v.trade_mode else ""
+            published = (
+                f" (published {_amount(v.quantity)} {v.quantity_unit})"
+                if v.quantity_kg is None and v.quantity is not None
+                else ""
+            )
+            value = (
+                f"value_usd {_amount(v.value_usd)}"
+                if v.value_usd is not None or v.value_cny is None
+                else f"value_cny {_amount(v.value_cny)}"
+            )
+            _say(
+                out,
+                f"    row {number}: {v.commodity_code} {v.period} partner {partner}{mode} "
+                f"quantity_kg {_amount(v.quantity_kg)}{published} {value}",
+            )
+        if number not in values:
+            _say(out, f"    row {number}: no observation read from this row")
+    if len(rows) > SHOWN_ROW_VALUES:
+        _say(out, f"    … {len(rows) - SHOWN_ROW_VALUES} more rows: see the Data Docs page")
 
 
 @app.command()

@@ -126,10 +126,29 @@ def _trimmed(result: Any) -> Any:
     return result
 
 
+ROW_MEANING = (
+    "the line in the file (line 1 is the header); in a bulletin, the row of its table: the "
+    "row number customs-etl quarantine show prints"
+)
+
+
+def _explain_rows(result: Any) -> None:
+    """Say what ``source_row`` means where the page names failing rows by it (the page's
+    "Show more info..." lists it under Batch Markers)."""
+    named = any(
+        "source_row" in ((item.result or {}).get("unexpected_index_column_names") or [])
+        for item in result.results
+    )
+    if named:
+        markers = result.meta.get("batch_markers") or {}
+        result.meta["batch_markers"] = {**markers, "source_row": ROW_MEANING}
+
+
 def _store(docs: _Docs, item: DocValidation, suite: gx.ExpectationSuite) -> Any:
     result = _trimmed(item.result)
     result.meta["document"] = item.label
     result.meta["run_name"] = item.run_name
+    _explain_rows(result)
     # One run time per validation: two results of one run never share a key.
     key = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),

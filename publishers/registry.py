@@ -67,6 +67,18 @@ def publisher(name: str) -> Publisher:
     return found[key]
 
 
+def parser_only(name: str) -> Publisher:
+    """The publisher called ``name`` for reading a stored document, its package alone imported
+    and no suite registered (registering imports GX, seconds ``quarantine show`` need not pay)."""
+    key = name.strip().replace("-", "_")
+    if key not in package_names():
+        raise CustomsEtlError(f"unknown source {name!r}; known: {', '.join(cli_names())}")
+    candidate = getattr(importlib.import_module(f"{_package.__name__}.{key}"), "PUBLISHER", None)
+    if not isinstance(candidate, Publisher):
+        raise CustomsEtlError(f"publishers/{key}/ does not export PUBLISHER")
+    return candidate
+
+
 def automated() -> list[Publisher]:
     """What the schedule polls (never the modeled sample)."""
     return [p for p in _discovered().values() if p.automated]

@@ -7,6 +7,10 @@ Prefect workers) whatever ``MPLBACKEND`` says.
 
 A month the warehouse does not hold is a gap (NaN), never a zero: a zero would read as
 "China exported nothing", which is news; a gap reads as "not loaded".
+
+A chart of the modeled sample (source ``sample``, what the text, markdown and JSON reports mark
+"MODELED SAMPLE") says so on the image itself, in its title and as a large watermark across
+every panel: a PNG travels without the report that explains it.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ PARTNER_COLOURS = ("#1f4e79", "#2e86c1", "#48c9b0", "#f5b041", "#e74c3c", "#8e44
 OTHER_COLOUR = "#a6acaf"
 PREVIOUS_COLOUR = "#7f8c8d"
 CURRENT_COLOUR = "#c0392b"
+MODELED_MARK = "MODELED SAMPLE"
+MODELED_NOTE = "bundled demo data, partly modeled: not a GACC release"
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -182,13 +188,32 @@ def _stack_partners(by_partner: pd.DataFrame, axis: pd.Index, top: int) -> pd.Da
 # ---------------------------------------------------------------- drawing
 
 
+def modeled(data: ChartData) -> bool:
+    """The chart shows the modeled sample: the series the reports mark "MODELED SAMPLE"."""
+    return data.source == SAMPLE_SOURCE
+
+
 def chart_title(data: ChartData, label: str | None = None) -> str:
-    """'Rare-earth permanent magnets (85051110): China exports, July 2025'."""
+    """'Rare-earth permanent magnets (85051110): China exports, July 2025' (with
+    ' — MODELED SAMPLE' when the figures are the modeled sample)."""
     verb = "exports" if data.flow == "export" else "imports"
     subject = data.commodity_code
     if label:
         subject = f"{label[:1].upper()}{label[1:]} ({data.commodity_code})"
-    return f"{subject}: China {verb}, {data.period:%B %Y}"
+    title = f"{subject}: China {verb}, {data.period:%B %Y}"
+    return f"{title} — {MODELED_MARK}" if modeled(data) else title
+
+
+def _mark_modeled(figure: Figure) -> None:
+    """A large diagonal watermark across the panels and a footer line (laid out with the
+    panels, so it never covers their labels): a cropped or shrunk image still shows it."""
+    figure.text(
+        0.5, 0.5, MODELED_MARK, fontsize=80, fontweight="bold", color=CURRENT_COLOUR,
+        alpha=0.2, rotation=48, ha="center", va="center", zorder=10,
+    )  # fmt: skip
+    figure.supxlabel(
+        f"{MODELED_MARK}: {MODELED_NOTE}", fontsize=11, fontweight="bold", color=CURRENT_COLOUR
+    )
 
 
 def _tonnes_axis(ax: Axes) -> None:
@@ -283,16 +308,27 @@ def _draw_ytd(ax: Axes, data: ChartData) -> None:
     _tonnes_axis(ax)
 
 
-def draw_chart(data: ChartData, path: str | os.PathLike[str], title: str | None = None) -> Path:
-    """Write one PNG with three panels (world line, partner stack, YTD); returns the path."""
-    target = Path(path)
+def chart_figure(data: ChartData, title: str | None = None) -> Figure:
+    """The three panels (world line, partner stack, YTD) on one figure, marked when modeled."""
     figure = Figure(figsize=(10, 11), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)  # explicit Agg canvas: headless whatever MPLBACKEND says
     world_ax, stack_ax, ytd_ax = figure.subplots(3, 1, height_ratios=[1, 1.2, 1])
-    figure.suptitle(title or chart_title(data), fontsize=14, fontweight="bold")
+    title = title or chart_title(data)
+    if modeled(data) and MODELED_MARK not in title:  # a caller's own title is marked too
+        title = f"{title} — {MODELED_MARK}"
+    figure.suptitle(title, fontsize=14, fontweight="bold")
     _draw_world(world_ax, data)
     _draw_partners(stack_ax, data)
     _draw_ytd(ytd_ax, data)
+    if modeled(data):
+        _mark_modeled(figure)
+    return figure
+
+
+def draw_chart(data: ChartData, path: str | os.PathLike[str], title: str | None = None) -> Path:
+    """Write the chart as one PNG; returns the path."""
+    target = Path(path)
+    figure = chart_figure(data, title)
     target.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(target, format="png")
     return target

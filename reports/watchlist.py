@@ -9,6 +9,10 @@ always from UN Comtrade (both sides under the same HS6 codes). A series is the s
 codes that have figures in the marts; a code with no figure counts as not traded, and the codes
 used are listed. The largest gap is the largest in tonnes (not in percent: a small base makes any
 percentage large). JSON is strict and unrounded; text is one line per entry.
+
+The modeled sample (source ``sample``) is never a watchlist source. An entry whose month only
+the sample holds says so (``sample_only``) instead of "no figures", and names how to load real
+releases: after ``make demo`` the watchlist must not contradict the report that shows the sample.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import duckdb
 
 from customs_etl.core import sources
 from customs_etl.core.catalogue import WATCHLIST, CommoditySpec
+from customs_etl.core.models import SAMPLE_SOURCE
 from customs_etl.core.queries import named_rows
 from customs_etl.reports.mirror import build_mirror, display_name, fine_tonnes
 from customs_etl.reports.news import json_number
@@ -31,6 +36,10 @@ from customs_etl.reports.wording import pct_text
 REPORTER = "CN"
 FLOW = "export"
 MIRROR_SOURCE = sources.COMTRADE
+LOAD_REAL = (
+    "load real releases: customs-etl backfill --start {month} --end {month} "
+    "(the automated sources), or customs-etl ingest FILE.csv (query-platform exports)"
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,21 @@ def _headline(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec)
             "caveats": [dict(c) for c in row["caveats"] or []],
         }
     return None
+
+
+def _sample_only(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> bool:
+    """No watchlist source has the entry's month, but the modeled sample has figures for its
+    lines (the sample is published as tariff lines, like query exports)."""
+    codes = sorted({c for s in headline_candidates(spec) for c in s.codes})
+    if not codes:
+        return False
+    rows = named_rows(
+        con,
+        "SELECT count(*) AS n FROM marts.line_months_of(?) WHERE reporter = ? AND flow = ?"
+        " AND source = ? AND period = ? AND coverage <> 'missing'",
+        [codes, REPORTER, FLOW, SAMPLE_SOURCE, period],
+    )
+    return bool(rows[0]["n"])
 
 
 def _top_partner(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> dict | None:
@@ -156,6 +180,7 @@ def build_watchlist(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, A
                 "label": spec.label,
                 "announcements": list(spec.announcements),
                 **headline,
+                "sample_only": headline["source"] is None and _sample_only(con, period, spec),
                 "top_partner": _top_partner(con, period, spec),
                 "largest_mirror_gap": _largest_gap(con, period, spec),
             }
@@ -173,9 +198,14 @@ def _codes(source: str | None, codes: Sequence[str]) -> str:
     return f"{source} {shown}"
 
 
-def entry_line(entry: dict[str, Any]) -> str:
+def entry_line(entry: dict[str, Any], period: str = "YYYY-MM") -> str:
     """One line: headline with its source · top partner with its source · largest gap."""
-    if entry["source"] is None:
+    if entry.get("sample_only"):
+        head = (
+            f"{entry['entry']}: only the MODELED SAMPLE (bundled demo data, not a watchlist "
+            f"source) has figures for the month; {LOAD_REAL.format(month=period)}"
+        )
+    elif entry["source"] is None:
         head = f"{entry['entry']}: no figures for the month"
     else:
         head = (
@@ -205,7 +235,7 @@ def entry_line(entry: dict[str, Any]) -> str:
 def render_text(report: dict[str, Any]) -> str:
     month = date.fromisoformat(report["period"] + "-01")
     lines = [f"Watchlist, {month:%B %Y}: China's exports of minerals under export control."]
-    lines += [entry_line(e) for e in report["entries"]]
+    lines += [entry_line(e, report["period"]) for e in report["entries"]]
     lines.append(
         "Sources: gacc_query = China's tariff lines (8-digit lines can hold more than the "
         "controlled 10-digit item), gacc_bulletin = GACC's bulletin row, comtrade = China's "
@@ -218,7 +248,7 @@ def render_text(report: dict[str, Any]) -> str:
 def render_markdown(report: dict[str, Any]) -> str:
     month = date.fromisoformat(report["period"] + "-01")
     lines = [f"## Watchlist, {month:%B %Y}", ""]
-    lines += [f"* {entry_line(e)}" for e in report["entries"]]
+    lines += [f"* {entry_line(e, report['period'])}" for e in report["entries"]]
     lines += ["", "Announcements cited per entry: see `customs_etl.core.catalogue`."]
     return "\n".join(lines)
 

@@ -9,6 +9,10 @@ and applies all files again in its transaction: idempotent, on both backends (th
 them from a scratch DuckDB that ran these files: ``warehouse.backends.ducklake``). A reader
 never applies anything; a warehouse made from other files is refused until ``customs-etl
 migrate`` has run.
+
+A file may hold rows generated from core's reference tables (``{{partner_names}}``): they are
+rendered when the files are read, so the checksum covers them and the table in core stays the
+one source of truth.
 """
 
 from __future__ import annotations
@@ -21,16 +25,34 @@ from importlib import resources
 import duckdb
 
 from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.partners import partner_names
+from customs_etl.core.sql_text import literal
 
 SCHEMAS = ("raw", "core", "marts", "meta")  # where the files may define views and macros
 
 
+def _partner_name_rows() -> str:
+    """``('DE', 'Germany'),`` … one VALUES row per partner key, sorted by key."""
+    rows = sorted(partner_names().items())
+    return ",\n".join(f"    ({literal(key)}, {literal(name)})" for key, name in rows)
+
+
+GENERATED = {"{{partner_names}}": _partner_name_rows}
+
+
+def _rendered(text: str) -> str:
+    for marker, rows in GENERATED.items():
+        if marker in text:
+            text = text.replace(marker, rows())
+    return text
+
+
 @cache
 def view_files() -> tuple[tuple[str, str], ...]:
-    """(file name, text) of every view file, in the order they apply."""
+    """(file name, text) of every view file, in the order they apply, generated rows filled."""
     folder = resources.files("customs_etl.warehouse") / "views"
     found = [
-        (entry.name, entry.read_text(encoding="utf-8"))
+        (entry.name, _rendered(entry.read_text(encoding="utf-8")))
         for entry in folder.iterdir()
         if entry.name.endswith(".sql")
     ]

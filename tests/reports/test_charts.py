@@ -1,7 +1,8 @@
 """The report chart: its numbers are the marts' numbers, gaps stay gaps, and a real PNG is drawn.
 
 Runs on the session's sample warehouse (85051110 exports 2024-01..2025-07, loaded through the
-CLI under a real Prefect API); the gap test deletes one month from a private copy.
+CLI under a real Prefect API); the gap test deletes one month from a private copy; the modeled
+mark is checked against the same files ingested as real query exports (``query_warehouse``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from matplotlib.text import Text
 
 from customs_etl.core.errors import CustomsEtlError
-from customs_etl.reports.charts import OTHER, chart_data, chart_title, draw_chart, write_chart
+from customs_etl.reports.charts import (
+    MODELED_MARK,
+    OTHER,
+    chart_data,
+    chart_figure,
+    chart_title,
+    draw_chart,
+    write_chart,
+)
 from customs_etl.reports.news import build_report, render
 
 JULY = date(2025, 7, 1)
@@ -122,7 +132,39 @@ def test_write_chart_draws_a_png(sample_warehouse: Path, tmp_path: Path) -> None
     assert target.read_bytes()[:8] == PNG_MAGIC
     assert target.stat().st_size > 30_000  # three panels of lines and bars, not a blank canvas
     assert _png_size(target) == (1000, 1100)
-    assert title == "Rare-earth permanent magnets (85051110): China exports, July 2025"
+    assert title == (
+        "Rare-earth permanent magnets (85051110): China exports, July 2025 — MODELED SAMPLE"
+    )
+
+
+def _texts(figure: object) -> list[Text]:
+    return [t for t in figure.findobj(Text) if t.get_text()]  # type: ignore[attr-defined]
+
+
+def test_a_modeled_sample_chart_says_so_on_the_image(
+    sample_warehouse: Path, query_warehouse: Path
+) -> None:
+    """The same figures loaded as the sample and as real query exports: only the sample's
+    image carries the mark — in its title, a large watermark and a footer."""
+    label = "rare-earth permanent magnets"
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        sample = chart_data(con, JULY, LINE)
+    with duckdb.connect(str(query_warehouse), read_only=True) as con:
+        real = chart_data(con, JULY, LINE)
+    assert (sample.source, real.source) == ("sample", "gacc_query")
+    assert real.world.to_dict() == pytest.approx(sample.world.to_dict())  # same figures
+
+    marked = chart_figure(sample, chart_title(sample, label))
+    assert marked.get_suptitle().endswith("July 2025 — MODELED SAMPLE")
+    (watermark,) = [t for t in _texts(marked) if t.get_text() == MODELED_MARK]
+    assert watermark.get_fontsize() >= 48 and watermark.get_rotation() != 0
+    assert any(t.get_text().startswith(f"{MODELED_MARK}: ") for t in marked.texts)  # footer
+    # even a caller's own title is marked
+    assert chart_figure(sample, "Magnets").get_suptitle() == "Magnets — MODELED SAMPLE"
+
+    plain = chart_figure(real, chart_title(real, label))
+    assert plain.get_suptitle() == chart_title(real, label)
+    assert [t.get_text() for t in _texts(plain) if "MODELED" in t.get_text().upper()] == []
 
 
 def test_markdown_embeds_the_chart_and_json_is_unchanged(sample_warehouse: Path) -> None:

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
 from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.partners import load_partner_table, partner_names
 from customs_etl.warehouse import view_files
 from customs_etl.warehouse.db import reader, writer
 from tests.conftest import Warehouse
+
+NAMES_FILE = "25_marts_partner_names.sql"
 
 
 def _applied(target: str) -> dict[str, str]:
@@ -94,3 +98,22 @@ def test_every_view_and_macro_is_defined_in_exactly_one_file() -> None:
             assert found not in defined, f"{found} in {name} and {defined[found]}"
             defined[found] = name
     assert {"core.latest", "core.latest_of", "marts.world_monthly_of"} <= set(defined)
+
+
+def test_partner_names_are_rendered_from_core_tables_into_their_view_file(
+    tmp_path: Path,
+) -> None:
+    """One source of truth: the file holds a marker, the rows come from core.partners (GACC's
+    reviewed table and Comtrade's areas), and the warehouse's view holds exactly them."""
+    raw = (resources.files("customs_etl.warehouse") / "views" / NAMES_FILE).read_text("utf-8")
+    assert "{{partner_names}}" in raw and "('DE', 'Germany')" not in raw
+    text = dict(view_files.view_files())[NAMES_FILE]
+    assert "{{" not in text and "('DE', 'Germany')" in text and "('CT-899', 'Areas, nes')" in text
+    names = partner_names()
+    assert {p.partner for p in load_partner_table().values()} <= set(names)
+    target = tmp_path / "w.duckdb"
+    with writer(target):
+        pass
+    with reader(target) as con:
+        held = dict(con.execute("SELECT partner, partner_name FROM marts.partner_names").fetchall())
+    assert held == names and held["DE"] == "Germany" and held["GACC-199"] == "Other Asia"

@@ -3,18 +3,22 @@
 -- only the cells they carry).
 
 CREATE MACRO marts.partner_monthly_of(codes) AS TABLE
-SELECT
-    series_source AS source, flow, commodity_code, partner, period_start AS period,
-    CASE WHEN count(*) = count(quantity_kg) THEN sum(quantity_kg) END AS quantity_kg,
-    CASE WHEN count(*) = count(value_usd) THEN sum(value_usd) END AS value_usd,
-    CASE WHEN count(*) = count(value_cny) THEN sum(value_cny) END AS value_cny,
-    max(partner_label) AS partner_label,
-    reporter,
-    CASE WHEN bool_and(slice_complete) THEN 'complete' ELSE 'partial' END AS coverage
-FROM core.latest_of(codes)
-WHERE basis = 'month' AND period_start = period_end
-  AND partner IS NOT NULL AND partner <> 'WLD'
-GROUP BY series_source, reporter, flow, commodity_code, partner, period_start;
+SELECT m.*, n.partner_name  -- the English name last: consumers that read by position keep theirs
+FROM (
+    SELECT
+        series_source AS source, flow, commodity_code, partner, period_start AS period,
+        CASE WHEN count(*) = count(quantity_kg) THEN sum(quantity_kg) END AS quantity_kg,
+        CASE WHEN count(*) = count(value_usd) THEN sum(value_usd) END AS value_usd,
+        CASE WHEN count(*) = count(value_cny) THEN sum(value_cny) END AS value_cny,
+        max(partner_label) AS partner_label,
+        reporter,
+        CASE WHEN bool_and(slice_complete) THEN 'complete' ELSE 'partial' END AS coverage
+    FROM core.latest_of(codes)
+    WHERE basis = 'month' AND period_start = period_end
+      AND partner IS NOT NULL AND partner <> 'WLD'
+    GROUP BY series_source, reporter, flow, commodity_code, partner, period_start
+) AS m
+LEFT JOIN marts.partner_names AS n ON n.partner = m.partner;
 
 CREATE VIEW marts.partner_monthly AS
 SELECT * FROM marts.partner_monthly_of(CAST(NULL AS VARCHAR[]));
@@ -31,3 +35,4 @@ COMMENT ON COLUMN marts.partner_monthly.value_cny IS 'Value in yuan (CNY, plain 
 COMMENT ON COLUMN marts.partner_monthly.partner_label IS 'Partner name as published.';
 COMMENT ON COLUMN marts.partner_monthly.reporter IS 'Reporting country (see core.latest.reporter): CN for China''s figures.';
 COMMENT ON COLUMN marts.partner_monthly.coverage IS 'complete: a full release covers the month (a partner without a row traded nothing); partial: only filtered (partial) exports cover it, so the figure covers only the cells (trade modes, regions) they carry.';
+COMMENT ON COLUMN marts.partner_monthly.partner_name IS 'English name of the partner (Germany for DE) from marts.partner_names, beside partner_label as the source publishes it (德国); null for a key the shipped tables do not name.';

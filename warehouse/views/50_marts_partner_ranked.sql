@@ -93,9 +93,10 @@ SELECT
     r.rank,
     CASE WHEN r.coverage = 'complete'
          THEN r.quantity_kg / nullif(r.world_kg, 0) * 100 END AS share_pct,
-    r.partner_label, r.reporter, r.coverage
+    r.partner_label, r.reporter, r.coverage, pn.partner_name
 FROM ranked AS r
 JOIN names USING (source, reporter, flow, series)
+LEFT JOIN marts.partner_names AS pn ON pn.partner = r.partner
 LEFT JOIN changes AS m
   ON m.source = r.source AND m.reporter = r.reporter AND m.flow = r.flow
  AND m.series = r.series AND m.period = r.period AND m.partner = r.partner AND m.lag_months = 1
@@ -127,3 +128,4 @@ COMMENT ON COLUMN marts.partner_ranked.share_pct IS 'Share of the world total in
 COMMENT ON COLUMN marts.partner_ranked.partner_label IS 'Partner name as published.';
 COMMENT ON COLUMN marts.partner_ranked.reporter IS 'Reporting country (see core.latest.reporter): CN for China''s figures; ranks and shares are within one reporter.';
 COMMENT ON COLUMN marts.partner_ranked.coverage IS 'complete: a full release covers the month; partial: only filtered exports cover it, so the figure covers only the cells they carry and no claim (rank, share, m/m, y/y) is made.';
+COMMENT ON COLUMN marts.partner_ranked.partner_name IS 'English name of the partner (Germany for DE) from marts.partner_names, beside partner_label as the source publishes it (德国); null for a key the shipped tables do not name.';
