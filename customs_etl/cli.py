@@ -90,6 +90,12 @@ QuietOpt = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Print only the final summary line and errors"),
 ]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Also show the Prefect flow run's name and its logs as it runs"
+    ),
+]
 SummaryJsonOpt = Annotated[
     Path | None,
     typer.Option(
@@ -224,9 +230,17 @@ def _interrupted(summary: RunSummary) -> str:
 
 
 def _run_flow(
-    kind: str, *, quiet: bool = False, summary_json: Path | None = None, **params: object
+    kind: str,
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
+    summary_json: Path | None = None,
+    **params: object,
 ) -> None:
     from customs_etl.warehouse.location import locate
+
+    if quiet and verbose:
+        _fail("--quiet and --verbose exclude each other", 2)
 
     # A bad --warehouse (a password in it above all) is refused before it becomes a flow
     # parameter the Prefect API stores; an unwritable one before Prefect's start-up.
@@ -234,11 +248,16 @@ def _run_flow(
     _check_writable(summary_json)
     from customs_etl.flows import progress  # Prefect is imported only for pipeline commands
     from customs_etl.flows.catalog import FLOWS
-    from customs_etl.flows.terminal import reporter_for
+    from customs_etl.flows.terminal import reporter_for, run_logs
 
     reporter = reporter_for(out, quiet)  # stdout: stderr keeps the one-line error contract
     try:
-        with reporter, progress.watching(reporter), progress.interruptible(reporter.stop_notice):
+        with (
+            reporter,
+            run_logs(out, verbose),
+            progress.watching(reporter),
+            progress.interruptible(reporter.stop_notice),
+        ):
             state = FLOWS[kind](**params, return_state=True)
     except KeyboardInterrupt:
         _say(
@@ -264,6 +283,8 @@ def _run_flow(
                 _say(out, f"{note}: {o.file}: {o.message}")
             for line in o.large_revisions:
                 _say(out, f"large revision: {o.file}: {line}")
+    if verbose:
+        _say(out, f"Prefect flow run: {summary.run_name} ({summary.run_id})")
     _say(out, summary.line())
     for q in summary.quarantined:
         _say(err, f"quarantined: {q.reason}")
@@ -311,6 +332,7 @@ def ingest(
     ] = False,
     warehouse: WarehouseOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     summary_json: SummaryJsonOpt = None,
 ) -> None:
     """Ingest query-platform CSV exports downloaded from stats.customs.gov.cn."""
@@ -328,6 +350,7 @@ def ingest(
         end=end,
         partial=partial,
         quiet=quiet,
+        verbose=verbose,
         summary_json=summary_json,
     )
 
@@ -342,6 +365,7 @@ def run(
     allow_sample: AllowSampleOpt = False,
     warehouse: WarehouseOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     summary_json: SummaryJsonOpt = None,
 ) -> None:
     """One monthly run (what the schedule does): the newest month due and any gap before it."""
@@ -354,6 +378,7 @@ def run(
         warehouse=warehouse,
         allow_sample=allow_sample,
         quiet=quiet,
+        verbose=verbose,
         summary_json=summary_json,
     )
 
@@ -371,6 +396,7 @@ def backfill(
     allow_sample: AllowSampleOpt = False,
     warehouse: WarehouseOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     summary_json: SummaryJsonOpt = None,
 ) -> None:
     """Every month of a range; safe to re-run (loaded documents are no-ops)."""
@@ -384,6 +410,7 @@ def backfill(
         warehouse=warehouse,
         allow_sample=allow_sample,
         quiet=quiet,
+        verbose=verbose,
         summary_json=summary_json,
     )
 
@@ -536,6 +563,7 @@ def landing(
     ] = 5.0,
     warehouse: WarehouseOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     summary_json: SummaryJsonOpt = None,
 ) -> None:
     """One poll of the landing folder: ingest settled exports, file them to done/ or failed/."""
@@ -545,6 +573,7 @@ def landing(
         warehouse=warehouse,
         settle_seconds=settle_seconds,
         quiet=quiet,
+        verbose=verbose,
         summary_json=summary_json,
     )
 

@@ -198,6 +198,7 @@ class Run:
         self.outcomes: list[Outcome] = []
         self.notes: list[str] = []
         self._docs: list[DocValidation] = []
+        self.docs_index: str | None = None  # Data Docs' index, once this run wrote them
         self.progress = Tracker(kind, artifact_key=_artifact_key(f"{kind}-progress"))
 
     def keep_pages(self, docs: list[RawDocument]) -> list[RawDocument]:
@@ -211,8 +212,11 @@ class Run:
         self._docs += [DocValidation(s, r, batch.label, run) for s, r in batch.validations]
         batch.validations = []
         if len(self._docs) >= DOCS_FLUSH_VALIDATIONS:
-            publish_data_docs(self._docs, self.warehouse)
-            self._docs = []
+            self._publish_docs()
+
+    def _publish_docs(self) -> None:
+        self.docs_index = publish_data_docs(self._docs, self.warehouse) or self.docs_index
+        self._docs = []
 
     def _load(
         self,
@@ -274,8 +278,7 @@ class Run:
             )
         self.progress.doing("finishing: Data Docs, checkpoint, run report")
         if self._docs:
-            publish_data_docs(self._docs, self.warehouse)
-            self._docs = []
+            self._publish_docs()
         checkpoint(self.warehouse)
         bad = [o for o in self.outcomes if o.status in FAILED_STATUSES]
         summary = self.progress.summary(
@@ -285,6 +288,8 @@ class Run:
             "interrupted" if interrupted else "failed" if bad else "completed",
             run_name=flow_run.get_name(),
             run_id=flow_run.get_id(),
+            warehouse=locate(self.warehouse).for_environment(),
+            data_docs=self.docs_index,
         )
         self.progress.close()
         if interrupted:
