@@ -79,6 +79,14 @@ SourcesOpt = Annotated[
         "as the schedule polls them — never the modeled sample)",
     ),
 ]
+CommodityOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--commodity",
+        help="Only this commodity (repeatable), for sources that can filter: comtrade takes "
+        "HS6 codes (850511) or catalogue keys (gallium)",
+    ),
+]
 AllowSampleOpt = Annotated[
     bool,
     typer.Option(
@@ -300,10 +308,29 @@ def _run_flow(
         raise typer.Exit(1)
 
 
-def _check_sources(names: list[str] | None) -> None:
-    from customs_etl.publishers.registry import publishers
+def _check_sources(names: list[str] | None, commodity: list[str] | None = None) -> None:
+    """Unknown sources (exit 1), and ``--commodity`` values a source cannot honour (exit 2):
+    one line, before Prefect starts."""
+    from customs_etl.core.errors import BadArgument
+    from customs_etl.publishers.registry import all_publishers, publishers
 
-    publishers(names, registered=False)  # an unknown source is one line, before Prefect starts
+    chosen = publishers(names, registered=False)
+    if not commodity:
+        return
+    unable = [p.cli_name for p in chosen if not p.filters_commodities]
+    if unable:
+        every = all_publishers(registered=False).values()
+        able = [p.cli_name for p in every if p.filters_commodities]
+        _fail(
+            f"--commodity: {', '.join(unable)} cannot filter by commodity; only "
+            f"{', '.join(able)} can (add --source {able[0]})",
+            2,
+        )
+    try:
+        for each in chosen:
+            each.commodity_filter(commodity)
+    except BadArgument as exc:
+        _fail(str(exc), 2)
 
 
 @app.command(
@@ -362,6 +389,7 @@ def run(
         typer.Option(help="Month YYYY-MM (default: every month due and not loaded yet)"),
     ] = None,
     source: SourcesOpt = None,
+    commodity: CommodityOpt = None,
     allow_sample: AllowSampleOpt = False,
     warehouse: WarehouseOpt = None,
     quiet: QuietOpt = False,
@@ -370,10 +398,11 @@ def run(
 ) -> None:
     """One monthly run (what the schedule does): the newest month due and any gap before it."""
     _check_months(period)
-    _check_sources(source)
+    _check_sources(source, commodity)
     _run_flow(
         "monthly",
         source=source,
+        commodity=commodity,
         period=period,
         warehouse=warehouse,
         allow_sample=allow_sample,
@@ -393,6 +422,7 @@ def backfill(
     start: Annotated[str, typer.Option(help="First month YYYY-MM")],
     end: Annotated[str, typer.Option(help="Last month YYYY-MM")],
     source: SourcesOpt = None,
+    commodity: CommodityOpt = None,
     allow_sample: AllowSampleOpt = False,
     warehouse: WarehouseOpt = None,
     quiet: QuietOpt = False,
@@ -401,10 +431,11 @@ def backfill(
 ) -> None:
     """Every month of a range; safe to re-run (loaded documents are no-ops)."""
     _check_months(start, end, ordered=True)
-    _check_sources(source)
+    _check_sources(source, commodity)
     _run_flow(
         "backfill",
         source=source,
+        commodity=commodity,
         start=start,
         end=end,
         warehouse=warehouse,

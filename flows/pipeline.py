@@ -37,7 +37,7 @@ from customs_etl.flows.progress import Tracker, stop_requested
 from customs_etl.flows.run_report import render_run_report
 from customs_etl.pipeline.load import archive, load_batch, refuse_sample_beside_real
 from customs_etl.pipeline.prepare import PreparedBatch, prepare_batch
-from customs_etl.publishers.base import NOTES_KEY, WAREHOUSE_KEY, Publisher
+from customs_etl.publishers.base import COMMODITIES_KEY, NOTES_KEY, WAREHOUSE_KEY, Publisher
 from customs_etl.publishers.gacc_query.files import expand_paths, read_export
 from customs_etl.publishers.http import HttpStatusError, UnexpectedContent
 from customs_etl.publishers.registry import publisher, publishers
@@ -356,11 +356,30 @@ def _lateness(source: str, month: date) -> str:
     return f" — late: expected {expected.on.isoformat()} ({known})"
 
 
-def _fetch_and_load(run: Run, source: Publisher, months: list[date], missing: str) -> None:
-    """A batch per month: fetched (a task, retried), prepared while the previous one loads."""
+def commodity_filters(
+    sources: list[Publisher], commodity: list[str] | None
+) -> dict[str, tuple[str, ...]]:
+    """Each source's own codes for ``--commodity`` (none given: no filter); a source that
+    cannot filter refuses the run before anything is fetched."""
+    if not commodity:
+        return {}
+    return {each.name: each.commodity_filter(commodity) for each in sources}
+
+
+def _fetch_and_load(
+    run: Run,
+    source: Publisher,
+    months: list[date],
+    missing: str,
+    commodities: tuple[str, ...] = (),
+) -> None:
+    """A batch per month: fetched (a task, retried), prepared while the previous one loads;
+    ``commodities``: the source's codes the pulls are narrowed to (none: everything)."""
 
     def steps() -> Iterator[Step]:
         cache: dict = {WAREHOUSE_KEY: run.warehouse}  # each year's index fetched once per run
+        if commodities:
+            cache[COMMODITIES_KEY] = commodities
         for month in months:
             unit = month_unit(source, month)
             run.progress.doing(f"fetching {unit}")
@@ -427,16 +446,19 @@ def backfill_flow(
     source: str | list[str] | None = None,
     warehouse: str | None = None,
     allow_sample: bool = False,
+    commodity: list[str] | None = None,
 ) -> State:
     """Every month from ``start`` to ``end`` (YYYY-MM) of each source (default: the automated
-    ones); re-running resumes (loaded documents are no-ops)."""
+    ones); re-running resumes (loaded documents are no-ops). ``commodity``: only these (HS6
+    codes or catalogue keys), for sources that can narrow their pulls."""
     sources = publishers(source)
     months = month_range(start, end)
+    narrowed = commodity_filters(sources, commodity)
     guard_sample(sources, warehouse, allow_sample)
     run = Run("backfill", warehouse, allow_sample)
     run.progress.plan([month_unit(each, m) for each in sources for m in months])
     for each in sources:
-        _fetch_and_load(run, each, months, "nothing published")
+        _fetch_and_load(run, each, months, "nothing published", narrowed.get(each.name, ()))
     return run.finish()
 
 
@@ -462,8 +484,10 @@ def poll(
     period: str | None,
     warehouse: str | None,
     allow_sample: bool,
+    commodity: list[str] | None = None,
 ) -> State:
     """One month of each source, or — with no period — every month due and missing."""
+    narrowed = commodity_filters(sources, commodity)
     guard_sample(sources, warehouse, allow_sample)
     run = Run(kind, warehouse, allow_sample)
     today = shanghai_today()
@@ -478,7 +502,7 @@ def poll(
         wanted.append((each, months))
     run.progress.plan([month_unit(each, m) for each, months in wanted for m in months])
     for each, months in wanted:
-        _fetch_and_load(run, each, months, "not published yet")
+        _fetch_and_load(run, each, months, "not published yet", narrowed.get(each.name, ()))
     return run.finish()
 
 
@@ -492,12 +516,14 @@ def monthly_flow(
     period: str | None = None,
     warehouse: str | None = None,
     allow_sample: bool = False,
+    commodity: list[str] | None = None,
 ) -> State:
     """One month (``period``) of each source, or every month due and missing (no period).
 
-    Without ``source``: the automated sources, as the schedule polls them.
+    Without ``source``: the automated sources, as the schedule polls them. ``commodity``: as
+    for ``backfill_flow``.
     """
-    return poll("monthly", publishers(source), period, warehouse, allow_sample)
+    return poll("monthly", publishers(source), period, warehouse, allow_sample, commodity)
 
 
 @flow(

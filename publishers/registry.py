@@ -60,9 +60,9 @@ def _discovered() -> dict[str, Publisher]:
     return found
 
 
-def all_publishers() -> dict[str, Publisher]:
+def all_publishers(*, registered: bool = True) -> dict[str, Publisher]:
     """Name → publisher, in poll order (the earliest release of a month first)."""
-    return dict(_discovered())
+    return dict(_discovered() if registered else _imported())
 
 
 def publisher(name: str, *, registered: bool = True) -> Publisher:

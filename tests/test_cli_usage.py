@@ -83,7 +83,7 @@ def test_shell_completion_is_listed_and_completes_commands_and_options(
         return result.stdout.split()
 
     assert complete("customs-etl back") == ["backfill"]
-    assert "--source" in complete("customs-etl backfill --so")
+    assert "--commodity" in complete("customs-etl backfill --co")
     assert complete("customs-etl quarantine sh") == ["show"]
 
 
