@@ -199,3 +199,19 @@ def test_the_run_after_asks_for_nothing(history: History) -> None:
     assert again.code == 0, again.output
     assert history.asked["again"] == []
     assert "comtrade 2025-02: no new or revised datasets" in again.stdout
+
+
+def test_run_narrows_its_month_too(prefect_api: str, tmp_path: Path) -> None:
+    site = ComtradeStandIn.from_fixtures()
+    with site.serve() as url, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CUSTOMS_ETL_COMTRADE_URL", url)
+        mp.setenv("CUSTOMS_ETL_HTTP_POLITE_DELAY", "0")
+        mp.setenv("CUSTOMS_ETL_DATA_DOCS", "off")
+        warehouse = str(tmp_path / "w.duckdb")
+        result = run_cli("run", "--source", "comtrade", "--period", "2025-03",
+                         "--commodity", "gallium", "--warehouse", warehouse)  # fmt: skip
+    assert result.code == 0, result.output
+    asked = [_asked(r.path) for r in site.data_requests()]
+    assert asked and {(period, codes) for _, _, period, codes in asked} == {
+        ("202503", frozenset(hs6_codes(["gallium"])))
+    }
