@@ -34,6 +34,11 @@ class ParseError(CustomsEtlError):
         super().__init__(f"{where}: {message}")
 
 
+class BadArgument(CustomsEtlError):
+    """An argument a command cannot honour as given (e.g. ``--commodity`` for a source that
+    cannot filter by it): a usage error, which the command line exits 2 for."""
+
+
 class SourceError(CustomsEtlError):
     """A publisher could not be reached or answered with something that is not data."""
 

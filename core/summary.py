@@ -122,6 +122,16 @@ class RunSummary(_Frozen):
     )
     notes: list[str]
     documents: list[DocumentResult]
+    warehouse: str | None = Field(
+        default=None,
+        description="the warehouse the run wrote: a DuckDB file's absolute path, or the "
+        "lake's ducklake:postgres:… setting (never a password)",
+    )
+    data_docs: str | None = Field(
+        default=None,
+        description="GX Data Docs' index page (file URI) when this run wrote Data Docs, "
+        "else null",
+    )
 
     def line(self) -> str:
         """One line for people: what happened, how much, how fast, what is now held."""
@@ -132,10 +142,12 @@ class RunSummary(_Frozen):
             if n or status in ("loaded", "unchanged", "quarantined")
         )
         newest = self.newest_period or "none"
+        where = f" {self.warehouse}" if self.warehouse else ""
+        docs = f"; Data Docs: {self.data_docs}" if self.data_docs else ""
         return (
             f"{self.flow} {self.state}: {len(self.documents)} document(s) — {shown}; "
             f"{self.rows:,} rows in {self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s); "
-            f"newest period in the warehouse: {newest}"
+            f"newest period in the warehouse{where}: {newest}{docs}"
         )
 
 

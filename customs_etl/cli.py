@@ -51,12 +51,18 @@ def prefect_environment() -> None:
     if os.environ.get("PREFECT_HOME"):
         os.makedirs(os.path.expanduser(os.environ["PREFECT_HOME"]), exist_ok=True)
 
+
+# -h beside --help on the app and every command (subcommands inherit the context's names).
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     no_args_is_help=True,
+    context_settings=CONTEXT,
     help="China customs releases → validated DuckDB warehouse → reports.",
 )
-quarantine_app = typer.Typer(no_args_is_help=True, help="Review quarantined documents.")
+quarantine_app = typer.Typer(
+    no_args_is_help=True, context_settings=CONTEXT, help="Review quarantined documents."
+)
 app.add_typer(quarantine_app, name="quarantine")
 out = Console()
 err = Console(stderr=True)
@@ -77,6 +83,14 @@ SourcesOpt = Annotated[
         "as the schedule polls them — never the modeled sample)",
     ),
 ]
+CommodityOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--commodity",
+        help="Only this commodity (repeatable), for sources that can filter: comtrade takes "
+        "HS6 codes (850511) or catalogue keys (gallium)",
+    ),
+]
 AllowSampleOpt = Annotated[
     bool,
     typer.Option(
@@ -87,6 +101,12 @@ AllowSampleOpt = Annotated[
 QuietOpt = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Print only the final summary line and errors"),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Also show the Prefect flow run's name and its logs as it runs"
+    ),
 ]
 SummaryJsonOpt = Annotated[
     Path | None,
@@ -107,6 +127,41 @@ class Format(StrEnum):
 class Flow(StrEnum):
     export = "export"
     import_ = "import"
+
+
+def examples(*lines: str) -> str:
+    """A command's help epilog: shell lines a newcomer can copy (no [brackets]: Rich markup)."""
+    return "Examples:\n\n" + "\n".join(f"  $ customs-etl {line}" for line in lines)
+
+
+def package_version() -> str:
+    """The installed distribution's version (package metadata, as pip reports it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("customs-etl")
+    except PackageNotFoundError:  # a checkout on sys.path without an install
+        from customs_etl import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        _say(out, f"customs-etl {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _app_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """China customs releases → validated DuckDB warehouse → reports."""
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -143,10 +198,28 @@ def _say(console: Console, text: str) -> None:
     console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
-def _check_writable(path: Path | None) -> None:
-    """--summary-json's folder must exist before a long run starts, not after it."""
-    if path is not None and not (path.parent.is_dir() and os.access(path.parent, os.W_OK)):
-        _fail(f"--summary-json {path}: folder {path.parent} does not exist or is not writable", 2)
+def _check_writable(path: Path | None, option: str = "--summary-json") -> None:
+    """An output file's folder must exist and be writable before the work starts (a run's
+    Prefect start-up, a report's queries), not after it."""
+    if path is None:
+        return
+    if path.is_dir():
+        _fail(f"{option} {path}: is a folder; give a file name", 2)
+    if not (path.parent.is_dir() and os.access(path.parent, os.W_OK)):
+        _fail(f"{option} {path}: folder {path.parent} does not exist or is not writable", 2)
+
+
+def _check_months(*months: str | None, ordered: bool = False) -> None:
+    """Each month given is YYYY-MM and, ``ordered``, the first is not after the second: usage
+    errors (exit 2), refused before Prefect starts."""
+    from customs_etl.core.months import NotAMonth, month_range, parse_month
+
+    try:
+        given = [parse_month(m) for m in months if m is not None]
+        if ordered and len(given) == 2:
+            month_range(*given)
+    except NotAMonth as exc:
+        _fail(str(exc), 2)
 
 
 def _write_summary(path: Path, summary: RunSummary) -> None:
@@ -169,21 +242,34 @@ def _interrupted(summary: RunSummary) -> str:
 
 
 def _run_flow(
-    kind: str, *, quiet: bool = False, summary_json: Path | None = None, **params: object
+    kind: str,
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
+    summary_json: Path | None = None,
+    **params: object,
 ) -> None:
     from customs_etl.warehouse.location import locate
 
+    if quiet and verbose:
+        _fail("--quiet and --verbose exclude each other", 2)
+
     # A bad --warehouse (a password in it above all) is refused before it becomes a flow
-    # parameter the Prefect API stores.
-    locate(params.get("warehouse"))  # type: ignore[arg-type]
+    # parameter the Prefect API stores; an unwritable one before Prefect's start-up.
+    locate(params.get("warehouse")).check_writable()  # type: ignore[arg-type]
+    _check_writable(summary_json)
     from customs_etl.flows import progress  # Prefect is imported only for pipeline commands
     from customs_etl.flows.catalog import FLOWS
-    from customs_etl.flows.terminal import reporter_for
+    from customs_etl.flows.terminal import reporter_for, run_logs
 
-    _check_writable(summary_json)
     reporter = reporter_for(out, quiet)  # stdout: stderr keeps the one-line error contract
     try:
-        with reporter, progress.watching(reporter), progress.interruptible(reporter.stop_notice):
+        with (
+            reporter,
+            run_logs(out, verbose),
+            progress.watching(reporter),
+            progress.interruptible(reporter.stop_notice),
+        ):
             state = FLOWS[kind](**params, return_state=True)
     except KeyboardInterrupt:
         _say(
@@ -209,6 +295,8 @@ def _run_flow(
                 _say(out, f"{note}: {o.file}: {o.message}")
             for line in o.large_revisions:
                 _say(out, f"large revision: {o.file}: {line}")
+    if verbose:
+        _say(out, f"Prefect flow run: {summary.run_name} ({summary.run_id})")
     _say(out, summary.line())
     for q in summary.quarantined:
         _say(err, _quarantined_line(q, params.get("warehouse")))  # type: ignore[arg-type]
@@ -242,13 +330,37 @@ def _quarantined_line(q: QuarantinedDocument, warehouse: str | None) -> str:
     )
 
 
-def _check_sources(names: list[str] | None) -> None:
-    from customs_etl.publishers.registry import publishers
+def _check_sources(names: list[str] | None, commodity: list[str] | None = None) -> None:
+    """Unknown sources (exit 1), and ``--commodity`` values a source cannot honour (exit 2):
+    one line, before Prefect starts."""
+    from customs_etl.core.errors import BadArgument
+    from customs_etl.publishers.registry import all_publishers, publishers
 
-    publishers(names)  # an unknown source is one line, before Prefect starts
+    chosen = publishers(names, registered=False)
+    if not commodity:
+        return
+    unable = [p.cli_name for p in chosen if not p.filters_commodities]
+    if unable:
+        every = all_publishers(registered=False).values()
+        able = [p.cli_name for p in every if p.filters_commodities]
+        _fail(
+            f"--commodity: {', '.join(unable)} cannot filter by commodity; only "
+            f"{', '.join(able)} can (add --source {able[0]})",
+            2,
+        )
+    try:
+        for each in chosen:
+            each.commodity_filter(commodity)
+    except BadArgument as exc:
+        _fail(str(exc), 2)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "ingest downloads/export-85051110-202507.csv",
+        "ingest downloads/ --flow export --warehouse data/warehouse.duckdb",
+    )
+)
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Export files or folders of *.csv")],
     flow: Annotated[
@@ -269,9 +381,14 @@ def ingest(
     ] = False,
     warehouse: WarehouseOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     summary_json: SummaryJsonOpt = None,
 ) -> None:
     """Ingest query-platform CSV exports downloaded from stats.customs.gov.cn."""
+    from customs_etl.publishers.gacc_query.files import expand_paths
+
+    _check_months(start, end, ordered=True)
+    expand_paths(paths)  # a missing file or folder is one line, before Prefect starts
     _run_flow(
         "ingest",
         paths=paths,
@@ -282,67 +399,81 @@ def ingest(
         end=end,
         partial=partial,
         quiet=quiet,
+        verbose=verbose,
         summary_json=summary_json,
     )
 
 
-@app.command()
+@app.command(epilog=examples("run", "run --period 2025-06 --source gacc-bulletin"))
 def run(
     period: Annotated[
         str | None,
         typer.Option(help="Month YYYY-MM (default: every month due and not loaded yet)"),
     ] = None,
     source: SourcesOpt = None,
+    commodity: CommodityOpt = None,
     allow_sample: AllowSampleOpt = False,
     warehouse: WarehouseOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     summary_json: SummaryJsonOpt = None,
 ) -> None:
     """One monthly run (what the schedule does): the newest month due and any gap before it."""
-    if period is not None:
-        from customs_etl.core.months import parse_month
-
-        parse_month(period)  # a bad month is one line, before Prefect starts
-    _check_sources(source)
+    _check_months(period)
+    _check_sources(source, commodity)
     _run_flow(
         "monthly",
         source=source,
+        commodity=commodity,
         period=period,
         warehouse=warehouse,
         allow_sample=allow_sample,
         quiet=quiet,
+        verbose=verbose,
         summary_json=summary_json,
     )
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "backfill --source sample --start 2024-01 --end 2025-07",
+        "backfill --source comtrade --start 2025-01 --end 2025-06 --commodity 850511",
+    )
+)
 def backfill(
     start: Annotated[str, typer.Option(help="First month YYYY-MM")],
     end: Annotated[str, typer.Option(help="Last month YYYY-MM")],
     source: SourcesOpt = None,
+    commodity: CommodityOpt = None,
     allow_sample: AllowSampleOpt = False,
     warehouse: WarehouseOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     summary_json: SummaryJsonOpt = None,
 ) -> None:
     """Every month of a range; safe to re-run (loaded documents are no-ops)."""
-    from customs_etl.core.months import month_range
-
-    month_range(start, end)  # bad months are one line, before Prefect starts
-    _check_sources(source)
+    _check_months(start, end, ordered=True)
+    _check_sources(source, commodity)
     _run_flow(
         "backfill",
         source=source,
+        commodity=commodity,
         start=start,
         end=end,
         warehouse=warehouse,
         allow_sample=allow_sample,
         quiet=quiet,
+        verbose=verbose,
         summary_json=summary_json,
     )
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "report --period 2025-07",
+        "report --period 2025-07 --commodity gallium --format markdown --chart brief.png",
+    )
+)
 def report(
     period: Annotated[str, typer.Option(help="Month YYYY-MM")],
     commodity: Annotated[str, typer.Option(help="Tariff line or friendly name")] = "85051110",
@@ -365,6 +496,7 @@ def report(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The news-desk brief for one month: totals, changes, YTD, partners."""
+    _check_writable(chart, "--chart")
     from customs_etl.core.months import parse_month
     from customs_etl.reports.commodities import report_series, resolve_report_commodity
     from customs_etl.reports.news import build_report, render
@@ -389,7 +521,12 @@ def report(
     )
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "mirror --period 2025-03 --commodity 850511",
+        "mirror --period 2025-03 --commodity rare-earth-magnets --format json",
+    )
+)
 def mirror(
     period: Annotated[str, typer.Option(help="Month YYYY-MM")],
     commodity: Annotated[
@@ -413,7 +550,12 @@ def mirror(
     out.print(render(report, fmt.value), highlight=False, markup=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "watchlist --period 2025-03",
+        "watchlist --period 2025-03 --format markdown",
+    )
+)
 def watchlist(
     period: Annotated[str, typer.Option(help="Month YYYY-MM")],
     fmt: Annotated[Format, typer.Option("--format")] = Format.text,
@@ -430,7 +572,7 @@ def watchlist(
     out.print(render(report, fmt.value), highlight=False, markup=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(epilog=examples("status", "status --format json"))
 def status(
     fmt: Annotated[Format, typer.Option("--format")] = Format.text,
     warehouse: WarehouseOpt = None,
@@ -449,7 +591,7 @@ def status(
     out.print(render(data, fmt.value), highlight=False, markup=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(epilog=examples("schema", "schema --format markdown"))
 def schema(
     fmt: Annotated[Format, typer.Option("--format")] = Format.text,
     warehouse: WarehouseOpt = None,
@@ -466,7 +608,7 @@ class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
-@app.command()
+@app.command(epilog=examples("export --out exports/", "export --out exports/ --history"))
 def export(
     out_dir: Annotated[str, typer.Option("--out", help="Folder for the files")],
     fmt: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.parquet,
@@ -482,7 +624,7 @@ def export(
         out.print(str(path), highlight=False, markup=False)
 
 
-@app.command()
+@app.command(epilog=examples("landing", "landing --location /srv/landing --settle-seconds 10"))
 def landing(
     location: Annotated[
         str | None,
@@ -493,6 +635,7 @@ def landing(
     ] = 5.0,
     warehouse: WarehouseOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     summary_json: SummaryJsonOpt = None,
 ) -> None:
     """One poll of the landing folder: ingest settled exports, file them to done/ or failed/."""
@@ -502,6 +645,7 @@ def landing(
         warehouse=warehouse,
         settle_seconds=settle_seconds,
         quiet=quiet,
+        verbose=verbose,
         summary_json=summary_json,
     )
 
@@ -514,7 +658,7 @@ class ListFormat(StrEnum):
     json = "json"
 
 
-@quarantine_app.command("list")
+@quarantine_app.command("list", epilog=examples("quarantine list", "quarantine list --format json"))
 def quarantine_list(
     fmt: Annotated[ListFormat, typer.Option("--format")] = ListFormat.text,
     warehouse: WarehouseOpt = None,
@@ -559,7 +703,7 @@ def _quarantine_json(rows: list, warehouse: str | None) -> str:
                       indent=2)  # fmt: skip
 
 
-@quarantine_app.command("show")
+@quarantine_app.command("show", epilog=examples("quarantine show 3f2a9c"))
 def quarantine_show(
     release_id: Annotated[str, typer.Argument(help="id or its prefix")],
     warehouse: WarehouseOpt = None,
@@ -669,7 +813,12 @@ def _print_row_values(rows: list[int], values: dict[int, list[RowValues]] | str)
         _say(out, f"    … {len(rows) - SHOWN_ROW_VALUES} more rows: see the Data Docs page")
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "migrate",
+        'migrate --to "ducklake:postgres:dbname=customs host=db.internal"',
+    )
+)
 def migrate(
     warehouse: WarehouseOpt = None,
     to: Annotated[
@@ -710,7 +859,7 @@ def migrate(
     )
 
 
-@app.command()
+@app.command(epilog=examples("serve", "serve --only monthly"))
 def serve(
     warehouse: WarehouseOpt = None,
     only: Annotated[
@@ -729,7 +878,12 @@ ReviewerOpt = Annotated[
 ]
 
 
-@quarantine_app.command("release")
+@quarantine_app.command(
+    "release",
+    epilog=examples(
+        'quarantine release 3f2a9c --reason "GACC confirmed the figure"',
+    ),
+)
 def quarantine_release(
     release_id: Annotated[str, typer.Argument(help="id or its prefix")],
     reason: ReasonOpt,
@@ -756,7 +910,12 @@ def quarantine_release(
         out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-@quarantine_app.command("drop")
+@quarantine_app.command(
+    "drop",
+    epilog=examples(
+        'quarantine drop 3f2a9c --reason "superseded by the bulletin"',
+    ),
+)
 def quarantine_drop(
     release_id: Annotated[str, typer.Argument(help="id or its prefix")],
     reason: ReasonOpt,
@@ -770,7 +929,7 @@ def quarantine_drop(
     out.print(f"dropped {done.file_name} ({done.release_id[:12]})", highlight=False, markup=False)
 
 
-@app.command()
+@app.command(epilog=examples('withdraw 3f2a9c --reason "loaded under the wrong flow"'))
 def withdraw(
     release_id: Annotated[str, typer.Argument(help="id or its prefix (a loaded release)")],
     reason: ReasonOpt,
@@ -813,7 +972,9 @@ def main() -> None:
     prefect_environment()
     errors, aborts = _click_kinds()
     try:
-        code = app(standalone_mode=False)
+        # One program name however it was started (python -m customs_etl too): usage lines
+        # and shell completion (its $_CUSTOMS_ETL_COMPLETE) name the command users type.
+        code = app(standalone_mode=False, prog_name="customs-etl")
     except CustomsEtlError as exc:
         from customs_etl.warehouse.location import redact
 

@@ -39,7 +39,7 @@ from customs_etl.flows.status_artifact import STATUS_ARTIFACT_FLOWS, publish_sta
 from customs_etl.pipeline.load import archive, load_batch, refuse_sample_beside_real
 from customs_etl.pipeline.prepare import PreparedBatch, prepare_batch
 from customs_etl.pipeline.run_record import record_run
-from customs_etl.publishers.base import NOTES_KEY, WAREHOUSE_KEY, Publisher
+from customs_etl.publishers.base import COMMODITIES_KEY, NOTES_KEY, WAREHOUSE_KEY, Publisher
 from customs_etl.publishers.gacc_query.files import expand_paths, read_export
 from customs_etl.publishers.http import HttpStatusError, UnexpectedContent
 from customs_etl.publishers.registry import publisher, publishers
@@ -200,6 +200,7 @@ class Run:
         self.outcomes: list[Outcome] = []
         self.notes: list[str] = []
         self._docs: list[DocValidation] = []
+        self.docs_index: str | None = None  # Data Docs' index, once this run wrote them
         self.progress = Tracker(kind, artifact_key=_artifact_key(f"{kind}-progress"))
 
     def keep_pages(self, docs: list[RawDocument]) -> list[RawDocument]:
@@ -213,8 +214,11 @@ class Run:
         self._docs += [DocValidation(s, r, batch.label, run) for s, r in batch.validations]
         batch.validations = []
         if len(self._docs) >= DOCS_FLUSH_VALIDATIONS:
-            publish_data_docs(self._docs, self.warehouse)
-            self._docs = []
+            self._publish_docs()
+
+    def _publish_docs(self) -> None:
+        self.docs_index = publish_data_docs(self._docs, self.warehouse) or self.docs_index
+        self._docs = []
 
     def _load(
         self,
@@ -276,8 +280,7 @@ class Run:
             )
         self.progress.doing("finishing: Data Docs, run record, checkpoint, run report")
         if self._docs:
-            publish_data_docs(self._docs, self.warehouse)
-            self._docs = []
+            self._publish_docs()
         bad = [o for o in self.outcomes if o.status in FAILED_STATUSES]
         summary = self.progress.summary(
             self.outcomes,
@@ -286,6 +289,8 @@ class Run:
             "interrupted" if interrupted else "failed" if bad else "completed",
             run_name=flow_run.get_name(),
             run_id=flow_run.get_id(),
+            warehouse=locate(self.warehouse).for_environment(),
+            data_docs=self.docs_index,
         )
         record_run(summary, self.warehouse)  # meta.runs: what `customs-etl status` shows
         checkpoint(self.warehouse)
@@ -356,11 +361,30 @@ def _lateness(source: str, month: date) -> str:
     return f" — late: expected {expected.on.isoformat()} ({known})"
 
 
-def _fetch_and_load(run: Run, source: Publisher, months: list[date], missing: str) -> None:
-    """A batch per month: fetched (a task, retried), prepared while the previous one loads."""
+def commodity_filters(
+    sources: list[Publisher], commodity: list[str] | None
+) -> dict[str, tuple[str, ...]]:
+    """Each source's own codes for ``--commodity`` (none given: no filter); a source that
+    cannot filter refuses the run before anything is fetched."""
+    if not commodity:
+        return {}
+    return {each.name: each.commodity_filter(commodity) for each in sources}
+
+
+def _fetch_and_load(
+    run: Run,
+    source: Publisher,
+    months: list[date],
+    missing: str,
+    commodities: tuple[str, ...] = (),
+) -> None:
+    """A batch per month: fetched (a task, retried), prepared while the previous one loads;
+    ``commodities``: the source's codes the pulls are narrowed to (none: everything)."""
 
     def steps() -> Iterator[Step]:
         cache: dict = {WAREHOUSE_KEY: run.warehouse}  # each year's index fetched once per run
+        if commodities:
+            cache[COMMODITIES_KEY] = commodities
         for month in months:
             unit = month_unit(source, month)
             run.progress.doing(f"fetching {unit}")
@@ -427,16 +451,19 @@ def backfill_flow(
     source: str | list[str] | None = None,
     warehouse: str | None = None,
     allow_sample: bool = False,
+    commodity: list[str] | None = None,
 ) -> State:
     """Every month from ``start`` to ``end`` (YYYY-MM) of each source (default: the automated
-    ones); re-running resumes (loaded documents are no-ops)."""
+    ones); re-running resumes (loaded documents are no-ops). ``commodity``: only these (HS6
+    codes or catalogue keys), for sources that can narrow their pulls."""
     sources = publishers(source)
     months = month_range(start, end)
+    narrowed = commodity_filters(sources, commodity)
     guard_sample(sources, warehouse, allow_sample)
     run = Run("backfill", warehouse, allow_sample)
     run.progress.plan([month_unit(each, m) for each in sources for m in months])
     for each in sources:
-        _fetch_and_load(run, each, months, "nothing published")
+        _fetch_and_load(run, each, months, "nothing published", narrowed.get(each.name, ()))
     return run.finish()
 
 
@@ -462,8 +489,10 @@ def poll(
     period: str | None,
     warehouse: str | None,
     allow_sample: bool,
+    commodity: list[str] | None = None,
 ) -> State:
     """One month of each source, or — with no period — every month due and missing."""
+    narrowed = commodity_filters(sources, commodity)
     guard_sample(sources, warehouse, allow_sample)
     run = Run(kind, warehouse, allow_sample)
     today = shanghai_today()
@@ -478,7 +507,7 @@ def poll(
         wanted.append((each, months))
     run.progress.plan([month_unit(each, m) for each, months in wanted for m in months])
     for each, months in wanted:
-        _fetch_and_load(run, each, months, "not published yet")
+        _fetch_and_load(run, each, months, "not published yet", narrowed.get(each.name, ()))
     return run.finish()
 
 
@@ -492,12 +521,14 @@ def monthly_flow(
     period: str | None = None,
     warehouse: str | None = None,
     allow_sample: bool = False,
+    commodity: list[str] | None = None,
 ) -> State:
     """One month (``period``) of each source, or every month due and missing (no period).
 
-    Without ``source``: the automated sources, as the schedule polls them.
+    Without ``source``: the automated sources, as the schedule polls them. ``commodity``: as
+    for ``backfill_flow``.
     """
-    return poll("monthly", publishers(source), period, warehouse, allow_sample)
+    return poll("monthly", publishers(source), period, warehouse, allow_sample, commodity)
 
 
 @flow(

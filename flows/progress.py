@@ -246,9 +246,11 @@ class Tracker:
         state: RunState,
         run_name: str | None = None,
         run_id: str | None = None,
+        warehouse: str | None = None,
+        data_docs: str | None = None,
     ) -> RunSummary:
         """The run's summary (``core.summary``), from its outcomes and the warehouse's newest
-        period per source."""
+        period per source; ``warehouse`` and ``data_docs`` name what the run wrote."""
         elapsed = time.perf_counter() - self._t0
         rows = sum(o.rows for o in outcomes if o.status == Status.LOADED)
         by_source = {source: f"{month:%Y-%m}" for source, month in sorted(newest.items())}
@@ -274,6 +276,8 @@ class Tracker:
             not_done=self.not_done() if state == "interrupted" else [],
             notes=list(notes),
             documents=[DocumentResult.of(o) for o in outcomes],
+            warehouse=warehouse,
+            data_docs=data_docs,
         )
 
     def close(self) -> Snapshot:

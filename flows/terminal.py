@@ -5,6 +5,7 @@
   rows per second, ETA and what the run is doing now; it disappears when the run ends.
 * Anywhere else (CI logs, pipes, files): one plain line per finished document.
 * ``--quiet``: nothing while the run works.
+* ``--verbose``: also the flow and task runs' logs (``run_logs``), one line each.
 
 All of it goes to stdout, before the outcome table: stderr keeps the CLI's contract of one
 line per error. The first Ctrl-C's notice goes to stderr at once (the live display shows it).
@@ -12,7 +13,9 @@ line per error. The first Ctrl-C's notice goes to stderr at once (the live displ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from types import TracebackType
 
 from rich.console import Console, Group, RenderableType
@@ -166,3 +169,47 @@ def reporter_for(console: Console, quiet: bool = False) -> Reporter:
     if quiet:
         return Reporter(console)
     return LiveDisplay(console) if is_tty(console) else PlainLines(console)
+
+
+RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")  # what get_run_logger() writes to
+
+
+class RunLogLines(logging.Handler):
+    """``--verbose``: each log record of the flow and task runs as one plain line (the run's
+    name first, as the Prefect UI shows it), on the console the run reports to."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(logging.INFO)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            run = getattr(record, "task_run_name", None) or getattr(record, "flow_run_name", "")
+            self.console.print(
+                f"{record.levelname.lower()}: {run}: {record.getMessage()}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        except Exception:
+            self.handleError(record)
+
+
+@contextmanager
+def run_logs(console: Console, verbose: bool) -> Iterator[None]:
+    """Show the runs' INFO logs while the block runs (default: quiet, the logs still go to
+    the Prefect API); the loggers' levels are restored after."""
+    if not verbose:
+        yield
+        return
+    handler = RunLogLines(console)
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in RUN_LOGGERS]
+    for logger, _ in saved:
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.removeHandler(handler)
+            logger.setLevel(level)

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.errors import BadArgument, CustomsEtlError
 from customs_etl.core.models import RawDocument
 from customs_etl.core.settings import SettingsGroup
 
@@ -39,6 +39,9 @@ WAREHOUSE_KEY = "warehouse"
 # under this key as "<source> <YYYY-MM> …: <what happened>"; the flows may move them to the run
 # report (see README "GACC preliminary release").
 NOTES_KEY = "notes"
+# The run's ``--commodity`` filter as the publisher's own codes (``commodity_filter``), put in
+# the cache by the flows; absent: everything the publisher pulls.
+COMMODITIES_KEY = "commodities"
 
 
 def add_note(cache: FetchCache, line: str) -> None:
@@ -57,6 +60,8 @@ class Publisher:
     # A revision-driven publisher is asked for every due month, loaded or not: it checks its
     # source's dataset versions itself and fetches only what is new or changed.
     always_poll: bool = False
+    # It can narrow its pulls to some commodities (``--commodity``, ``commodity_filter``).
+    filters_commodities: bool = False
     # Where it comes in a poll of several sources: the earliest release of a month first.
     poll_order: int = 100
     # Its own environment variables (read with ``core.settings.read_settings``), if any.
@@ -81,6 +86,11 @@ class Publisher:
             f"{self.name} documents come as files: use `customs-etl ingest` or the landing "
             "folder"
         )
+
+    def commodity_filter(self, wanted: Sequence[str]) -> tuple[str, ...]:
+        """The source's own codes for ``--commodity`` values, checked (``BadArgument`` names
+        what it takes); a publisher that cannot narrow its pulls refuses any."""
+        raise BadArgument(f"--commodity: source {self.cli_name} cannot filter by commodity")
 
     def parse(self, doc: RawDocument) -> pd.DataFrame:
         """The document as canonical observations (``core.schema.OBSERVATION_COLUMNS``)."""

@@ -33,8 +33,9 @@ def cli_names() -> list[str]:
 
 
 @cache
-def _discovered() -> dict[str, Publisher]:
-    """Import each package once, check its ``PUBLISHER``, register its own suite."""
+def _imported() -> dict[str, Publisher]:
+    """Import each package once and check its ``PUBLISHER`` (no GX: cheap enough for the
+    command line to check its arguments with)."""
     found: list[Publisher] = []
     for name in package_names():
         module = importlib.import_module(f"{_package.__name__}.{name}")
@@ -43,24 +44,33 @@ def _discovered() -> dict[str, Publisher]:
             raise CustomsEtlError(
                 f"publishers/{name}/ does not export PUBLISHER, a Publisher named {name!r}"
             )
-        if candidate.suite_file is not None:
-            from customs_etl.expectations.suites import register_suite
-
-            register_suite(candidate.release_suite, candidate.suite_file, candidate.build_suite)
         found.append(candidate)
     return {p.name: p for p in sorted(found, key=lambda p: (p.poll_order, p.name))}
 
 
-def all_publishers() -> dict[str, Publisher]:
+@cache
+def _discovered() -> dict[str, Publisher]:
+    """Every publisher, each one's own suite registered (what running one needs)."""
+    found = _imported()
+    for candidate in found.values():
+        if candidate.suite_file is not None:
+            from customs_etl.expectations.suites import register_suite
+
+            register_suite(candidate.release_suite, candidate.suite_file, candidate.build_suite)
+    return found
+
+
+def all_publishers(*, registered: bool = True) -> dict[str, Publisher]:
     """Name → publisher, in poll order (the earliest release of a month first)."""
-    return dict(_discovered())
+    return dict(_discovered() if registered else _imported())
 
 
-def publisher(name: str) -> Publisher:
+def publisher(name: str, *, registered: bool = True) -> Publisher:
     """The publisher called ``name`` (the warehouse's spelling, ``gacc_bulletin``, or the
-    command line's, ``gacc-bulletin``)."""
+    command line's, ``gacc-bulletin``). ``registered=False``: without registering the suites
+    (checking arguments needs no GX)."""
     key = name.strip().replace("-", "_")
-    found = _discovered()
+    found = _discovered() if registered else _imported()
     if key not in found:
         known = ", ".join(cli_names())
         raise CustomsEtlError(f"unknown source {name!r}; known: {known}")
@@ -79,17 +89,19 @@ def parser_only(name: str) -> Publisher:
     return candidate
 
 
-def automated() -> list[Publisher]:
+def automated(*, registered: bool = True) -> list[Publisher]:
     """What the schedule polls (never the modeled sample)."""
-    return [p for p in _discovered().values() if p.automated]
+    found = _discovered() if registered else _imported()
+    return [p for p in found.values() if p.automated]
 
 
-def publishers(names: str | list[str] | None) -> list[Publisher]:
+def publishers(names: str | list[str] | None, *, registered: bool = True) -> list[Publisher]:
     """Named publishers, checked; none named means the automated ones, as the schedule polls:
     the modeled sample is only ever loaded when asked for by name."""
     if names is None or names == []:
-        return automated()
-    return [publisher(n) for n in ([names] if isinstance(names, str) else names)]
+        return automated(registered=registered)
+    named = [names] if isinstance(names, str) else names
+    return [publisher(n, registered=registered) for n in named]
 
 
 def settings_groups() -> list[type[SettingsGroup]]:

@@ -61,6 +61,32 @@ class Location:
             return self.path.resolve().parent
         return Path(DEFAULT_WAREHOUSE).resolve().parent
 
+    def check_writable(self) -> None:
+        """Refuse, before a run starts, a warehouse file this process could not create or
+        write (the same words the writer would use, minutes of start-up later). A lake is
+        checked by its catalog when the run opens it."""
+        if self.path is None:
+            return
+        path = self.path
+        if path.exists():
+            if path.is_dir():
+                raise CustomsEtlError(f"cannot open warehouse {path}: it is a folder")
+            if not os.access(path, os.R_OK | os.W_OK):
+                raise CustomsEtlError(f"cannot open warehouse {path}: Permission denied")
+            return
+        folder = path.parent
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise CustomsEtlError(
+                f"cannot create the warehouse folder {folder}: {existing} is a file"
+            )
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise CustomsEtlError(
+                f"cannot create the warehouse {path}: folder {existing} is not writable"
+            )
+
     def for_environment(self) -> str:
         """The value to export as $CUSTOMS_ETL_WAREHOUSE for other processes (absolute)."""
         return str(self) if self.is_lake else str(self.path.resolve())  # type: ignore[union-attr]

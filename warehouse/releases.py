@@ -298,6 +298,19 @@ def dataset_versions(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, s
     return dict(rows)
 
 
+def dataset_loads(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, int]]:
+    """Dataset → (version, load_seq) of the newest loaded, released, dropped or archived (an
+    answer of no rows) document of ``source`` that carried it: when two datasets overlap (one
+    commodity of a month, and the whole month), the later load tells which version is held."""
+    rows = con.execute(
+        "SELECT d.dataset, arg_max(d.version, r.load_seq), max(r.load_seq)"
+        " FROM raw.release_datasets AS d JOIN raw.releases AS r USING (release_id)"
+        " WHERE r.source = ? AND r.status IN ? GROUP BY d.dataset",
+        [source, [*_CURRENT, str(Status.DROPPED), str(Status.ARCHIVED)]],
+    ).fetchall()
+    return {dataset: (version, seq) for dataset, version, seq in rows}
+
+
 def reported_partner_codes(
     con: duckdb.DuckDBPyConnection, source: str, reporter: str, flow: str, period: date
 ) -> list[str]:

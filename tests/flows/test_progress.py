@@ -185,7 +185,32 @@ def test_logs_get_one_line_per_document_and_quiet_only_the_summary(
     )
     assert again.stderr == first.stderr  # errors still shown
     assert line.startswith("ingest failed: 3 document(s) — 2 loaded, 0 unchanged, 1 quarantined")
-    assert _summary(summary_file)["counts"]["unchanged"] == 2
+    # The line names the warehouse written and the Data Docs the run wrote (the JSON too).
+    docs = (tmp_path / "data_docs" / "site" / "index.html").as_uri()
+    assert summary["warehouse"] == str(warehouse.resolve()) and summary["data_docs"] == docs
+    assert line.endswith(f"newest period in the warehouse {warehouse.resolve()}: 2025-07; "
+                         f"Data Docs: {docs}"), line  # fmt: skip
+    assert "info:" not in first.stdout  # the runs' logs only with --verbose
+    rerun = _summary(summary_file)
+    assert rerun["counts"]["unchanged"] == 2 and rerun["warehouse"] == summary["warehouse"]
+    assert f"newest period in the warehouse {warehouse.resolve()}: 2025-07" in again.stdout
+
+
+def test_verbose_shows_the_flow_run_name_and_its_logs(prefect_api: str, tmp_path: Path) -> None:
+    export = tmp_path / "export-85051110-202507.csv"
+    export.write_bytes(july_export())
+    warehouse, summary_file = tmp_path / "w.duckdb", tmp_path / "summary.json"
+    result = run_cli("ingest", str(export), "--warehouse", str(warehouse), "--verbose",
+                     "--summary-json", str(summary_file))  # fmt: skip
+    assert result.code == 0, result.output
+    name, run_id = _summary(summary_file)["run_name"], _summary(summary_file)["run_id"]
+    out = result.stdout.splitlines()
+    assert f"info: {name}: Beginning flow run '{name}' for flow 'ingest'" in out, result.stdout
+    assert any(re.fullmatch(r"info: load-\w+: Finished in state Completed\(\)", s) for s in out)
+    assert f"Prefect flow run: {name} ({run_id})" in out
+    assert result.stderr == ""  # logs go with the progress, stderr keeps errors only
+    both = run_cli("ingest", str(export), "--warehouse", str(warehouse), "-v", "-q")
+    assert both.code == 2 and "--quiet and --verbose" in both.stderr, both.output
 
 
 @pytest.mark.slow

@@ -109,10 +109,12 @@ def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (folder / "__init__.py").write_text(textwrap.dedent(STAND_IN), encoding="utf-8")
     monkeypatch.setattr(package, "__path__", [*package.__path__, str(tmp_path)])
     monkeypatch.setattr(suites, "_REGISTERED", dict(suites._REGISTERED))
+    registry._imported.cache_clear()
     registry._discovered.cache_clear()
     try:
         yield folder
     finally:
+        registry._imported.cache_clear()
         registry._discovered.cache_clear()
         sys.modules.pop("customs_etl.publishers.zz_stand_in", None)
 

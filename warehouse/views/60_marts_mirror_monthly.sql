@@ -25,12 +25,24 @@ mirrored AS (
     GROUP BY commodity_code, period_start, reporter
 ),
 partner_datasets AS (
-    -- partners whose own report of the month is loaded (any commodity: a loaded report
-    -- without a row for a line recorded no imports of it from China)
-    SELECT DISTINCT d.reporter AS partner, d.period
+    -- partners whose own report of the month is loaded, per line (a loaded report without a
+    -- row for a line recorded no imports of it from China): a dataset of the whole watchlist
+    -- (C/M/HS/<reporter>/<YYYYMM>) covers every line, one pulled for some codes
+    -- (C/M/HS/<reporter>/<YYYYMM>/<hs6>, `--commodity`) its own line only; an answer of no
+    -- rows for the codes asked is kept archived, with its datasets
+    SELECT DISTINCT d.reporter AS partner, d.period,
+           nullif(split_part(d.dataset, '/', 6), '') AS commodity_code
     FROM raw.release_datasets AS d
     JOIN raw.releases AS r USING (release_id)
-    WHERE r.source = 'comtrade' AND r.status IN ('loaded', 'released') AND d.reporter <> 'CN'
+    WHERE r.source = 'comtrade' AND r.status IN ('loaded', 'released', 'archived')
+      AND d.reporter <> 'CN'
+),
+partner_reported AS (
+    SELECT DISTINCT r.commodity_code, r.period, r.partner
+    FROM reported AS r
+    JOIN partner_datasets AS p
+      ON p.partner = r.partner AND p.period = r.period
+     AND (p.commodity_code IS NULL OR p.commodity_code = r.commodity_code)
 )
 SELECT
     r.commodity_code, r.period, r.partner, r.partner_label,
@@ -47,7 +59,7 @@ SELECT
     m.release_id AS mirror_release_id
 FROM reported AS r
 LEFT JOIN mirrored AS m USING (commodity_code, period, partner)
-LEFT JOIN partner_datasets AS p USING (partner, period);
+LEFT JOIN partner_reported AS p USING (commodity_code, period, partner);
 
 CREATE VIEW marts.mirror_monthly AS
 SELECT * FROM marts.mirror_monthly_of(CAST(NULL AS VARCHAR[]));
