@@ -98,7 +98,7 @@ def _documents(data: Path) -> list[Any]:
 
 def _months(data: Path) -> list[list[Any]]:
     """The documents cut into batches as ``ingest`` cuts a folder."""
-    from customs_etl.flows.pipeline import batches_of
+    from customs_etl.flows.run_engine import batches_of
 
     return [step.docs for step in batches_of(_documents(data), "bench")]
 

@@ -258,7 +258,7 @@ def _run_flow(
     # parameter the Prefect API stores; an unwritable one before Prefect's start-up.
     locate(params.get("warehouse")).check_writable()  # type: ignore[arg-type]
     _check_writable(summary_json)
-    from customs_etl.flows import progress  # Prefect is imported only for pipeline commands
+    from customs_etl.flows import interrupts, progress  # Prefect only for pipeline commands
     from customs_etl.flows.catalog import FLOWS
     from customs_etl.flows.terminal import reporter_for, run_logs
 
@@ -268,7 +268,7 @@ def _run_flow(
             reporter,
             run_logs(out, verbose),
             progress.watching(reporter),
-            progress.interruptible(reporter.stop_notice),
+            interrupts.interruptible(reporter.stop_notice),
         ):
             state = FLOWS[kind](**params, return_state=True)
     except KeyboardInterrupt:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from prefect.states import State
 
+from customs_etl.flows.definitions import backfill_flow, ingest_flow, monthly_flow, scheduled_flow
 from customs_etl.flows.landing import landing_flow
-from customs_etl.flows.pipeline import backfill_flow, ingest_flow, monthly_flow, scheduled_flow
 
 FLOWS: dict[str, Callable[..., State]] = {
     "ingest": ingest_flow,

@@ -4,8 +4,8 @@ The deployments are defined once, in ``flows/prefect.yaml``, which ships inside 
 (``customs_etl.flows``): the worker path (``prefect deploy --all --prefect-file
 flows/prefect.yaml``) reads it from a checkout, and ``serve`` reads the installed copy, so both
 run the same names, schedules, parameters and concurrency limits — from a wheel too. Its file
-entrypoints (``flows/pipeline.py:…``, relative to the checkout) are the installed modules
-(``customs_etl.flows.pipeline``) when served.
+entrypoints (``flows/definitions.py:…``, relative to the checkout) are the installed modules
+(``customs_etl.flows.definitions``) when served.
 """
 
 from __future__ import annotations
@@ -49,15 +49,15 @@ def load_specs(prefect_file: Path = PREFECT_YAML) -> list[dict[str, Any]]:
 
 
 def module_of(entrypoint: str) -> tuple[str, str]:
-    """``flows/pipeline.py:scheduled_flow`` → (``customs_etl.flows.pipeline``, ``scheduled_flow``):
-    the checkout's folders are subpackages of the one installed package."""
+    """``flows/definitions.py:scheduled_flow`` → (``customs_etl.flows.definitions``,
+    ``scheduled_flow``): the checkout's folders are subpackages of the one installed package."""
     path, _, attribute = entrypoint.partition(":")
     dotted = path.removeprefix("./").removesuffix(".py").replace("/", ".")
     return f"{PACKAGE}.{dotted.removeprefix(PACKAGE + '.')}", attribute
 
 
 def load_entrypoint(entrypoint: str) -> Flow[..., Any]:
-    """``flows/pipeline.py:scheduled_flow`` → the installed flow object."""
+    """``flows/definitions.py:scheduled_flow`` → the installed flow object."""
     module_name, attribute = module_of(entrypoint)
     try:
         found = getattr(importlib.import_module(module_name), attribute)

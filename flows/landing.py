@@ -18,7 +18,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import Outcome, RawDocument, Status
 from customs_etl.flows.notify import notify_on_crash
-from customs_etl.flows.pipeline import (
+from customs_etl.flows.run_engine import (
     BATCH_DOCUMENTS,
     PREPARE_WORKERS,
     Run,

@@ -1,6 +1,6 @@
 """How far a run is: live counts for people and the Prefect UI, the run summary, a clean Ctrl-C.
 
-A ``Tracker`` belongs to one run (``flows.pipeline.Run``). The run tells it what it plans (the
+A ``Tracker`` belongs to one run (``flows.run_engine.Run``). The run tells it what it plans (the
 months of a backfill, the files of an ingest) and which batches it fetched, prepared and
 loaded; the tracker counts, estimates what is left (documents per month so far × months left)
 and tells
@@ -9,19 +9,12 @@ and tells
 * the Prefect UI: a progress artifact ``<flow>-progress`` on the flow run, created once more
   than one document is expected and updated at most once a second and at the end.
 
-Ctrl-C (``interruptible``, entered by the CLI around a flow): the first press only asks the run
-to stop. The run checks ``stop_requested`` before each fetch and before each load, so the load
-in progress commits and nothing new starts; a batch prepared ahead (on the thread pool) is
-dropped — preparing writes nothing — and the run ends ``interrupted`` with the work it did not
-do. A second press raises ``KeyboardInterrupt`` at once: the load in progress is rolled back
-(one transaction per batch), and a re-run resumes either way (loaded documents are no-ops).
+Ctrl-C is ``flows.interrupts``' job; the tracker only reports what a stopped run did not do.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import threading
 import time
 from collections import Counter
@@ -29,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from customs_etl.core.models import Outcome, Status
@@ -344,66 +337,3 @@ def describe(snap: Snapshot) -> str:
         f"{snap.kind}: {snap.of_expected()} documents ({counts}); "
         f"{snap.rows:,} rows, {snap.rows_per_second:,.0f} rows/s{eta}"
     )
-
-
-# ---------------------------------------------------------------------------- Ctrl-C
-
-_stop = threading.Event()
-
-
-def stop_requested() -> bool:
-    """True once Ctrl-C asked the run in this process to stop (see ``interruptible``)."""
-    return _stop.is_set()
-
-
-def request_stop() -> None:
-    """Ask the run in this process to stop after the load in progress (what Ctrl-C does)."""
-    _stop.set()
-
-
-def _start_prefect_api_without_ctrl_c() -> None:
-    """Start Prefect's temporary API now, with SIGINT blocked while it is spawned.
-
-    Without ``PREFECT_API_URL`` Prefect runs its API in a child process of ours, in our
-    process group: a terminal's Ctrl-C reaches it too, it shuts down, and the run could no
-    longer record its last load, its artifacts or its end. A child inherits the blocked
-    signal mask across exec, so the server never sees the terminal's SIGINT; Prefect still
-    stops it at exit (SIGTERM). With ``PREFECT_API_URL`` set this only builds a client.
-    """
-    from prefect.client.orchestration import get_client
-
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        with get_client(sync_client=True):
-            pass
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C meanwhile lands now
-
-
-@contextmanager
-def interruptible(notice: str | None = None) -> Iterator[None]:
-    """Ctrl-C stops the run in this process cleanly (first press) or at once (second).
-
-    ``notice`` is written to stderr when the first press arrives (a live terminal display
-    shows it itself and passes None). Only in the main thread (where signals are handled);
-    elsewhere the block runs unchanged.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    _stop.clear()
-    _start_prefect_api_without_ctrl_c()
-    previous: Any = signal.getsignal(signal.SIGINT)
-
-    def first_press(signum: int, frame: object) -> None:
-        _stop.set()
-        signal.signal(signal.SIGINT, previous)  # the second press interrupts at once
-        if notice:
-            os.write(2, notice.encode())
-
-    signal.signal(signal.SIGINT, first_press)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        _stop.clear()  # the request was for this run only

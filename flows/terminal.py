@@ -25,7 +25,8 @@ from rich.table import Table
 from rich.text import Text
 
 from customs_etl.core.models import Outcome, Status
-from customs_etl.flows.progress import Snapshot, clock, stop_requested
+from customs_etl.flows.interrupts import stop_requested
+from customs_etl.flows.progress import Snapshot, clock
 
 STOPPING = (
     "Ctrl-C: stopping after the load in progress commits — "

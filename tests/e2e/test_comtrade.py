@@ -74,7 +74,7 @@ def _due_month_dataset(site: ComtradeStandIn, due: date) -> None:
 
 @pytest.fixture(scope="module")
 def pulled(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pulled]:
-    from customs_etl.flows.pipeline import scheduled_flow
+    from customs_etl.flows.definitions import scheduled_flow
 
     warehouse = tmp_path_factory.mktemp("comtrade") / "warehouse.duckdb"
     site = ComtradeStandIn.from_fixtures(preview_cap=7)
@@ -170,7 +170,8 @@ def test_the_scheduled_poll_pulls_what_is_due_then_is_a_no_op(pulled: Pulled) ->
     from customs_etl.publishers.registry import publishers
 
     monthly = next(s for s in load_specs() if s["name"] == "monthly")
-    assert monthly["entrypoint"] == "flows/pipeline.py:scheduled_flow" and not monthly["parameters"]
+    assert monthly["entrypoint"] == "flows/definitions.py:scheduled_flow"
+    assert not monthly["parameters"]
     assert "comtrade" in [p.name for p in publishers(None)]  # what the deployment polls
     assert pulled.runs["poll"].code == 0 and pulled.data_pages["poll"]
     assert pulled.releases["poll"] > pulled.releases["revised"]

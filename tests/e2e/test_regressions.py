@@ -547,7 +547,7 @@ def test_an_empty_landing_file_is_filed_to_failed(prefect_api: str, tmp_path: Pa
 
 def test_the_newest_month_is_due_as_soon_as_it_has_ended() -> None:
     from customs_etl.core.months import shanghai_today
-    from customs_etl.flows.pipeline import missing_months
+    from customs_etl.flows.schedule_rules import missing_months
     from customs_etl.publishers.gacc_bulletin import PUBLISHER as BULLETIN
 
     # The 10th: the old 20th-of-the-month cutoff hid October, already published.

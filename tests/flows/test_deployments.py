@@ -153,7 +153,7 @@ def test_interval_schedules_and_bad_entries_are_handled() -> None:
     with pytest.raises(CustomsEtlError, match="only cron and interval"):
         to_schedule({"rrule": "FREQ=DAILY"})
     with pytest.raises(CustomsEtlError, match="not a Prefect flow"):
-        load_entrypoint("flows/pipeline.py:parse_month")
+        load_entrypoint("flows/definitions.py:parse_month")
     with pytest.raises(CustomsEtlError, match=r"entrypoint flows/nowhere\.py"):
         load_entrypoint("flows/nowhere.py:flow")
 

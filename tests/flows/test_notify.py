@@ -180,7 +180,7 @@ def test_notices_name_the_real_prefect_flow_run(
 
     @flow(name="notify-quarantine-test")
     def quarantining(url: str) -> bool:
-        return notify_failure("ingest", _outcomes(), url)  # as flows/pipeline.py _finish does
+        return notify_failure("ingest", _outcomes(), url)  # as flows/run_engine.py Run.finish does
 
     @flow(name="notify-crash-test", on_failure=[notify_on_crash])
     def crashing() -> None:

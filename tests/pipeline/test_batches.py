@@ -7,7 +7,7 @@ import pytest
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import RawDocument
-from customs_etl.flows.pipeline import BATCH_DOCUMENTS, batch_bytes, batches_of
+from customs_etl.flows.run_engine import BATCH_DOCUMENTS, batch_bytes, batches_of
 
 
 def _docs(sizes: list[int]) -> list[RawDocument]:
