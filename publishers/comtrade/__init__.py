@@ -37,7 +37,7 @@ from customs_etl.core.months import add_months, last_complete_month
 from customs_etl.core.settings import secret_text, settings
 from customs_etl.publishers.base import COMMODITIES_KEY, WAREHOUSE_KEY, FetchCache, Publisher
 from customs_etl.publishers.comtrade.client import ComtradeClient, Query
-from customs_etl.publishers.comtrade.commodities import hs6_codes, watched_hs6
+from customs_etl.publishers.comtrade.hs6_selection import hs6_codes, watched_hs6
 from customs_etl.transforms.comtrade import (
     Availability,
     Page,

@@ -21,7 +21,7 @@ import pytest
 
 from customs_etl.core.errors import BadArgument
 from customs_etl.publishers.comtrade import dataset_id, held_version
-from customs_etl.publishers.comtrade.commodities import hs6_codes, watched_hs6
+from customs_etl.publishers.comtrade.hs6_selection import hs6_codes, watched_hs6
 from tests.support.cli import CliResult, run_cli
 from tests.support.comtrade_site import ComtradeStandIn, Dataset
 

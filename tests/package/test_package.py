@@ -180,3 +180,27 @@ print("\\n".join(sorted(circles)))
     count, *circles = result.stdout.strip().splitlines()
     assert int(count) > 60  # the whole package was read
     assert circles == []
+
+
+LAYER_FOLDERS = ("core", "flows", "pipeline", "publishers", "transforms", "expectations",
+                 "warehouse", "reports", "customs_etl")  # fmt: skip
+
+
+def test_no_two_modules_share_a_name_across_layers() -> None:
+    """``flows/pipeline.py`` beside ``pipeline/`` and ``pipeline/history.py`` beside
+    ``warehouse/history.py`` made readers guess which one an import meant. A publisher's own
+    modules (``publishers/<name>/client.py``) follow the publishers' shared shape and count as
+    one name for all of them."""
+    owners: dict[str, set[str]] = {}
+    for folder in LAYER_FOLDERS:
+        for module in (paths.ROOT / folder).rglob("*.py"):
+            relative = module.relative_to(paths.ROOT)
+            if module.name == "__init__.py" or "data" in relative.parts:
+                continue
+            in_publisher = relative.parts[0] == "publishers" and len(relative.parts) > 2
+            owners.setdefault(module.stem, set()).add(
+                "publishers/<name>" if in_publisher else str(relative.parent)
+            )
+    shared = {name: sorted(where) for name, where in owners.items() if len(where) > 1}
+    assert len(owners) > 60
+    assert shared == {}
