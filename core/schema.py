@@ -3,7 +3,8 @@
 Every publisher's parser returns exactly these columns so validation, loading and marts are
 written once. ``grain`` says which breakdowns the document had (``partner,trade_mode``…), so
 sums never mix an export split by trade mode with one that is not. The reconciliation columns
-are the shape of the YTD history check (built in ``transforms.ytd``, validated by a GX suite).
+are the shape of the YTD history check (computed in SQL by ``warehouse.batch_history``, its
+explained breaks decided by ``transforms.ytd``, validated by a GX suite).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ DECIMAL_COLUMNS: tuple[str, ...] = ("quantity", "quantity_kg", "value", "value_u
 DECIMAL_SCALE = 12
 DECIMAL_INTEGER_DIGITS = 26
 
-# One row per published YTD figure checked against the months (``transforms.ytd``).
+# One row per published YTD figure checked against the months (``warehouse.batch_history``).
 RECONCILIATION_COLUMNS: tuple[str, ...] = (
     "check",
     "source",

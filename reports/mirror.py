@@ -24,6 +24,7 @@ import duckdb
 from customs_etl.core.comtrade_areas import area_name
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.partners import partner_name
+from customs_etl.core.queries import named_rows
 from customs_etl.reports.wording import pct_text
 
 REPORTER = "CN"
@@ -101,13 +102,14 @@ def build_mirror(
     con: duckdb.DuckDBPyConnection, period: date, codes: Sequence[str]
 ) -> MirrorReport:
     """The mirror JSON contract (README "Mirror JSON contract") for ``codes`` summed."""
-    rows = con.execute(
+    rows = named_rows(
+        con,
         "SELECT partner, partner_label, reported_kg, reported_usd, reported_kg_estimated,"
         " partner_reported, mirror_kg, mirror_usd, mirror_kg_estimated"
-        " FROM marts.mirror_monthly_of(?) WHERE period = ? AND commodity_code IN ?"
+        " FROM marts.mirror_monthly_of(?) WHERE period = ? AND list_contains(?, commodity_code)"
         " ORDER BY partner, commodity_code",
         [list(codes), period, list(codes)],
-    ).fetchall()
+    )
     if not rows:
         raise CustomsEtlError(
             f"no China-reported UN Comtrade figures for HS {commodity_key(codes)} in "
@@ -115,12 +117,12 @@ def build_mirror(
             f"--start {period:%Y-%m} --end {period:%Y-%m}` first"
         )
     partners: dict[str, _Partner] = {}
-    for key, label, r_kg, r_usd, r_est, reported, m_kg, m_usd, m_est in rows:
-        entry = partners.setdefault(key, _Partner(key, label))
-        entry.reported.add(r_kg, r_usd, r_est)
-        entry.partner_reported = entry.partner_reported and bool(reported)
-        if reported:
-            entry.mirror.add(m_kg, m_usd, m_est)
+    for row in rows:
+        entry = partners.setdefault(row["partner"], _Partner(row["partner"], row["partner_label"]))
+        entry.reported.add(row["reported_kg"], row["reported_usd"], row["reported_kg_estimated"])
+        entry.partner_reported = entry.partner_reported and bool(row["partner_reported"])
+        if row["partner_reported"]:
+            entry.mirror.add(row["mirror_kg"], row["mirror_usd"], row["mirror_kg_estimated"])
     out = []
     for entry in partners.values():
         mirror = entry.mirror if entry.partner_reported else None
