@@ -28,13 +28,13 @@ from customs_etl.publishers.gacc_query.files import expand_paths, read_export
 from customs_etl.publishers.registry import publishers
 from customs_etl.publishers.sample import NAME as SAMPLE
 from customs_etl.warehouse.db import writer
-from customs_etl.warehouse.location import locate
+from customs_etl.warehouse.location import Location, locate
 
 
-def guard_sample(sources: list[Publisher], warehouse: str | None, allow_sample: bool) -> None:
+def guard_sample(sources: list[Publisher], warehouse: Location, allow_sample: bool) -> None:
     """Refuse up front, before any fetch, to load the sample beside real releases."""
     wanted = any(p.name == SAMPLE for p in sources)
-    if wanted and not allow_sample and locate(warehouse).exists():
+    if wanted and not allow_sample and warehouse.exists():
         with writer(warehouse) as con:
             refuse_sample_beside_real(con, warehouse)
 
@@ -115,7 +115,7 @@ def ingest_flow(
     only the figures they carry.
     """
     period_range = (parse_month(start), parse_month(end)) if start and end else None
-    run = Run("ingest", warehouse)
+    run = Run("ingest", locate(warehouse))  # resolved once, here at the edge
     files = expand_paths(paths)
     run.progress.plan([p.name for p in files], unit="file")
     docs = (  # read lazily: a batch's bytes at a time, not the whole folder up front
@@ -151,8 +151,9 @@ def backfill_flow(
     sources = publishers(source)
     months = month_range(start, end)
     narrowed = commodity_filters(sources, commodity)
-    guard_sample(sources, warehouse, allow_sample)
-    run = Run("backfill", warehouse, allow_sample)
+    where = locate(warehouse)  # resolved once, here at the edge
+    guard_sample(sources, where, allow_sample)
+    run = Run("backfill", where, allow_sample)
     run.progress.plan([month_unit(each, m) for each in sources for m in months])
     for each in sources:
         _fetch_and_load(run, each, months, "nothing published", narrowed.get(each.name, ()))
@@ -163,7 +164,7 @@ def poll(
     kind: str,
     sources: list[Publisher],
     period: str | None,
-    warehouse: str | None,
+    warehouse: Location,
     allow_sample: bool,
     commodity: list[str] | None = None,
 ) -> State:
@@ -204,7 +205,7 @@ def monthly_flow(
     Without ``source``: the automated sources, as the schedule polls them. ``commodity``: as
     for ``backfill_flow``.
     """
-    return poll("monthly", publishers(source), period, warehouse, allow_sample, commodity)
+    return poll("monthly", publishers(source), period, locate(warehouse), allow_sample, commodity)
 
 
 @flow(
@@ -219,4 +220,4 @@ def scheduled_flow(sources: list[str] | None = None, warehouse: str | None = Non
     Asia/Shanghai) and any month of the 12 before it not loaded yet; an unpublished month is a
     note, an unchanged page a no-op, so extra polls cost a few requests and nothing else.
     """
-    return poll("scheduled-monthly", publishers(sources), None, warehouse, False)
+    return poll("scheduled-monthly", publishers(sources), None, locate(warehouse), False)

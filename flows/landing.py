@@ -28,6 +28,7 @@ from customs_etl.flows.run_engine import (
 )
 from customs_etl.publishers.gacc_query.files import QUERY_SOURCE, export_document
 from customs_etl.publishers.gacc_query.landing_zone import DONE, FAILED, LandedFile, LandingZone
+from customs_etl.warehouse.location import locate
 
 SETTLE_SECONDS = 5.0
 
@@ -61,7 +62,7 @@ def landing_flow(
     logger = get_run_logger()
     zone = LandingZone(location)
     ready, growing = zone.settled(settle_seconds)
-    run = Run("landing", warehouse)
+    run = Run("landing", locate(warehouse))  # resolved once, here at the edge
     run.notes += [f"{name}: still being written, left for the next poll" for name in growing]
     run.progress.plan([landed.name for landed in ready], unit="file")
     by_hash: dict[str, list[LandedFile]] = {}

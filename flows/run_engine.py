@@ -36,7 +36,7 @@ from customs_etl.pipeline.prepare import PreparedBatch, prepare_batch
 from customs_etl.pipeline.run_record import record_run
 from customs_etl.publishers.registry import publisher
 from customs_etl.warehouse.db import checkpoint, writer
-from customs_etl.warehouse.location import locate
+from customs_etl.warehouse.location import Location, Where, locate
 from customs_etl.warehouse.releases import newest_periods
 
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
@@ -66,7 +66,7 @@ def prepare_step(step: Step) -> PreparedBatch:
 
 @task(name="load", cache_policy=NO_CACHE)
 def load_step(
-    batch: PreparedBatch, warehouse: str | None, allow_sample: bool = False
+    batch: PreparedBatch, warehouse: Location, allow_sample: bool = False
 ) -> list[Outcome]:
     """History checks and ONE transaction for the batch (DuckDB has a single writer)."""
     return load_batch(batch, warehouse, allow_sample=allow_sample)
@@ -116,7 +116,7 @@ def batch_label(label: str, docs: list[RawDocument], shown: int = 3) -> str:
     return f"{label}: {names[0]} … {names[-1]} ({len(names)} documents)"
 
 
-def data_docs_dir(warehouse: str | None) -> Path:
+def data_docs_dir(warehouse: Where) -> Path:
     """$CUSTOMS_ETL_DATA_DOCS_DIR, else the data directory beside the warehouse file (for a
     lake: ``data/`` under the working directory of the machine that ran the flow)."""
     chosen = settings().data_docs_dir
@@ -126,7 +126,7 @@ def data_docs_dir(warehouse: str | None) -> Path:
 
 
 @task(name="data-docs", cache_policy=NO_CACHE)
-def publish_data_docs(validations: list[DocValidation], warehouse: str | None) -> str | None:
+def publish_data_docs(validations: list[DocValidation], warehouse: Location) -> str | None:
     """Render this run's validation results into GX Data Docs; never fails a run."""
     if not validations:
         return None
@@ -137,7 +137,7 @@ def publish_data_docs(validations: list[DocValidation], warehouse: str | None) -
         return None
 
 
-def _docs_link(warehouse: str | None) -> str | None:
+def _docs_link(warehouse: Location) -> str | None:
     index = data_docs_dir(warehouse) / "site" / "index.html"
     return index.as_uri() if docs_enabled() and index.exists() else None
 
@@ -147,8 +147,8 @@ def _artifact_key(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
 
 
-def _newest(warehouse: str | None) -> dict[str, date]:
-    if not locate(warehouse).exists():
+def _newest(warehouse: Location) -> dict[str, date]:
+    if not warehouse.exists():
         return {}
     with writer(warehouse) as con:
         return newest_periods(con)
@@ -157,7 +157,7 @@ def _newest(warehouse: str | None) -> dict[str, date]:
 class Run:
     """One flow run: batches prepared ahead, loaded in order, reported at the end."""
 
-    def __init__(self, kind: str, warehouse: str | None, allow_sample: bool = False) -> None:
+    def __init__(self, kind: str, warehouse: Location, allow_sample: bool = False) -> None:
         self.kind = kind
         self.warehouse = warehouse
         self.allow_sample = allow_sample
@@ -253,7 +253,7 @@ class Run:
             "interrupted" if interrupted else "failed" if bad else "completed",
             run_name=flow_run.get_name(),
             run_id=flow_run.get_id(),
-            warehouse=locate(self.warehouse).for_environment(),
+            warehouse=self.warehouse.for_environment(),
             data_docs=self.docs_index,
         )
         record_run(summary, self.warehouse)  # meta.runs: what `customs-etl status` shows

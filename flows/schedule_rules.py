@@ -6,13 +6,13 @@ from datetime import date
 
 from customs_etl.publishers.base import Publisher
 from customs_etl.warehouse.db import writer
-from customs_etl.warehouse.location import locate
+from customs_etl.warehouse.location import Location
 from customs_etl.warehouse.releases import held_periods
 
 
-def held_months(source: Publisher, warehouse: str | None) -> set:
+def held_months(source: Publisher, warehouse: Location) -> set:
     """The (period_end, flow) pairs the warehouse holds for ``source`` (none without one)."""
-    if not locate(warehouse).exists():
+    if not warehouse.exists():
         return set()
     with writer(warehouse) as con:
         return held_periods(con, source.name)

@@ -11,22 +11,21 @@ from prefect.artifacts import create_markdown_artifact
 from customs_etl.core.months import shanghai_today
 from customs_etl.reports.status import build_status, render
 from customs_etl.warehouse.db import reader
-from customs_etl.warehouse.location import locate, redact
+from customs_etl.warehouse.location import Location, redact
 
 STATUS_ARTIFACT_FLOWS = frozenset({"monthly", "scheduled-monthly"})
 STATUS_ARTIFACT_KEY = "warehouse-status"  # artifact keys: lowercase letters, digits, dashes
 READ_WAIT_SECONDS = 2.0  # another process loading into the file: skip the artifact, not wait
 
 
-def publish_status(warehouse: str | None) -> str | None:
+def publish_status(warehouse: Location) -> str | None:
     """Create the artifact; its markdown, or None when there is no warehouse yet or the
     status could not be read (logged: the artifact never fails a run)."""
-    location = locate(warehouse)
-    if not location.exists():
+    if not warehouse.exists():
         return None
     try:
         with reader(warehouse, wait_seconds=READ_WAIT_SECONDS) as con:
-            data = build_status(con, shanghai_today(), warehouse=redact(str(location)))
+            data = build_status(con, shanghai_today(), warehouse=redact(str(warehouse)))
         markdown = render(data, "markdown")
         create_markdown_artifact(
             key=STATUS_ARTIFACT_KEY,

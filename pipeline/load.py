@@ -30,7 +30,7 @@ from customs_etl.pipeline.history_checks import check_batch
 from customs_etl.pipeline.prepare import PreparedBatch
 from customs_etl.warehouse import releases
 from customs_etl.warehouse.db import writer
-from customs_etl.warehouse.location import locate
+from customs_etl.warehouse.location import Where, locate
 from customs_etl.warehouse.transactions import is_conflict, retrying, storage_cause
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class SampleIntoRealWarehouse(CustomsEtlError):
     """The modeled sample was about to load into a warehouse that holds real releases."""
 
 
-def refuse_sample_beside_real(con: Any, warehouse: str | None) -> None:
+def refuse_sample_beside_real(con: Any, warehouse: Where) -> None:
     """The bundled sample is partly modeled: it never joins real releases unless asked."""
     real = releases.current_sources(con, excluding=SAMPLE)
     if real:
@@ -80,7 +80,7 @@ def unknown_partner_codes(observations: pa.Table, limit: int = 10) -> dict[str, 
     return out
 
 
-def archive(doc: RawDocument, warehouse: str | None) -> bool:
+def archive(doc: RawDocument, warehouse: Where) -> bool:
     """Keep a page that is evidence but not data (an index); False when already kept."""
     with writer(warehouse) as con:
         return releases.archive_release(con, doc)
@@ -208,7 +208,7 @@ def _earlier_decision(
 
 
 def _decide_and_store(
-    con: Any, batch: PreparedBatch, warehouse: str | None, allow_sample: bool
+    con: Any, batch: PreparedBatch, warehouse: Where, allow_sample: bool
 ) -> tuple[dict[int, Outcome], list[releases.Decision]]:
     """One attempt, inside the caller's transaction: what the warehouse holds, the history
     checks, and the batch stored."""
@@ -249,7 +249,7 @@ def _decide_and_store(
 
 
 def load_batch(
-    batch: PreparedBatch, warehouse: str | None, *, allow_sample: bool = False
+    batch: PreparedBatch, warehouse: Where, *, allow_sample: bool = False
 ) -> list[Outcome]:
     """Load or quarantine every document of a prepared batch; the same bytes twice change
     nothing. One outcome per document, in the batch's order."""

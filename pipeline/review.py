@@ -23,6 +23,7 @@ from customs_etl.pipeline.history_checks import check_batch
 from customs_etl.pipeline.prepare import prepare
 from customs_etl.warehouse import releases
 from customs_etl.warehouse.db import checkpoint, writer
+from customs_etl.warehouse.location import Where
 from customs_etl.warehouse.transactions import retrying
 
 
@@ -79,7 +80,7 @@ def release(
     reason: str,
     parser_for: Callable[[str], DocumentParser],
     reviewer: str | None = None,
-    warehouse: str | None = None,
+    warehouse: Where = None,
     *,
     partial: bool = False,
 ) -> Review:
@@ -136,7 +137,7 @@ def release(
 
 
 def drop(
-    prefix: str, reason: str, reviewer: str | None = None, warehouse: str | None = None
+    prefix: str, reason: str, reviewer: str | None = None, warehouse: Where = None
 ) -> Review:
     """Decide a quarantined document will never load (its bytes and report stay)."""
     reason, who = _require_reason(reason), _reviewer(reviewer)
@@ -163,7 +164,7 @@ def _loaded(con: object, prefix: str) -> releases.StoredRelease:
 
 
 def withdraw(
-    prefix: str, reason: str, reviewer: str | None = None, warehouse: str | None = None
+    prefix: str, reason: str, reviewer: str | None = None, warehouse: Where = None
 ) -> Review:
     """Take a loaded release out of the current figures (a file filed under the wrong flow,
     line or months): its rows are kept aside, its bytes and report stay, and the same bytes

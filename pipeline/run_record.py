@@ -10,14 +10,14 @@ import logging
 
 from customs_etl.core.summary import RunSummary
 from customs_etl.warehouse.db import writer
-from customs_etl.warehouse.location import locate
+from customs_etl.warehouse.location import Where, locate
 from customs_etl.warehouse.runs import store_run
 from customs_etl.warehouse.transactions import retrying
 
 log = logging.getLogger(__name__)
 
 
-def record_run(summary: RunSummary, warehouse: str | None) -> str | None:
+def record_run(summary: RunSummary, warehouse: Where) -> str | None:
     """Write the run's row; its run id, or None when not written (no warehouse yet: a run
     that loaded nothing does not create one just to say so; or the write failed)."""
     if not locate(warehouse).exists():

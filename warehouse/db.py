@@ -15,7 +15,6 @@ own connections, and every statement the project runs is the same on both.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -25,12 +24,11 @@ import duckdb
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.warehouse.backends import duckdb_file, ducklake
-from customs_etl.warehouse.location import Location, locate, redact
+from customs_etl.warehouse.location import Location, Where, locate, redact
 from customs_etl.warehouse.schema_version import check_schema_version
 from customs_etl.warehouse.transactions import storage_cause
 
 ENV_WAREHOUSE = "CUSTOMS_ETL_WAREHOUSE"
-Where = str | os.PathLike[str] | Location | None  # what --warehouse gives; resolved by locate
 
 
 class Backend(Protocol):

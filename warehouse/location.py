@@ -92,6 +92,12 @@ class Location:
         return str(self) if self.is_lake else str(self.path.resolve())  # type: ignore[union-attr]
 
 
+# What ``--warehouse`` gives before it is resolved: the command line and the flows' parameters
+# (plain text: Prefect parameters are JSON) resolve it once with ``locate`` and pass the
+# ``Location`` down; ``locate`` hands a Location back unchanged.
+Where = str | os.PathLike[str] | Location | None
+
+
 def _has_password(conninfo: str) -> bool:
     if _PASSWORD_KEY.search(conninfo):
         return True
