@@ -198,15 +198,21 @@ def _say(console: Console, text: str) -> None:
     console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
-def _check_writable(path: Path | None, option: str = "--summary-json") -> None:
+def _check_writable(
+    path: Path | None, option: str = "--summary-json", *, makes_folders: bool = False
+) -> None:
     """An output file's folder must exist and be writable before the work starts (a run's
-    Prefect start-up, a report's queries), not after it."""
+    Prefect start-up, a report's queries), not after it; ``makes_folders``: the writer creates
+    missing folders, so the nearest existing one must be a writable folder."""
     if path is None:
         return
     if path.is_dir():
         _fail(f"{option} {path}: is a folder; give a file name", 2)
-    if not (path.parent.is_dir() and os.access(path.parent, os.W_OK)):
-        _fail(f"{option} {path}: folder {path.parent} does not exist or is not writable", 2)
+    folder = path.parent
+    while makes_folders and not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not (folder.is_dir() and os.access(folder, os.W_OK)):
+        _fail(f"{option} {path}: folder {folder} does not exist or is not writable", 2)
 
 
 def _check_months(*months: str | None, ordered: bool = False) -> None:
@@ -496,7 +502,7 @@ def report(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The news-desk brief for one month: totals, changes, YTD, partners."""
-    _check_writable(chart, "--chart")
+    _check_writable(chart, "--chart", makes_folders=True)
     from customs_etl.core.months import parse_month
     from customs_etl.reports.commodities import report_series, resolve_report_commodity
     from customs_etl.reports.news import build_report, render

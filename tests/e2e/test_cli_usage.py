@@ -139,16 +139,17 @@ def test_bad_arguments_are_one_line_before_prefect_starts(case: str, tmp_path: P
     assert not (tmp_path / "w.duckdb").exists()
 
 
-@pytest.mark.parametrize("where", ["missing folder", "a folder", "under a file"])
+@pytest.mark.parametrize("where", ["a folder", "under a file", "deeper under a file"])
 def test_an_unwritable_chart_is_one_line_before_the_report_runs(
     where: str, tmp_path: Path
 ) -> None:
+    """(A missing folder is no error: the chart's folders are created.)"""
     blocker = tmp_path / "plain-file"
     blocker.write_text("x")
     chart = {
-        "missing folder": tmp_path / "charts" / "brief.png",
         "a folder": tmp_path,
         "under a file": blocker / "brief.png",
+        "deeper under a file": blocker / "charts" / "brief.png",
     }[where]
     warehouse = tmp_path / "absent.duckdb"  # refused before it is even looked for
     result = run_cli("report", "--period", "2025-07", "--chart", str(chart),
