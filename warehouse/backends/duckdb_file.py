@@ -41,24 +41,6 @@ def _open(path: Path, *, read_only: bool, wait_seconds: float | None) -> duckdb.
             delay = min(delay * 2, 1.0)
 
 
-def _open(path: Path, *, read_only: bool, wait_seconds: float | None) -> duckdb.DuckDBPyConnection:
-    wait = settings().busy_wait_seconds if wait_seconds is None else wait_seconds
-    deadline = time.monotonic() + wait
-    delay = 0.1
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.Error as exc:
-            if not _is_lock_error(exc):
-                raise CustomsEtlError(f"cannot open warehouse {path}: {exc}") from None
-            if time.monotonic() >= deadline:
-                raise WarehouseBusy(
-                    f"warehouse busy: a run is loading into {path}; retry in a moment"
-                ) from None
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
-
-
 def connect_writer(
     location: Location, *, wait_seconds: float | None = None
 ) -> duckdb.DuckDBPyConnection:
