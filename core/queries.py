@@ -41,3 +41,10 @@ def fetch_one(
     """The first row of ``sql``, or None; the result is read to its end."""
     rows = _run(con, sql, params).fetchall()
     return rows[0] if rows else None
+
+
+def fetch_all(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[SqlValue] = ()
+) -> list[tuple]:
+    """Every row of ``sql`` (``?`` placeholders filled from ``params``), as tuples."""
+    return _run(con, sql, params).fetchall()

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-
-import pandas as pd
-import pyarrow as pa
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from customs_etl.core.errors import ParseError
+
+if TYPE_CHECKING:  # pandas and pyarrow are imported where frames and tables are made
+    import pandas as pd
+    import pyarrow as pa
 
 OBSERVATION_COLUMNS: tuple[str, ...] = (
     "release_id",
@@ -82,21 +85,26 @@ RECONCILIATION_COLUMNS: tuple[str, ...] = (
     "explained_by_revision",
 )
 
-_DECIMAL = pa.decimal128(38, DECIMAL_SCALE)
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "period_start": pa.date32(),
-    "period_end": pa.date32(),
-    "quantity": _DECIMAL,
-    "quantity_kg": _DECIMAL,
-    "value": _DECIMAL,
-    "value_usd": _DECIMAL,
-    "value_cny": _DECIMAL,
-    "source_row": pa.int32(),
-}
-# The canonical observation as Arrow (what a batch hands the warehouse): exact decimals, dates.
-OBSERVATION_SCHEMA = pa.schema(
-    [pa.field(c, _ARROW_TYPES.get(c, pa.string())) for c in OBSERVATION_COLUMNS]
-)
+_DECIMAL_COLUMNS = ("quantity", "quantity_kg", "value", "value_usd", "value_cny")
+
+
+@cache
+def _observation_schema() -> pa.Schema:
+    """The canonical observation as Arrow (what a batch hands the warehouse): exact decimals,
+    dates. Built on first use: pyarrow (0.2 s with numpy) is not imported by reports."""
+    import pyarrow as pa
+
+    types = {"period_start": pa.date32(), "period_end": pa.date32(), "source_row": pa.int32()}
+    types |= dict.fromkeys(_DECIMAL_COLUMNS, pa.decimal128(38, DECIMAL_SCALE))
+    return pa.schema([pa.field(c, types.get(c, pa.string())) for c in OBSERVATION_COLUMNS])
+
+
+def __getattr__(name: str) -> Any:
+    """``OBSERVATION_SCHEMA``, built on first access (see ``_observation_schema``)."""
+    if name == "OBSERVATION_SCHEMA":
+        return _observation_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 BASES = ("month", "ytd", "range")
 FLOWS = ("export", "import")
@@ -116,11 +124,13 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
     Missing values (None, NaN, NA) become nulls in one vectorised pass per column; Arrow builds
     the decimal and date arrays from the Python objects directly (never through float).
     """
+    import pyarrow as pa
+
+    schema = _observation_schema()
     arrays = [
-        pa.array(frame[f.name].to_numpy(dtype=object, na_value=None), type=f.type)
-        for f in OBSERVATION_SCHEMA
+        pa.array(frame[f.name].to_numpy(dtype=object, na_value=None), type=f.type) for f in schema
     ]
-    return pa.Table.from_arrays(arrays, schema=OBSERVATION_SCHEMA)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:

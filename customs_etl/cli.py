@@ -19,10 +19,10 @@ from rich.table import Table
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import Status
-from customs_etl.core.summary import DocumentResult, QuarantinedDocument, RunSummary
 from customs_etl.publishers.registry import cli_names
 
 if TYPE_CHECKING:  # annotations only: the commands import what they use when they run
+    from customs_etl.core.summary import DocumentResult, QuarantinedDocument, RunSummary
     from customs_etl.pipeline.failing_rows import RowValues
     from customs_etl.warehouse.releases import StoredRelease
 
@@ -264,9 +264,16 @@ def _run_flow(
     # parameter the Prefect API stores; an unwritable one before Prefect's start-up.
     locate(params.get("warehouse")).check_writable()  # type: ignore[arg-type]
     _check_writable(summary_json)
+    from customs_etl.flows import temporary_api
+
+    # Without a configured API, Prefect's temporary one boots on the other core while the
+    # flows (Prefect, Great Expectations: ~5 s) import below.
+    api = temporary_api.spawn()
     from customs_etl.flows import interrupts, progress  # Prefect only for pipeline commands
     from customs_etl.flows.catalog import FLOWS
     from customs_etl.flows.terminal import reporter_for, run_logs
+
+    temporary_api.adopt(api)
 
     reporter = reporter_for(out, quiet)  # stdout: stderr keeps the one-line error contract
     try:

@@ -5,8 +5,9 @@ each fetch and before each load, so the load in progress commits and nothing new
 batch prepared ahead (on the thread pool) is dropped — preparing writes nothing — and the run
 ends ``interrupted`` with the work it did not do. A second press raises ``KeyboardInterrupt`` at
 once: the load in progress is rolled back (one transaction per batch), and a re-run resumes
-either way (loaded documents are no-ops). Prefect's temporary API is started here with SIGINT
-blocked, so the terminal's Ctrl-C never reaches it.
+either way (loaded documents are no-ops). Prefect's temporary API is started with SIGINT
+blocked, so the terminal's Ctrl-C never reaches it: by ``temporary_api.spawn`` before the flows
+import (the CLI's path), else here.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def _start_prefect_api_without_ctrl_c() -> None:
     process group: a terminal's Ctrl-C reaches it too, it shuts down, and the run could no
     longer record its last load, its artifacts or its end. A child inherits the blocked
     signal mask across exec, so the server never sees the terminal's SIGINT; Prefect still
-    stops it at exit (SIGTERM). With ``PREFECT_API_URL`` set this only builds a client.
+    stops it at exit (SIGTERM). With ``PREFECT_API_URL`` set (by ``temporary_api.adopt`` too)
+    this only builds a client.
     """
     from prefect.client.orchestration import get_client
 

@@ -28,7 +28,7 @@ import duckdb
 from customs_etl.core import sources
 from customs_etl.core.catalogue import WATCHLIST, CommoditySpec
 from customs_etl.core.models import SAMPLE_SOURCE
-from customs_etl.core.queries import named_rows
+from customs_etl.core.queries import fetch_one, named_rows
 from customs_etl.reports.mirror import build_mirror, display_name, fine_tonnes
 from customs_etl.reports.news import json_number
 from customs_etl.reports.wording import pct_text
@@ -139,10 +139,11 @@ def _top_partner(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySp
 def _largest_gap(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> dict | None:
     if not spec.hs6:
         return None
-    exists = con.execute(
+    exists = fetch_one(
+        con,
         "SELECT count(*) FROM marts.mirror_monthly_of(?) WHERE period = ?",
         [list(spec.hs6), period],
-    ).fetchone()
+    )
     if not exists or not exists[0]:
         return None
     mirror = build_mirror(con, period, spec.hs6).data

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import duckdb
 
 from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.sql_text import literal
 from customs_etl.warehouse.db import reader
 
 DEFAULT_SCHEMAS: tuple[str, ...] = ("core", "marts")
@@ -76,7 +77,8 @@ def dictionary_rows(
             else ""
         ),
     )
-    found = con.execute(sql, {"schemas": list(schemas)}).fetchall()
+    # The schemas as a literal, not a bound value: binding imports pandas (core.sql_text).
+    found = con.execute(sql.replace("$schemas", literal(list(schemas)))).fetchall()
     return [
         DictionaryRow(schema, name, kind, column, dtype, comment or None)
         for schema, name, kind, column, dtype, comment, _ in found

@@ -20,18 +20,20 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import CURRENT_STATUSES, RawDocument, ReleaseReport, Status
 from customs_etl.core.months import label
-from customs_etl.core.queries import fetch_one
+from customs_etl.core.queries import fetch_all, fetch_one
 from customs_etl.core.schema import OBSERVATION_COLUMNS, to_arrow
 from customs_etl.warehouse.transactions import retrying
+
+if TYPE_CHECKING:  # pandas and pyarrow only where loads need them: status and reviews skip them
+    import pandas as pd
+    import pyarrow as pa
 
 PARSER_VERSION = "3"  # 3: columnar query exports (same output as 2, checked by tests)
 _CURRENT = tuple(str(s) for s in CURRENT_STATUSES)
@@ -177,6 +179,8 @@ def load_release(
     replace: bool = False,
 ) -> int:
     """Insert the document and its observations atomically; returns rows loaded."""
+    import pyarrow as pa
+
     table = observations if isinstance(observations, pa.Table) else to_arrow(observations)
 
     def store(con: duckdb.DuckDBPyConnection) -> None:
@@ -245,6 +249,8 @@ def latest_for(
     years: Iterable[int],
 ) -> pd.DataFrame:
     """Latest observations of the given lines and years: the history a new batch joins."""
+    import pandas as pd
+
     codes, years = list(commodity_codes), list(years)
     if not codes or not years:
         return pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
@@ -339,11 +345,12 @@ def current_sources(con: duckdb.DuckDBPyConnection, excluding: str) -> list[tupl
 
 def quarantined(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime, str, str]]:
     """(id, ingested at, file, reason) of every quarantined document, newest first."""
-    return con.execute(
+    return fetch_all(  # a literal, not a bound value: binding imports pandas (core.sql_text)
+        con,
         "SELECT release_id, ingested_at, coalesce(file_name, ''), coalesce(message, '')"
         " FROM raw.releases WHERE status = ? ORDER BY load_seq DESC",
         [str(Status.QUARANTINED)],
-    ).fetchall()
+    )
 
 
 def find_release(con: duckdb.DuckDBPyConnection, prefix: str) -> StoredRelease:

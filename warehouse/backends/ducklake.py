@@ -31,10 +31,9 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.settings import secret_text, settings
@@ -43,6 +42,9 @@ from customs_etl.warehouse.location import Location, redact
 from customs_etl.warehouse.migration_files import digest, migration_files
 from customs_etl.warehouse.schema_version import check_schema_version, migrate, refuse_edited
 from customs_etl.warehouse.transactions import retrying
+
+if TYPE_CHECKING:  # pyarrow (0.2 s with numpy) only for the seeds' annotation: reports skip it
+    import pyarrow as pa
 
 ALIAS = "lake"
 COMMENTS_TABLE = ("meta", "view_column_comments")  # lake only: DuckLake has no view-column comments
