@@ -161,14 +161,20 @@ def month_lines(u: Universe, month: date, rows: int, seed: int) -> list[list[tup
     """One month's export rows, grouped by tariff line (sorted by line, partner, mode)."""
     rng = np.random.default_rng([seed, month.year, month.month])
     n_lines = min(len(u.codes), max(1, rows // ROWS_PER_LINE))
-    counts = _rows_per_line(u, n_lines, rows, rng)
+    # Rows per line and the cells they fill are the line's own, not the month's (see below).
+    counts = _rows_per_line(u, n_lines, rows, np.random.default_rng([seed, rows]))
     n_modes = len(TRADE_MODES)
     grid_weight = (u.partner_weight[:, None] * u.mode_weight[None, :]).ravel()
     period = f"{month.year}{month.month:02d}"
     blocks: list[tuple[str, list[tuple[str, ...]]]] = []
     for i in range(n_lines):
         k = int(counts[i])
-        keys = np.log(rng.random(grid_weight.size)) / grid_weight  # weighted draw, no repeats
+        # Which partners and modes trade a line is the line's own (seeded by the line, not the
+        # month): month to month a line keeps its buyers and modes, so a full export is never
+        # taken for a filtered one by the history checks (a new month's full export must carry
+        # the partners and modes that held 75 % of the month before); only the quantities and
+        # values move. A weighted draw, no repeats.
+        keys = np.log(np.random.default_rng([seed, i]).random(grid_weight.size)) / grid_weight
         cells = np.sort(np.argpartition(-keys, k - 1)[:k]) if k < keys.size else np.arange(k)
         share = grid_weight[cells] / grid_weight[cells].max()
         kg = np.floor(u.line_scale[i] * share**0.6 * np.exp(rng.normal(0.0, 1.0, k))).astype(
