@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
+from customs_etl.core.settings import settings
+
 PORT_IN_USE = 3  # uvicorn's exit status when the port was taken meanwhile (Prefect retries)
 # What Prefect's SubprocessASGIServer sets for its child: no UI, ephemeral services only.
 SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
@@ -87,10 +89,11 @@ def _launch(port: int) -> subprocess.Popen[bytes]:
 def spawn() -> TemporaryApi | None:
     """Start the temporary API now, unless an API is configured or Prefect is loaded already.
 
-    Only ``PREFECT_API_URL`` in the environment is seen here (reading Prefect's settings
-    would import Prefect, the cost this saves); ``adopt`` checks the rest.
+    Only ``PREFECT_API_URL`` in the environment is seen here (through ``core.settings``;
+    reading Prefect's settings would import Prefect, the cost this saves); ``adopt`` checks
+    the rest.
     """
-    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+    if settings().prefect_api_url or "prefect" in sys.modules:
         return None
     port = _free_port()
     api = TemporaryApi(_launch(port), port)
