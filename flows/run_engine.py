@@ -40,8 +40,6 @@ from customs_etl.warehouse.location import Location, Where, locate
 from customs_etl.warehouse.releases import newest_periods
 
 PREPARE_WORKERS = 2  # the reference machine has 2 cores
-
-
 DOCS_FLUSH_VALIDATIONS = 100  # GX results held for Data Docs before they are rendered
 
 
