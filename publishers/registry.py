@@ -32,19 +32,30 @@ def cli_names() -> list[str]:
     return [name.replace("_", "-") for name in package_names()]
 
 
+def _key(name: str) -> str:
+    """The package name for either spelling; an unknown one is refused in one line."""
+    key = name.strip().replace("-", "_")
+    if key not in package_names():
+        raise CustomsEtlError(f"unknown source {name!r}; known: {', '.join(cli_names())}")
+    return key
+
+
+def _import_one(key: str) -> Publisher:
+    """Import one publisher package (Python keeps it) and check its ``PUBLISHER`` (no GX)."""
+    module = importlib.import_module(f"{_package.__name__}.{key}")
+    candidate = getattr(module, "PUBLISHER", None)
+    if not isinstance(candidate, Publisher) or candidate.name != key:
+        raise CustomsEtlError(
+            f"publishers/{key}/ does not export PUBLISHER, a Publisher named {key!r}"
+        )
+    return candidate
+
+
 @cache
 def _imported() -> dict[str, Publisher]:
-    """Import each package once and check its ``PUBLISHER`` (no GX: cheap enough for the
-    command line to check its arguments with)."""
-    found: list[Publisher] = []
-    for name in package_names():
-        module = importlib.import_module(f"{_package.__name__}.{name}")
-        candidate = getattr(module, "PUBLISHER", None)
-        if not isinstance(candidate, Publisher) or candidate.name != name:
-            raise CustomsEtlError(
-                f"publishers/{name}/ does not export PUBLISHER, a Publisher named {name!r}"
-            )
-        found.append(candidate)
+    """Every publisher, imported and checked (no GX: cheap enough for the command line to
+    check its arguments with)."""
+    found = [_import_one(name) for name in package_names()]
     return {p.name: p for p in sorted(found, key=lambda p: (p.poll_order, p.name))}
 
 
@@ -69,24 +80,14 @@ def publisher(name: str, *, registered: bool = True) -> Publisher:
     """The publisher called ``name`` (the warehouse's spelling, ``gacc_bulletin``, or the
     command line's, ``gacc-bulletin``). ``registered=False``: without registering the suites
     (checking arguments needs no GX)."""
-    key = name.strip().replace("-", "_")
-    found = _discovered() if registered else _imported()
-    if key not in found:
-        known = ", ".join(cli_names())
-        raise CustomsEtlError(f"unknown source {name!r}; known: {known}")
-    return found[key]
+    key = _key(name)
+    return (_discovered() if registered else _imported())[key]
 
 
 def parser_only(name: str) -> Publisher:
     """The publisher called ``name`` for reading a stored document, its package alone imported
     and no suite registered (registering imports GX, seconds ``quarantine show`` need not pay)."""
-    key = name.strip().replace("-", "_")
-    if key not in package_names():
-        raise CustomsEtlError(f"unknown source {name!r}; known: {', '.join(cli_names())}")
-    candidate = getattr(importlib.import_module(f"{_package.__name__}.{key}"), "PUBLISHER", None)
-    if not isinstance(candidate, Publisher):
-        raise CustomsEtlError(f"publishers/{key}/ does not export PUBLISHER")
-    return candidate
+    return _import_one(_key(name))
 
 
 def automated(*, registered: bool = True) -> list[Publisher]:
