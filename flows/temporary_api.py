@@ -138,10 +138,10 @@ def adopt(api: TemporaryApi | None) -> None:
     from prefect.context import refresh_global_settings_context
     from prefect.settings import get_current_settings
 
-    settings = get_current_settings()
-    if settings.api.url or not settings.server.ephemeral.enabled:
+    prefect = get_current_settings()  # not ours (``settings`` is core's, imported above)
+    if prefect.api.url or not prefect.server.ephemeral.enabled:
         api.stop()
         return
-    _wait_healthy(api, settings.server.ephemeral.startup_timeout_seconds)
+    _wait_healthy(api, prefect.server.ephemeral.startup_timeout_seconds)
     os.environ["PREFECT_API_URL"] = api.url
     refresh_global_settings_context()

@@ -27,6 +27,7 @@ import duckdb
 from customs_etl.core import calendar
 from customs_etl.core.models import SAMPLE_SOURCE
 from customs_etl.core.months import add_months, last_complete_month
+from customs_etl.core.queries import dict_rows
 
 STATUS_SCHEMA_VERSION = 1
 MAX_LINES = 40  # text output, header to last line
@@ -54,9 +55,7 @@ def schema_path() -> str:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
-    cursor = con.execute(_sql(name))
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return dict_rows(con.execute(_sql(name)))
 
 
 def _month(value: date | None) -> str | None:
