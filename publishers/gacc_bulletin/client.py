@@ -9,7 +9,7 @@ client's base URL: a mirror, a proxy or a local test server then serves the whol
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from bs4 import BeautifulSoup
@@ -19,9 +19,9 @@ from customs_etl.core.months import shanghai_today
 from customs_etl.publishers.http import (
     FetchedDocument,
     HttpStatusError,
-    UnexpectedContent,
     fetch,
     make_session,
+    rebase_link,
 )
 from customs_etl.transforms.bulletin import normalise_text, page_is_complete, parse_month_range
 
@@ -157,20 +157,8 @@ class BulletinClient:
         )
 
     def _rebase(self, href: str) -> str:
-        """Links to the publisher's host (or relative ones) are moved onto ``base_url``.
-
-        A link to any other host is refused: the index decides what this client fetches, and a
-        tampered or mistaken index must not send it (with its credentials' session) elsewhere.
-        """
-        absolute = urljoin(f"{DEFAULT_BASE_URL}{_INDEX_DIR}", href)
-        parts = urlsplit(absolute)
-        if (parts.hostname or "").lower() not in PUBLISHER_HOSTS or parts.scheme not in (
-            "http",
-            "https",
-        ):
-            raise UnexpectedContent(
-                f"{self.base_url}{_INDEX_DIR}: the index links to another host "
-                f"({parts.scheme}://{parts.hostname or ''}): refused, not fetched"
-            )
-        tail = parts.path + (f"?{parts.query}" if parts.query else "")
-        return f"{self.base_url}{tail}"
+        """Links to the publisher's host (or relative ones) moved onto ``base_url``; a link to
+        any other host is refused (``publishers.http.rebase_link``)."""
+        home = f"{DEFAULT_BASE_URL}{_INDEX_DIR}"
+        page = f"{self.base_url}{_INDEX_DIR}"
+        return rebase_link(href, self.base_url, home, PUBLISHER_HOSTS, page=page)
