@@ -166,7 +166,7 @@ def ingest(
     env.pop("CUSTOMS_ETL_WAREHOUSE", None)
     if api_url:
         env["PREFECT_API_URL"] = api_url
-    cmd = [sys.executable, "-m", "customs_etl.cli", "ingest", str(data), "--warehouse",
+    cmd = [sys.executable, "-m", "customs_etl", "ingest", str(data), "--warehouse",
            str(warehouse)]  # fmt: skip
     out, err, code, wall, peak, cpu = _run(cmd, env)
     if not warehouse.exists():
@@ -197,7 +197,7 @@ def report(warehouse: Path, months: int, takes: int = 3) -> Measure:
     """`customs-etl report` on the busiest line of an ingested warehouse, as a user runs it
     (a new process: imports included); the best of ``takes`` and the note lists every take."""
     code, month = busiest_line(warehouse)
-    cmd = [sys.executable, "-m", "customs_etl.cli", "report", "--period", month, "--commodity",
+    cmd = [sys.executable, "-m", "customs_etl", "report", "--period", month, "--commodity",
            code, "--warehouse", str(warehouse)]  # fmt: skip
     takes_ = []
     for _ in range(takes):

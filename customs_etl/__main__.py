@@ -1,5 +1,5 @@
 """``python -m customs_etl`` runs the command line."""
 
-from customs_etl.cli import main
+from customs_etl.program import run
 
-main()
+run()

@@ -27,7 +27,14 @@ from customs_etl.flows.terminal import render
 from tests.support import paths
 from tests.support.cli import run_cli
 from tests.support.exports import ZH_MONTHLY_HEADER, july_export, magnet_row, render_export
-from tests.support.faults import REPO, assert_atomic, cli_command, cli_env, warehouse_state
+from tests.support.faults import (
+    REPO,
+    assert_atomic,
+    cli_command,
+    cli_env,
+    processes_with_home,
+    warehouse_state,
+)
 from tests.support.terminal import run_on_pty
 
 SCHEMA = json.loads((paths.FIXTURES / "run_summary.schema.json").read_text())
@@ -238,6 +245,9 @@ def test_a_backfill_on_a_terminal_shows_progress_and_stops_cleanly_on_ctrl_c(
     )
     assert run.interrupted_at is not None, run.text
     assert run.code == 130, run.text + run.stderr
+    # The process ends without tearing Python down (customs_etl/program.py), yet only after
+    # every exit handler ran: the temporary API child was stopped by Prefect's and ours.
+    assert processes_with_home(tmp_path / "prefect") == []
 
     # A live display: drawn with the cursor hidden and redrawn in place, a bar, the counts.
     assert "\x1b[?25l" in run.raw and "━" in run.raw

@@ -128,7 +128,7 @@ def serve_faulty_site(routes: Mapping[str, Route | bytes]) -> Iterator[str]:
 
 def cli_command(*args: str) -> list[str]:
     """The real entry point (``customs-etl``) in a fresh interpreter."""
-    return [sys.executable, "-m", "customs_etl.cli", *args]
+    return [sys.executable, "-m", "customs_etl", *args]
 
 
 def cli_env(prefect_api: str, prefect_home: Path, **extra: str) -> dict[str, str]:
@@ -332,3 +332,20 @@ def full_disk(
         warehouse=copy,
         results=after,
     )
+
+
+def processes_with_home(prefect_home: Path) -> list[int]:
+    """Live processes whose environment names this PREFECT_HOME (a leaked Prefect child)."""
+    marker = f"PREFECT_HOME={prefect_home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if marker in environ and state != "Z":
+            found.append(int(entry.name))
+    return found

@@ -222,7 +222,7 @@ def test_a_missing_extension_package_is_one_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMS_ETL_")}
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "shadow"), str(REPO)])
     done = subprocess.run(
-        [sys.executable, "-m", "customs_etl.cli", "report", "--period", "2025-07",
+        [sys.executable, "-m", "customs_etl", "report", "--period", "2025-07",
          "--warehouse", "ducklake:postgres:dbname=x host=127.0.0.1 port=1"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
     )  # fmt: skip
