@@ -9,12 +9,13 @@ packages our release suites never touch (``python -X importtime``, issue 21):
   functions. While GX imports, each is replaced by a ``_Deferred`` stand-in that imports the
   real module the first time an attribute is read, then forwards to it: an expectation that
   does use them still works, it just pays then.
-* SQLAlchemy (~0.85 s): an optional dependency of GX (its ``sql`` extra), installed here only
-  because Prefect's server needs it. GX checks for it with ``try: import`` and, without it,
-  leaves its SQL datasources unavailable — the configuration GX documents for pandas-only use,
-  and ours: GX's SQL path cannot read DuckDB anyway (we validate DataFrames). While GX imports,
-  SQLAlchemy is hidden from it; anything importing it afterwards gets it as usual. When it is
-  loaded already (a process that imported Prefect's server first), GX simply finds it.
+* SQLAlchemy (~0.85 s) and boto3/botocore (~0.3 s): optional dependencies of GX (its ``sql``
+  and ``aws`` extras), installed here for others (Prefect's server needs SQLAlchemy). GX
+  checks for each with ``try: import`` and, without it, leaves its SQL datasources and S3
+  stores unavailable — the configuration GX documents for pandas-only use, and ours: GX's SQL
+  path cannot read DuckDB anyway (we validate DataFrames). While GX imports they are hidden
+  from it; anything importing them afterwards gets them as usual. One already loaded (a
+  process that imported Prefect's server first) GX simply finds.
 
 ``install()`` (called by the ``customs_etl`` package, so before any module of ours can import
 GX) puts a one-shot finder first on ``sys.meta_path``: the first ``import great_expectations``
@@ -35,7 +36,7 @@ from contextlib import contextmanager
 
 GX = "great_expectations"
 DEFERRED = ("scipy.stats", "altair")
-HIDDEN = "sqlalchemy"
+HIDDEN = ("sqlalchemy", "boto3", "botocore")
 # Dunder names a module is probed for in passing (inspect, pickling, import machinery):
 # answered without importing. ``__path__`` is not among them: importing a submodule needs it.
 PROBED_IN_PASSING = frozenset({"__file__", "__loader__", "__wrapped__", "__builtins__"})
@@ -60,26 +61,27 @@ class _Deferred(types.ModuleType):
 
 
 class _Hide(importlib.abc.MetaPathFinder):
-    """Answers 'not installed' for one top-level package and its submodules."""
+    """Answers 'not installed' for some top-level packages and their submodules."""
 
-    def __init__(self, package: str) -> None:
-        self.package = package
+    def __init__(self, packages: Sequence[str]) -> None:
+        self.packages = frozenset(packages)
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: object = None
     ) -> None:
-        if fullname == self.package or fullname.startswith(self.package + "."):
+        if fullname.partition(".")[0] in self.packages:
             raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
         return None
 
 
 @contextmanager
 def _light() -> Iterator[None]:
-    """Stand-ins for the deferred modules, and SQLAlchemy hidden, for the duration."""
+    """Stand-ins for the deferred modules, and the hidden ones hidden, for the duration."""
     for name in DEFERRED:
         if name not in sys.modules:
             sys.modules[name] = _Deferred(name)
-    hide = _Hide(HIDDEN) if HIDDEN not in sys.modules else None
+    absent = [name for name in HIDDEN if name not in sys.modules]
+    hide = _Hide(absent) if absent else None
     if hide is not None:
         sys.meta_path.insert(0, hide)
     try:
