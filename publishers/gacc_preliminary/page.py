@@ -28,9 +28,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
-
-from bs4 import BeautifulSoup, Tag
+from typing import TYPE_CHECKING, Any
 
 from customs_etl.core.errors import ParseError
 from customs_etl.transforms.bulletin import (
@@ -50,6 +48,9 @@ from customs_etl.transforms.bulletin import (
     parse_month_range,
     parse_unit_line,
 )
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
 
 MONTH, YTD, LAST_YEAR, PCT = "month", "ytd", "last_year", "pct"
 FIELDS = {
@@ -141,6 +142,8 @@ class PreliminaryPage:
 
 def has_table(html: bytes) -> bool:
     """Whether the article holds an HTML table at all (older pages hold an image)."""
+    from bs4 import BeautifulSoup  # here: a run reading no HTML page skips bs4 (0.25 s)
+
     soup = BeautifulSoup(html, "lxml")
     body = soup.select_one(".atcl-cnt") or soup
     return body.find("table") is not None
@@ -148,6 +151,8 @@ def has_table(html: bytes) -> bool:
 
 def release_date(html: bytes | BeautifulSoup) -> date | None:
     """The date line (``div.atcl-date``): ``2025/06/10`` or, on older pages, ``06/10/2019``."""
+    from bs4 import BeautifulSoup  # here: a run reading no HTML page skips bs4 (0.25 s)
+
     soup = html if isinstance(html, BeautifulSoup) else BeautifulSoup(html, "lxml")
     node = soup.select_one(".atcl-date")
     if node is None:
@@ -351,6 +356,8 @@ def _body(rows: list[Tag], start: int, header: Header, source: str) -> tuple[lis
 
 def parse_page(html: bytes, source: str) -> PreliminaryPage:
     """Read one table page; ``source`` (its URL or name) is named in every error."""
+    from bs4 import BeautifulSoup  # here: a run reading no HTML page skips bs4 (0.25 s)
+
     soup = BeautifulSoup(html, "lxml")
     table = _find_table(soup, source)
     if not page_is_complete(html):
