@@ -344,7 +344,10 @@ def spawn() -> TemporaryApi | None:
     if current.prefect_api_url or "prefect" in sys.modules:
         return None
     if current.prefect_api_idle_minutes > 0:
-        return _shared(current.prefect_api_idle_minutes)
+        try:
+            return _shared(current.prefect_api_idle_minutes)
+        except OSError:  # PREFECT_HOME not writable for our files: a child of this run, then
+            pass
     return _private()
 
 

@@ -63,7 +63,7 @@ import json, os, time
 started = time.monotonic()
 from customs_etl.flows import temporary_api
 api = temporary_api.spawn()
-import prefect.settings  # what adopt imports: timed apart from the wait for the API
+import prefect.context, prefect.settings  # what adopt imports: timed apart from the wait
 imported = time.monotonic()
 temporary_api.adopt(api)
 print(json.dumps({"pid": api.pid, "port": api.port, "url": os.environ.get("PREFECT_API_URL"),
@@ -142,8 +142,10 @@ def test_a_second_run_reuses_the_shared_api_which_stops_itself_when_idle(
 
     second = _python(_ADOPT, env, tmp_path)
     assert isinstance(second, dict)
-    assert (second["pid"], second["port"], second["url"]) == (pid, first["port"], first["url"])
-    assert float(second["waited"]) < 1.0 < float(first["waited"])  # type: ignore[arg-type]
+    runs = f"first {first}, second {second}"
+    same = (second["pid"], second["port"], second["url"]) == (pid, first["port"], first["url"])
+    assert same, runs
+    assert float(second["waited"]) < 1.0 < float(first["waited"]), runs  # type: ignore[arg-type]
     state = json.loads((migrated_home / temporary_api.STATE).read_text())
     assert (state["pid"], state["port"]) == (pid, first["port"])
 
