@@ -7,14 +7,15 @@ temporary server (``SERVER_ENV``). It serves the same app Prefect's command does
 error), wrapped in a middleware that notes the time of every request. A watchdog thread asks
 uvicorn to stop after N minutes without one, first removing the state file if it still names
 this process (under the lock runs take to check for it, so a run never picks a server that is
-stopping). uvicorn's exit status 3 when the port was taken meanwhile is kept: the run that
-started it starts another on a free port.
+stopping); stopped by SIGTERM (``kill``) it removes it too. uvicorn's exit status 3 when the
+port was taken meanwhile is kept: the run that started it starts another on a free port.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import threading
 import time
@@ -84,6 +85,14 @@ def main(argv: list[str] | None = None) -> None:
         target=_watch, args=(server, watched, given.idle_minutes * 60, given.home), daemon=True
     )
     watchdog.start()
+
+    def stopped(signum: int, frame: object) -> None:
+        """SIGTERM (``kill``): uvicorn shuts down, then re-raises it here; forget, then end."""
+        forget(given.home, os.getpid())
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+
+    signal.signal(signal.SIGTERM, stopped)
     server.run()  # exits with status 3 itself when the port is taken
 
 
