@@ -122,16 +122,11 @@ def servers() -> Iterator[list[int]]:
                 os.kill(pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="module")
-def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One PREFECT_HOME for the tests that wait for a real server: migrated once."""
-    return tmp_path_factory.mktemp("prefect-home")
-
-
 def test_a_second_run_reuses_the_shared_api_which_stops_itself_when_idle(
-    migrated_home: Path, tmp_path: Path, servers: list[int]
+    tmp_path: Path, servers: list[int]
 ) -> None:
-    env = _environment(migrated_home, "0.1")  # 6 s idle
+    home = tmp_path / "home"
+    env = _environment(home, "0.1")  # 6 s idle
     first = _python(_ADOPT, env, tmp_path)
     assert isinstance(first, dict)
     servers.append(int(first["pid"]))  # type: ignore[call-overload]
@@ -146,21 +141,21 @@ def test_a_second_run_reuses_the_shared_api_which_stops_itself_when_idle(
     same = (second["pid"], second["port"], second["url"]) == (pid, first["port"], first["url"])
     assert same, runs
     assert float(second["waited"]) < 1.0 < float(first["waited"]), runs  # type: ignore[arg-type]
-    state = json.loads((migrated_home / temporary_api.STATE).read_text())
+    state = json.loads((home / temporary_api.STATE).read_text())
     assert (state["pid"], state["port"]) == (pid, first["port"])
 
     deadline = time.monotonic() + 60
     while _running(pid) and time.monotonic() < deadline:
         time.sleep(0.25)
     assert not _running(pid), "the shared API did not stop after its idle minutes"
-    assert not (migrated_home / temporary_api.STATE).exists()
+    assert not (home / temporary_api.STATE).exists()
 
 
-def test_with_idle_zero_the_api_stops_with_the_run(migrated_home: Path, tmp_path: Path) -> None:
-    found = _python(_ADOPT, _environment(migrated_home, "0"), tmp_path)
-    assert isinstance(found, dict) and found["url"] == f"http://127.0.0.1:{found['port']}/api"
+def test_with_idle_zero_the_api_stops_with_the_run(tmp_path: Path) -> None:
+    found = _python(_SPAWN_ONLY, _environment(tmp_path / "home", "0"), tmp_path)
+    assert isinstance(found, dict) and found["started"]
     assert not _running(int(found["pid"]))  # type: ignore[call-overload]
-    assert not (migrated_home / temporary_api.STATE).exists()
+    assert not (tmp_path / "home").exists()  # nothing shared: no state, lock or log
 
 
 class _Health(BaseHTTPRequestHandler):
