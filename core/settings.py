@@ -15,6 +15,7 @@ nothing reads the environment any other way.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TypeVar
 
@@ -90,6 +91,12 @@ class Settings(SettingsGroup):
     data_docs_dir: str | None = Field(
         None, description="where Data Docs go (default: data_docs beside the warehouse file)"
     )
+    prefect_api_idle_minutes: float = Field(
+        10.0,
+        ge=0,
+        description="minutes Prefect's temporary API started by a run stays up idle for later "
+        "runs to reuse (0: stopped when the run ends)",
+    )
     # Not ours, read here so nothing else reads the environment: the usual AWS variables for a
     # lake on s3:// (DuckDB's httpfs), and PostgreSQL's password, only to redact it from errors
     # (libpq reads PGPASSWORD, service and pass files itself).
@@ -107,6 +114,8 @@ class Settings(SettingsGroup):
     # import); Prefect itself reads them too.
     prefect_api_url: str | None = Field(None, validation_alias="PREFECT_API_URL")
     prefect_api_key: SecretStr | None = Field(None, validation_alias="PREFECT_API_KEY")
+    # Where Prefect keeps its database; unset, Prefect's default ``~/.prefect``.
+    prefect_home: str | None = Field(None, validation_alias="PREFECT_HOME")
 
 
 def _one_line(error: ValidationError) -> str:
@@ -134,6 +143,13 @@ def read_settings(group: type[Group]) -> Group:
 def settings() -> Settings:
     """The current settings; a bad value is a ``CustomsEtlError`` naming its variable."""
     return read_settings(Settings)
+
+
+def prefect_variables() -> dict[str, str]:
+    """Prefect's own variables (``PREFECT_*``) as this process sees them: with Prefect's
+    files, what decides the settings of a Prefect API this process starts
+    (``flows.temporary_api``)."""
+    return {name: value for name, value in os.environ.items() if name.startswith("PREFECT_")}
 
 
 def secret_text(value: SecretStr | None) -> str | None:

@@ -7,7 +7,7 @@ ends ``interrupted`` with the work it did not do. A second press raises ``Keyboa
 once: the load in progress is rolled back (one transaction per batch), and a re-run resumes
 either way (loaded documents are no-ops). Prefect's temporary API is started with SIGINT
 blocked, so the terminal's Ctrl-C never reaches it: by ``temporary_api.spawn`` before the flows
-import (the CLI's path), else here.
+import (the CLI's path; a shared one also runs in a session of its own), else here.
 """
 
 from __future__ import annotations

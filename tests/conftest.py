@@ -19,6 +19,8 @@ os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="customs-etl-test-prefect-"
 os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # no test may reach the internet
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
+# No run of the suite leaves a shared temporary API behind (the tests of reuse set their own).
+os.environ["CUSTOMS_ETL_PREFECT_API_IDLE_MINUTES"] = "0"
 os.environ.pop("CUSTOMS_ETL_WAREHOUSE", None)
 os.environ.pop("CUSTOMS_ETL_LAKE_DATA_PATH", None)
 os.environ.pop("CUSTOMS_ETL_DATA_DOCS_DIR", None)
