@@ -133,10 +133,12 @@ def cli_command(*args: str) -> list[str]:
 
 def cli_env(prefect_api: str, prefect_home: Path, **extra: str) -> dict[str, str]:
     """This environment minus CUSTOMS_ETL_* settings, on the session's Prefect API (no 6–13 s
-    ephemeral server start) with a private PREFECT_HOME."""
+    ephemeral server start) with a private PREFECT_HOME. A test that drops the API URL gets
+    a temporary API stopped with its run: no test leaves a server behind."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMS_ETL_")}
     prefect_home.mkdir(parents=True, exist_ok=True)
     env.update(
+        CUSTOMS_ETL_PREFECT_API_IDLE_MINUTES="0",
         PREFECT_API_URL=prefect_api,
         PREFECT_HOME=str(prefect_home),
         PREFECT_LOGGING_LEVEL="WARNING",
