@@ -83,12 +83,12 @@ def _tree(pid: int) -> list[int]:
 
 
 def _run(
-    cmd: list[str], env: dict[str, str] | None = None
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> tuple[str, str, int, float, float, float]:
-    """Run ``cmd``: stdout, stderr, exit status, wall s, peak MiB of its tree, CPU s."""
+    """Run ``cmd`` in ``cwd``: stdout, stderr, exit status, wall s, peak MiB of its tree, CPU s."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     peak = [0]
     done = threading.Event()
