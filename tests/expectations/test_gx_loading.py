@@ -89,16 +89,16 @@ def test_deferred_module_loads_when_used_and_then_is_the_real_one() -> None:
 
 
 def test_deferred_stand_in_forwards_and_imports_submodules() -> None:
-    name = "wsgiref"  # a standard-library package nothing here imports
+    name, submodule = "dbm", "dumb"  # a standard-library package nothing here imports
     if name in sys.modules:
         pytest.skip(f"{name} already imported")
     stand_in = gx_loading._Deferred(name)
     sys.modules[name] = stand_in
     try:
         assert getattr(stand_in, "__wrapped__", None) is None and "_real" not in vars(stand_in)
-        import wsgiref.util  # the parent's __path__ is read: the real package loads
+        import dbm.dumb  # the parent's __path__ is read: the real package loads
 
-        assert sys.modules[name] is not stand_in and stand_in.util is wsgiref.util
+        assert sys.modules[name] is not stand_in and getattr(stand_in, submodule) is dbm.dumb
     finally:
         for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
             del sys.modules[loaded]
