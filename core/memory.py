@@ -1,7 +1,7 @@
 """What the memory budget ($CUSTOMS_ETL_MEMORY_MB) allows a run: DuckDB's memory limit on the
 warehouse, the batch size, and whether the next batch is prepared while one loads.
 
-Measured on the 120-month bench (docs/performance.md): a run's process tree holds ~550 MB
+Measured on the 120-month bench (docs/performance.md): a run's process tree holds ~535 MiB
 before any data (the imports — Great Expectations, Prefect, pandas, pyarrow, DuckDB — and
 Prefect's temporary API). A batch being prepared (DuckDB's read of the exports, the Arrow
 table, GX's pandas frame) and a batch being loaded (the history checks' temp tables, the
