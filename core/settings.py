@@ -86,6 +86,12 @@ class Settings(SettingsGroup):
         description="documents read into one batch at most (MB): GX runs once per batch; "
         "peak memory grows with it",
     )
+    memory_mb: float = Field(
+        1024.0,
+        ge=256,
+        description="memory a run aims to stay within (MB): bounds DuckDB's memory on the "
+        "warehouse, the batch size, and whether the next batch is prepared while one loads",
+    )
     webhook_url: SecretStr | None = Field(None, description="failure notices go here")
     data_docs: bool = Field(True, description="build GX Data Docs beside the warehouse")
     data_docs_dir: str | None = Field(

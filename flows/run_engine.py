@@ -23,6 +23,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, Completed, Failed, State
 
+from customs_etl.core.memory import memory_budget, release_memory
 from customs_etl.core.models import FAILED_STATUSES, Outcome, RawDocument
 from customs_etl.core.settings import settings
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
@@ -74,10 +75,12 @@ BATCH_DOCUMENTS = 200  # documents in one batch at most (GX's report grows with 
 
 
 def batch_bytes() -> int:
-    """Bytes of documents read into one batch at most ($CUSTOMS_ETL_BATCH_MB, default 32): a
-    full-scale month (~30 MB in 31 files) fits in one batch, so GX runs once per month; peak
-    memory grows with the batch, not with the number of months."""
-    return int(settings().batch_mb * 1024 * 1024)
+    """Bytes of documents read into one batch at most: $CUSTOMS_ETL_BATCH_MB (default 32: a
+    full-scale month, ~30 MB in 31 files, fits in one batch, so GX runs once per month), at
+    most what the memory budget ($CUSTOMS_ETL_MEMORY_MB) holds. Peak memory grows with the
+    batch, not with the number of months."""
+    cap = memory_budget().batch_cap_mb
+    return int(min(settings().batch_mb, cap) * 1024 * 1024)
 
 
 def batches_of(
@@ -205,15 +208,18 @@ class Run:
             for doc, outcome in zip(batch.docs, outcomes, strict=True):
                 after_load(doc, outcome)
         self.progress.loaded(outcomes, step.units)
+        release_memory()
 
     def process(
         self,
         steps: Iterable[Step],
         after_load: Callable[[RawDocument, Outcome], None] | None = None,
     ) -> None:
-        """Prepare the next batch on the thread pool while this one loads: at most two
-        batches are in memory, so a long backfill runs in flat memory. After Ctrl-C
-        (``stop_requested``) nothing new is fetched or loaded."""
+        """Prepare the next batch on the thread pool while this one loads, when the memory
+        budget holds two batches (``MemoryBudget.prepare_ahead``), else one batch at a time:
+        a long backfill runs in flat memory. After Ctrl-C (``stop_requested``) nothing new
+        is fetched or loaded."""
+        ahead = memory_budget().prepare_ahead(batch_bytes() / (1024 * 1024))
         pending: tuple[Step, PrefectFuture[PreparedBatch]] | None = None
         remaining = iter(steps)
         while not stop_requested():
@@ -226,7 +232,11 @@ class Run:
             future.add_done_callback(lambda _, n=size: self.progress.prepared(n))
             if pending is not None:
                 self._load(*pending, after_load)
-            pending = step, future
+                pending = None
+            if ahead:
+                pending = step, future
+            else:
+                self._load(step, future, after_load)
         if pending is not None:
             self._load(*pending, after_load)
 

@@ -21,6 +21,7 @@ ROOT = paths.ROOT
         ("CUSTOMS_ETL_HTTP_MAX_BYTES", "-5", "greater than 0"),
         ("CUSTOMS_ETL_DATA_DOCS", "perhaps", "boolean"),
         ("CUSTOMS_ETL_BUSY_WAIT_SECONDS", "-1", "greater than or equal to 0"),
+        ("CUSTOMS_ETL_MEMORY_MB", "512MB", "valid number"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
+from customs_etl.core.memory import bound_memory
 from customs_etl.core.settings import settings
 from customs_etl.warehouse.location import Location
 from customs_etl.warehouse.schema_version import migrate
@@ -29,7 +30,7 @@ def _open(path: Path, *, read_only: bool, wait_seconds: float | None) -> duckdb.
     delay = 0.1
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 raise CustomsEtlError(f"cannot open warehouse {path}: {exc}") from None
@@ -39,6 +40,13 @@ def _open(path: Path, *, read_only: bool, wait_seconds: float | None) -> duckdb.
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+            continue
+        try:
+            bound_memory(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
 
 
 def connect_writer(

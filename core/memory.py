@@ -1,0 +1,68 @@
+"""What the memory budget ($CUSTOMS_ETL_MEMORY_MB) allows a run: DuckDB's memory limit on the
+warehouse, the batch size, and whether the next batch is prepared while one loads.
+
+Measured on the 120-month bench (docs/performance.md): a run's process tree holds ~535 MiB
+before any data (the imports — Great Expectations, Prefect, pandas, pyarrow, DuckDB — and
+Prefect's temporary API). A batch being prepared (DuckDB's read of the exports, the Arrow
+table, GX's pandas frame) and a batch being loaded (the history checks' temp tables, the
+insert) each need a multiple of the batch's bytes on top; DuckDB's own buffer pool, left to
+its default (80 % of the machine's RAM), grows with the warehouse's scans and never gives back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from customs_etl.core.settings import settings
+
+FIXED_MB = 640  # the tree before any data: imports, Prefect's temporary API, DuckDB's library
+DUCKDB_SHARE = 0.25  # of the budget, DuckDB's memory limit on the warehouse
+DUCKDB_MIN_MB = 256  # a batch (one full-scale month) loads within it; far less fails the load
+MB_PER_BATCH_MB = 14  # a batch in preparation or in a load needs ~14x its bytes (measured)
+
+
+@dataclass(frozen=True)
+class MemoryBudget:
+    """What a run may use, derived from one number (MB)."""
+
+    total_mb: float
+
+    @property
+    def duckdb_limit_mb(self) -> int:
+        """DuckDB's ``memory_limit`` on warehouse connections: beyond it, DuckDB spills its
+        temp tables and sorts to ``<warehouse>.tmp`` instead of growing."""
+        return max(DUCKDB_MIN_MB, int(self.total_mb * DUCKDB_SHARE))
+
+    @property
+    def batch_cap_mb(self) -> float:
+        """The largest batch (MB of documents) the budget holds one at a time."""
+        return max(1.0, (self.total_mb - FIXED_MB) / MB_PER_BATCH_MB)
+
+    def prepare_ahead(self, batch_mb: float) -> bool:
+        """Whether two batches of ``batch_mb`` (one prepared, one loading) fit at once."""
+        return FIXED_MB + 2 * MB_PER_BATCH_MB * batch_mb <= self.total_mb
+
+
+def memory_budget() -> MemoryBudget:
+    """The current budget ($CUSTOMS_ETL_MEMORY_MB)."""
+    return MemoryBudget(settings().memory_mb)
+
+
+def bound_memory(con: Any) -> None:
+    """Set DuckDB's memory limit on a warehouse connection (``SET``, not a connect-time config:
+    connections to a file already open in this process share its instance, and DuckDB
+    refuses a second configuration)."""
+    con.execute(f"SET memory_limit = '{memory_budget().duckdb_limit_mb}MB'")
+
+
+def release_memory() -> None:
+    """After a batch: collect the cycles its frames left (GX's and pandas' objects) and hand
+    Arrow's unused pages back, so the next batch starts from the same floor (~30-60 MB a
+    batch measured; a full collection costs milliseconds once per batch)."""
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
