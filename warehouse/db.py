@@ -51,6 +51,15 @@ def backend_for(location: Location) -> Backend | ModuleType:
 
 
 def _writer_failure(location: Location, exc: BaseException) -> CustomsEtlError | None:
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        from customs_etl.core.memory import memory_budget
+
+        budget = memory_budget()
+        return CustomsEtlError(
+            f"warehouse {location}: DuckDB reached its memory limit "
+            f"({budget.duckdb_limit_mb} MB, from CUSTOMS_ETL_MEMORY_MB={budget.total_mb:g}): "
+            "raise CUSTOMS_ETL_MEMORY_MB and run again (nothing of this load was committed)"
+        )
     cause = storage_cause(exc)
     if cause is None:
         return None
@@ -67,7 +76,8 @@ def writer(
     """The writer connection, migrated, held only for the block (one load).
 
     A storage failure inside the block (disk full, read-only file, I/O error, the catalog
-    server gone) becomes one ``CustomsEtlError`` naming the warehouse and the first cause: the
+    server gone) or DuckDB's memory limit reached (``CUSTOMS_ETL_MEMORY_MB``) becomes one
+    ``CustomsEtlError`` naming the warehouse and the first cause (or the setting): the
     open transaction is rolled back, so the warehouse keeps its previous state. Other DuckDB
     errors are bugs and propagate unchanged.
     """

@@ -70,3 +70,21 @@ def test_the_budget_caps_the_batch_and_decides_preparing_ahead(
     default = MemoryBudget(1024)
     assert default.prepare_ahead(8) and not default.prepare_ahead(default.batch_cap_mb)
     assert MemoryBudget(4096).prepare_ahead(32)
+
+
+def test_a_load_beyond_duckdbs_limit_is_one_line_naming_the_setting(tmp_path: Path) -> None:
+    """An aggregate DuckDB cannot spill, past its limit: the writer says which setting to
+    raise, and the warehouse keeps nothing of the block."""
+    warehouse = tmp_path / "w.duckdb"
+    with pytest.raises(CustomsEtlError) as raised, writer(warehouse) as con:
+        con.execute("BEGIN")
+        con.execute("CREATE TABLE main.half AS SELECT 1 AS x")
+        con.execute("SET memory_limit = '16MB'")  # far below the budget's floor, on purpose
+        con.execute("SELECT list(i) FROM range(20000000) t(i)").fetchall()
+    message = str(raised.value)
+    assert "memory limit" in message and "raise CUSTOMS_ETL_MEMORY_MB" in message
+    assert str(warehouse) in message and "\n" not in message
+    with reader(warehouse) as con:
+        assert not con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half'"
+        ).fetchone()[0]
