@@ -41,6 +41,10 @@ def _open(path: Path, *, read_only: bool, wait_seconds: float | None) -> duckdb.
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
             continue
+        if read_only:
+            # Not bounded: a reading command holds no batch, and under the load's limit a
+            # report over 120 months took 2.7 s instead of 1.9 s (cache evictions).
+            return con
         try:
             bound_memory(con)
         except BaseException:
