@@ -39,9 +39,13 @@ class MemoryBudget:
         """The largest batch (MB of documents) the budget holds one at a time."""
         return max(1.0, (self.total_mb - FIXED_MB) / MB_PER_BATCH_MB)
 
+    def fits(self, *batch_mbs: float) -> bool:
+        """Whether batches of these sizes (MB of documents) fit in memory at once."""
+        return FIXED_MB + MB_PER_BATCH_MB * sum(batch_mbs) <= self.total_mb
+
     def prepare_ahead(self, batch_mb: float) -> bool:
         """Whether two batches of ``batch_mb`` (one prepared, one loading) fit at once."""
-        return FIXED_MB + 2 * MB_PER_BATCH_MB * batch_mb <= self.total_mb
+        return self.fits(batch_mb, batch_mb)
 
 
 def memory_budget() -> MemoryBudget:

@@ -83,6 +83,11 @@ def batch_bytes() -> int:
     return int(min(settings().batch_mb, cap) * 1024 * 1024)
 
 
+def _mb(step: Step) -> float:
+    """A step's documents, in MB (what the memory budget is stated in)."""
+    return sum(len(d.content) for d in step.docs) / (1024 * 1024)
+
+
 def batches_of(
     docs: Iterable[RawDocument],
     label: str,
@@ -216,10 +221,11 @@ class Run:
         after_load: Callable[[RawDocument, Outcome], None] | None = None,
     ) -> None:
         """Prepare the next batch on the thread pool while this one loads, when the memory
-        budget holds two batches (``MemoryBudget.prepare_ahead``), else one batch at a time:
-        a long backfill runs in flat memory. After Ctrl-C (``stop_requested``) nothing new
-        is fetched or loaded."""
-        ahead = memory_budget().prepare_ahead(batch_bytes() / (1024 * 1024))
+        budget holds both (``MemoryBudget.fits``, on the batches' own sizes: small batches —
+        a monthly run, a test — always overlap), else one batch at a time: a long backfill of
+        full batches runs in flat memory. After Ctrl-C (``stop_requested``) nothing new is
+        fetched or loaded."""
+        budget = memory_budget()
         pending: tuple[Step, PrefectFuture[PreparedBatch]] | None = None
         remaining = iter(steps)
         while not stop_requested():
@@ -228,15 +234,14 @@ class Run:
                 break
             size = len(step.docs)
             self.progress.fetched(size, step.units)
+            if pending is not None and not budget.fits(_mb(pending[0]), _mb(step)):
+                self._load(*pending, after_load)  # no room for two: load before preparing
+                pending = None
             future = prepare_step.submit(step)
             future.add_done_callback(lambda _, n=size: self.progress.prepared(n))
             if pending is not None:
-                self._load(*pending, after_load)
-                pending = None
-            if ahead:
-                pending = step, future
-            else:
-                self._load(step, future, after_load)
+                self._load(*pending, after_load)  # while ``step`` is prepared
+            pending = step, future
         if pending is not None:
             self._load(*pending, after_load)
 

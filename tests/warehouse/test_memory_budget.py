@@ -71,6 +71,8 @@ def test_the_budget_caps_the_batch_and_decides_preparing_ahead(
     default = MemoryBudget(1024)
     assert default.prepare_ahead(8) and not default.prepare_ahead(default.batch_cap_mb)
     assert MemoryBudget(4096).prepare_ahead(32)
+    # on the batches' own sizes: small ones (a monthly run) overlap, a full one and more not
+    assert default.fits(0.5, 0.5) and not default.fits(default.batch_cap_mb, 0.5)
 
 
 def test_a_load_beyond_duckdbs_limit_is_one_line_naming_the_setting(tmp_path: Path) -> None:
