@@ -44,12 +44,19 @@ def _start_prefect_api_without_ctrl_c() -> None:
     """
     from prefect.client.orchestration import get_client
 
+    with sigint_blocked(), get_client(sync_client=True):
+        pass
+
+
+@contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread for the block: a child spawned inside inherits the mask
+    across exec, so a terminal's Ctrl-C never reaches it. A Ctrl-C meanwhile lands after."""
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        with get_client(sync_client=True):
-            pass
+        yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C meanwhile lands now
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 @contextmanager

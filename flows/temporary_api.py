@@ -42,7 +42,6 @@ import fcntl
 import hashlib
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -59,6 +58,7 @@ from pathlib import Path
 from typing import IO
 
 from customs_etl.core.settings import prefect_variables, settings
+from customs_etl.flows.interrupts import sigint_blocked
 
 PORT_IN_USE = 3  # uvicorn's exit status when the port was taken meanwhile (Prefect retries)
 # What Prefect's SubprocessASGIServer sets for its child: no UI, ephemeral services only.
@@ -162,11 +162,8 @@ def _launch(port: int) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect_app_dir()), "--factory",
             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
             "--log-level", "error", "--lifespan", "on"]  # fmt: skip
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
+    with sigint_blocked():
         return subprocess.Popen(args, env={**os.environ, **SERVER_ENV})
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C meanwhile lands now
 
 
 def _launch_shared(port: int, idle_minutes: float, home: Path) -> subprocess.Popen[bytes]:
@@ -177,14 +174,10 @@ def _launch_shared(port: int, idle_minutes: float, home: Path) -> subprocess.Pop
     with contextlib.suppress(OSError):
         if log.stat().st_size > LOG_KEPT:
             log.replace(log.with_name(LOG + ".1"))
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        with open(log, "ab") as output:
-            return subprocess.Popen(args, env={**os.environ, **SERVER_ENV},
-                                    stdin=subprocess.DEVNULL, stdout=output, stderr=output,
-                                    start_new_session=True)  # fmt: skip
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    with sigint_blocked(), open(log, "ab") as output:
+        return subprocess.Popen(args, env={**os.environ, **SERVER_ENV},
+                                stdin=subprocess.DEVNULL, stdout=output, stderr=output,
+                                start_new_session=True)  # fmt: skip
 
 
 def prefect_home() -> Path:

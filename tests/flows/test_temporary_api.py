@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from customs_etl.flows import temporary_api
+from tests.support.faults import alive
 
 
 def test_nothing_is_spawned_once_prefect_is_loaded_or_an_api_is_set(
@@ -98,15 +99,6 @@ def _python(script: str, env: dict[str, str], cwd: Path) -> dict[str, object] | 
     return last if script is _FINGERPRINT else json.loads(last)
 
 
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (a detached server's parent is gone; nothing may reap it)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 @pytest.fixture
 def servers() -> Iterator[list[int]]:
     """Pids of the API servers a test started: killed at its end if still running."""
@@ -132,7 +124,7 @@ def test_a_second_run_reuses_the_shared_api_which_stops_itself_when_idle(
     servers.append(int(first["pid"]))  # type: ignore[call-overload]
     assert first["url"] == f"http://127.0.0.1:{first['port']}/api"
     pid = int(first["pid"])  # type: ignore[call-overload]
-    assert _running(pid), "the shared API stopped with the run that started it"
+    assert alive(pid), "the shared API stopped with the run that started it"
     assert os.getsid(pid) == pid  # its own session: a terminal's Ctrl-C never reaches it
 
     second = _python(_ADOPT, env, tmp_path)
@@ -145,16 +137,16 @@ def test_a_second_run_reuses_the_shared_api_which_stops_itself_when_idle(
     assert (state["pid"], state["port"]) == (pid, first["port"])
 
     deadline = time.monotonic() + 60
-    while _running(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.25)
-    assert not _running(pid), "the shared API did not stop after its idle minutes"
+    assert not alive(pid), "the shared API did not stop after its idle minutes"
     assert not (home / temporary_api.STATE).exists()
 
 
 def test_with_idle_zero_the_api_stops_with_the_run(tmp_path: Path) -> None:
     found = _python(_SPAWN_ONLY, _environment(tmp_path / "home", "0"), tmp_path)
     assert isinstance(found, dict) and found["started"]
-    assert not _running(int(found["pid"]))  # type: ignore[call-overload]
+    assert not alive(int(found["pid"]))  # type: ignore[call-overload]
     assert not (tmp_path / "home").exists()  # nothing shared: no state, lock or log
 
 

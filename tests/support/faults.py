@@ -336,6 +336,15 @@ def full_disk(
     )
 
 
+def alive(pid: int) -> bool:
+    """Running and not a zombie (a detached server's parent is gone; nothing may reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def processes_with_home(prefect_home: Path) -> list[int]:
     """Live processes whose environment names this PREFECT_HOME (a leaked Prefect child)."""
     marker = f"PREFECT_HOME={prefect_home}".encode()
@@ -345,9 +354,8 @@ def processes_with_home(prefect_home: Path) -> list[int]:
             continue
         try:
             environ = (entry / "environ").read_bytes().split(b"\0")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue  # gone meanwhile, or not ours to read
-        if marker in environ and state != "Z":
+        if marker in environ and alive(int(entry.name)):
             found.append(int(entry.name))
     return found
