@@ -72,37 +72,47 @@ COMMENT ON COLUMN core.latest.load_seq IS 'raw.releases.load_seq of the vintage 
 COMMENT ON COLUMN core.latest.series_source IS 'The series the figure belongs to: its publication''s own, or the one whose early vintages the publication prints (gacc_preliminary figures belong to the gacc_bulletin series: the same rows, first published about ten days before the bulletin).';
 COMMENT ON COLUMN core.latest.slice_complete IS 'true when the slice has a full release (its world total is known); false when only partial (filtered) releases cover it.';
 
--- A month's world total in series `src` as it stood before the load `cutoff` (a
--- raw.releases.load_seq): what a cumulative loaded then saw. core.latest's rule over the
--- vintages loaded before it (a slice with a World row takes that row); NULL when no full release
--- covered the month yet or a row had no kilograms. Called per (rare) pair of a cumulative and a
--- month revised after it.
-CREATE MACRO core.month_world_before(src, rep, flw, code, month, cutoff) AS TABLE
-WITH vintages AS (
-    SELECT o.partner, o.source_partner_code, o.trade_mode, o.region_code, o.quantity_kg,
-           r.load_seq, r.coverage, core.source_rank(o.source) AS verified
-    FROM core.observations AS o
-    JOIN raw.releases AS r USING (release_id)
-    WHERE r.status IN ('loaded', 'released') AND r.load_seq < cutoff
-      AND core.series_source(o.source) = src AND o.reporter = rep AND o.flow = flw
-      AND o.commodity_code = code AND o.basis = 'month' AND o.period_start = month
-      AND o.period_end = month
+-- What each cumulative saw: a month's world total in its series as it stood before a load
+-- (`cutoff`, a raw.releases.load_seq) — core.latest's rule over the vintages loaded before it (a
+-- slice with a World row takes that row). `pairs` is a list of STRUCT(source, reporter, flow,
+-- commodity_code, month, cutoff), `source` the series; one row per pair some full release covered
+-- before the cutoff, world_kg NULL when a row had no kilograms. Set-based: the callers ask for
+-- every (rare) pair of a cumulative and a month revised after it at once, and an empty list
+-- costs nothing (a correlated call per pair made DuckDB scan every observation).
+CREATE MACRO core.month_worlds_before(pairs) AS TABLE
+WITH asked AS MATERIALIZED (
+    SELECT DISTINCT * FROM (SELECT unnest(pairs, recursive := true))
 ),
-base AS (
-    SELECT arg_max(load_seq, (verified, load_seq)) AS base_seq FROM vintages
-    WHERE coverage = 'full'
+vintages AS (
+    SELECT a.*, o.partner, o.source_partner_code, o.trade_mode, o.region_code, o.quantity_kg,
+           r.load_seq, r.coverage, core.source_rank(o.source) AS verified
+    FROM asked AS a
+    JOIN core.observations AS o
+      ON o.commodity_code = a.commodity_code AND o.reporter = a.reporter AND o.flow = a.flow
+     AND core.series_source(o.source) = a.source AND o.basis = 'month'
+     AND o.period_start = a.month AND o.period_end = a.month
+    JOIN raw.releases AS r
+      ON r.release_id = o.release_id AND r.status IN ('loaded', 'released')
+     AND r.load_seq < a.cutoff
+),
+bases AS (
+    SELECT source, reporter, flow, commodity_code, month, cutoff,
+           arg_max(load_seq, (verified, load_seq)) FILTER (WHERE coverage = 'full') AS base_seq
+    FROM vintages GROUP BY ALL
 ),
 cells AS (
-    SELECT * FROM vintages
-    WHERE load_seq = (SELECT base_seq FROM base)
-       OR (coverage = 'partial' AND load_seq > (SELECT base_seq FROM base))
-    QUALIFY load_seq = max(load_seq) OVER (
-        PARTITION BY partner, source_partner_code, trade_mode, region_code)
+    SELECT v.* FROM vintages AS v
+    JOIN bases AS b USING (source, reporter, flow, commodity_code, month, cutoff)
+    WHERE v.load_seq = b.base_seq OR (v.coverage = 'partial' AND v.load_seq > b.base_seq)
+    QUALIFY v.load_seq = max(v.load_seq) OVER (
+        PARTITION BY v.source, v.reporter, v.flow, v.commodity_code, v.month, v.cutoff,
+                     v.partner, v.source_partner_code, v.trade_mode, v.region_code)
 ),
 world_rows AS (
     SELECT * FROM cells
-    QUALIFY coalesce(partner = 'WLD', false) OR NOT bool_or(coalesce(partner = 'WLD', false)) OVER ()
+    QUALIFY coalesce(partner = 'WLD', false) OR NOT bool_or(coalesce(partner = 'WLD', false))
+        OVER (PARTITION BY source, reporter, flow, commodity_code, month, cutoff)
 )
-SELECT CASE WHEN count(*) = count(quantity_kg) AND count(*) > 0 THEN sum(quantity_kg) END
-           AS world_kg
-FROM world_rows;
+SELECT source, reporter, flow, commodity_code, month, cutoff,
+       CASE WHEN count(*) = count(quantity_kg) THEN sum(quantity_kg) END AS world_kg
+FROM world_rows GROUP BY ALL;
