@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from datetime import date, datetime
 
-SqlValue = str | date | int | float | bool | None | list | tuple
+SqlValue = str | date | int | float | bool | None | list | tuple | dict
 
 
 def literal(value: SqlValue) -> str:
@@ -36,6 +36,10 @@ def literal(value: SqlValue) -> str:
         if not value:
             return "CAST([] AS VARCHAR[])"
         return "[" + ", ".join(literal(item) for item in value) + "]"
+    if isinstance(value, dict):  # a STRUCT: the members of a series (marts.*_in macros)
+        if not value or not all(isinstance(key, str) for key in value):
+            raise TypeError("a struct needs text keys")
+        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
     if isinstance(value, str):
         if "\x00" in value:
             raise ValueError("a text value holds a NUL character")

@@ -29,6 +29,7 @@ from customs_etl.core import sources
 from customs_etl.core.catalogue import WATCHLIST, CommoditySpec
 from customs_etl.core.models import SAMPLE_SOURCE
 from customs_etl.core.queries import fetch_one, named_rows
+from customs_etl.core.sql_text import SqlValue
 from customs_etl.reports.mirror import build_mirror, display_name, fine_tonnes
 from customs_etl.reports.news import json_number
 from customs_etl.reports.wording import pct_text
@@ -68,21 +69,40 @@ def partner_candidates(spec: CommoditySpec) -> list[Series]:
     return [s for s in headline_candidates(spec) if s.source != sources.GACC_BULLETIN]
 
 
-def _series_row(con: duckdb.DuckDBPyConnection, series: Series, month: date) -> dict | None:
-    """The series' month as the marts decide it (like for like across its codes)."""
+def _key(spec: CommoditySpec, series: Series) -> str:
+    """The name a candidate series goes by in the one query that decides them all."""
+    return f"{spec.name}|{series.source}"
+
+
+def _members(candidates: Sequence[tuple[CommoditySpec, Series]]) -> list[SqlValue]:
+    """The marts' series members (``marts.series_lines_in``): each candidate's lines of its
+    source, summed like for like when there are several."""
+    return [
+        {"series": _key(spec, series), "source": series.source, "code": code,
+         "grouped": series.grouped}
+        for spec, series in candidates
+        for code in series.codes
+    ]  # fmt: skip
+
+
+def _headlines(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, dict]:
+    """Every entry's candidate headline series for the month, as the marts decide them (like
+    for like across its codes), in one query: by ``_key``, complete months only."""
+    candidates = [(spec, s) for spec in WATCHLIST for s in headline_candidates(spec)]
     rows = named_rows(
         con,
-        "SELECT tonnes, mom_pct, yoy_pct, ytd_yoy_pct, lines, caveats"
-        " FROM marts.series_months_of(?, ?) WHERE reporter = ? AND flow = ? AND source = ?"
-        " AND period = ? AND coverage = 'complete'",
-        [list(series.codes), series.grouped, REPORTER, FLOW, series.source, month],
+        "SELECT series, tonnes, mom_pct, yoy_pct, ytd_yoy_pct, lines, caveats"
+        " FROM marts.series_months_in(?) WHERE reporter = ? AND flow = ? AND period = ?"
+        " AND coverage = 'complete'",
+        [_members(candidates), REPORTER, FLOW, period],
     )
-    return rows[0] if rows else None
+    return {row["series"]: row for row in rows}
 
 
-def _headline(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> dict | None:
+def _headline(spec: CommoditySpec, decided: dict[str, dict]) -> dict | None:
+    """The first candidate of the entry's with a complete month."""
     for series in headline_candidates(spec):
-        row = _series_row(con, series, period)
+        row = decided.get(_key(spec, series))
         if row is None:
             continue
         return {
@@ -97,34 +117,48 @@ def _headline(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec)
     return None
 
 
-def _sample_only(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> bool:
-    """No watchlist source has the entry's month, but the modeled sample has figures for its
-    lines (the sample is published as tariff lines, like query exports)."""
-    codes = sorted({c for s in headline_candidates(spec) for c in s.codes})
+def _sample_lines(
+    con: duckdb.DuckDBPyConnection, period: date, specs: Sequence[CommoditySpec]
+) -> set[str]:
+    """The lines of ``specs`` the modeled sample has figures for in the month (the sample is
+    published as tariff lines, like query exports)."""
+    codes = sorted({c for spec in specs for s in headline_candidates(spec) for c in s.codes})
     if not codes:
-        return False
+        return set()
     rows = named_rows(
         con,
-        "SELECT count(*) AS n FROM marts.line_months_of(?) WHERE reporter = ? AND flow = ?"
-        " AND source = ? AND period = ? AND coverage <> 'missing'",
+        "SELECT DISTINCT commodity_code FROM marts.line_months_of(?) WHERE reporter = ?"
+        " AND flow = ? AND source = ? AND period = ? AND coverage <> 'missing'",
         [codes, REPORTER, FLOW, SAMPLE_SOURCE, period],
     )
-    return bool(rows[0]["n"])
+    return {row["commodity_code"] for row in rows}
 
 
-def _top_partner(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySpec) -> dict | None:
+def _sample_only(spec: CommoditySpec, sample_lines: set[str]) -> bool:
+    """No watchlist source has the entry's month, but the modeled sample has its lines."""
+    return any(c in sample_lines for s in headline_candidates(spec) for c in s.codes)
+
+
+def _top_partners(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, dict]:
+    """Every entry's candidate partner series' largest partner of the month, in one query."""
+    candidates = [(spec, s) for spec in WATCHLIST for s in partner_candidates(spec)]
+    rows = named_rows(
+        con,
+        "SELECT series, partner, partner_label, tonnes, share_pct FROM marts.series_partners_in(?)"
+        " WHERE reporter = ? AND flow = ? AND period = ?"
+        " AND coverage = 'complete' AND tonnes IS NOT NULL AND partner NOT LIKE 'CT-%'"
+        " AND partner NOT LIKE 'GACC-%'"
+        " QUALIFY row_number() OVER (PARTITION BY series ORDER BY tonnes DESC, partner DESC) = 1",
+        [_members(candidates), REPORTER, FLOW, period],
+    )
+    return {row["series"]: row for row in rows}
+
+
+def _top_partner(spec: CommoditySpec, tops: dict[str, dict]) -> dict | None:
     for series in partner_candidates(spec):
-        rows = named_rows(
-            con,
-            "SELECT partner, partner_label, tonnes, share_pct FROM marts.series_partners_of(?, ?)"
-            " WHERE reporter = ? AND flow = ? AND source = ? AND period = ?"
-            " AND coverage = 'complete' AND tonnes IS NOT NULL AND partner NOT LIKE 'CT-%'"
-            " AND partner NOT LIKE 'GACC-%' ORDER BY tonnes DESC, partner DESC LIMIT 1",
-            [list(series.codes), series.grouped, REPORTER, FLOW, series.source, period],
-        )
-        if not rows:
+        top = tops.get(_key(spec, series))
+        if top is None:
             continue
-        top = rows[0]
         return {
             "partner": top["partner"],
             "name": display_name(top["partner"], top["partner_label"]),
@@ -169,9 +203,12 @@ def _largest_gap(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySp
 
 def build_watchlist(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, Any]:
     """The watchlist JSON contract (README "Watchlist JSON contract")."""
+    decided, tops = _headlines(con, period), _top_partners(con, period)
+    unheaded = [spec for spec in WATCHLIST if _headline(spec, decided) is None]
+    sample_lines = _sample_lines(con, period, unheaded)
     entries = []
     for spec in WATCHLIST:
-        headline = _headline(con, period, spec) or {
+        headline = _headline(spec, decided) or {
             "tonnes": None, "mom_pct": None, "yoy_pct": None, "ytd_yoy_pct": None,
             "source": None, "codes": [], "caveats": [],
         }  # fmt: skip
@@ -181,8 +218,8 @@ def build_watchlist(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, A
                 "label": spec.label,
                 "announcements": list(spec.announcements),
                 **headline,
-                "sample_only": headline["source"] is None and _sample_only(con, period, spec),
-                "top_partner": _top_partner(con, period, spec),
+                "sample_only": headline["source"] is None and _sample_only(spec, sample_lines),
+                "top_partner": _top_partner(spec, tops),
                 "largest_mirror_gap": _largest_gap(con, period, spec),
             }
         )

@@ -24,6 +24,8 @@ values = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.dates(),
     st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))),
+    # the *_in macros take a series' members: structs of text, flags and NULLs
+    st.fixed_dictionaries({"series": texts, "source": st.none() | texts, "grouped": st.booleans()}),
 )
 
 
@@ -55,6 +57,10 @@ def test_what_cannot_be_written_is_refused() -> None:
         literal(float("nan"))
     with pytest.raises(TypeError):
         literal(b"bytes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        literal({1: "a"})  # type: ignore[dict-item]
+    with pytest.raises(TypeError):
+        literal({})
     assert literal(date(2025, 7, 1)) == "DATE '2025-07-01'"
 
 

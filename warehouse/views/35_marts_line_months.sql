@@ -157,3 +157,21 @@ LEFT JOIN singles AS s USING (source, reporter, flow, commodity_code, period)
 LEFT JOIN block_months AS b USING (source, reporter, flow, commodity_code, period)
 LEFT JOIN cumulatives AS c USING (source, reporter, flow, commodity_code, period)
 LEFT JOIN revised AS v USING (source, reporter, flow, commodity_code, period);
+
+-- Series: which lines of which source add up to what. `members` is a list of STRUCT(series,
+-- source, code, grouped): the lines (`code`) of `source` (NULL: any) that make up `series`, summed
+-- like for like when `grouped` (a watchlist entry), else one line; a line may be in several
+-- series. NULL: every line its own series. One call can so decide many series at once (the
+-- watchlist asks for all its entries in one query instead of one per entry and source).
+CREATE MACRO marts.member_codes(members) AS list_distinct(list_transform(members, m -> m.code));
+
+CREATE MACRO marts.members_of(codes, grouped) AS
+list_transform(codes, c -> {'series': CASE WHEN grouped THEN '*' ELSE c END,
+                            'source': CAST(NULL AS VARCHAR), 'code': c, 'grouped': grouped});
+
+CREATE MACRO marts.series_lines_in(members) AS TABLE
+SELECT l.*, coalesce(m.series, l.commodity_code) AS series, coalesce(m.grouped, false) AS grouped
+FROM marts.line_months_of(marts.member_codes(members)) AS l
+LEFT JOIN (SELECT DISTINCT * FROM (SELECT unnest(members, recursive := true))) AS m
+  ON m.code = l.commodity_code AND (m.source IS NULL OR m.source = l.source)
+WHERE members IS NULL OR m.code IS NOT NULL;

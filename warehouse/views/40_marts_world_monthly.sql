@@ -23,10 +23,9 @@
 -- * consecutive rises: known rises in a row ending in P; NULL when the run meets a month that
 --   is not known.
 
-CREATE MACRO marts.series_months_of(codes, grouped) AS TABLE
+CREATE MACRO marts.series_months_in(members) AS TABLE
 WITH lm AS MATERIALIZED (
-    SELECT *, CASE WHEN grouped THEN '*' ELSE commodity_code END AS series
-    FROM marts.line_months_of(codes)
+    SELECT * FROM marts.series_lines_in(members)
 ),
 bounds AS (
     SELECT source, reporter, flow, series,
@@ -44,7 +43,7 @@ grid AS (
 cells AS MATERIALIZED (
     -- Every line of a series in every month from the January of its first year.
     SELECT
-        g.source, g.reporter, g.flow, g.series, l.commodity_code, g.period,
+        g.source, g.reporter, g.flow, g.series, l.commodity_code, l.grouped, g.period,
         coalesce(m.coverage, 'missing') AS coverage,
         coalesce(m.coverage = 'complete' AND m.quantity_kg IS NOT NULL, false) AS known,
         m.quantity_kg, m.value_usd, m.value_cny,
@@ -61,7 +60,7 @@ cells AS MATERIALIZED (
              WHEN m.coverage = 'complete' THEN 'no_quantity'
              ELSE coalesce(m.coverage, 'missing') END AS reason
     FROM grid AS g
-    JOIN (SELECT DISTINCT source, reporter, flow, series, commodity_code FROM lm) AS l
+    JOIN (SELECT DISTINCT source, reporter, flow, series, commodity_code, grouped FROM lm) AS l
       USING (source, reporter, flow, series)
     LEFT JOIN lm AS m USING (source, reporter, flow, series, commodity_code, period)
 ),
@@ -363,7 +362,7 @@ decided AS (
 )
 SELECT
     source, reporter, flow,
-    CASE WHEN grouped THEN series_code ELSE series END AS commodity_code,
+    series_code AS commodity_code,
     period, coverage, lines,
     quantity_kg, value_usd, value_cny,
     CAST(quantity_kg AS DOUBLE) / 1000 AS tonnes,
@@ -409,8 +408,12 @@ SELECT
         || CASE WHEN ytd_kg IS NOT NULL AND last_year_ytd_kg = 0 THEN [{'claim': 'ytd_yoy_pct',
                'reason': 'zero_base', 'period': core.month_label(period - INTERVAL 12 MONTH),
                'line': NULL, 'partner': NULL}] ELSE [] END
-    )) AS caveats
+    )) AS caveats,
+    series
 FROM decided;
+
+CREATE MACRO marts.series_months_of(codes, grouped) AS TABLE
+SELECT * EXCLUDE (series) FROM marts.series_months_in(marts.members_of(codes, grouped));
 
 -- One series per line: the headline series of every line, as BI tools and exports see it.
 CREATE MACRO marts.world_monthly_of(codes) AS TABLE

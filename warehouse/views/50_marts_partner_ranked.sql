@@ -8,14 +8,15 @@
 --   anywhere); share only when the month's world total is known.
 -- What keeps a claim from being made is in marts.series_months_of's caveats.
 
-CREATE MACRO marts.series_partners_of(codes, grouped) AS TABLE
+CREATE MACRO marts.series_partners_in(members) AS TABLE
 WITH lm AS MATERIALIZED (
-    SELECT *, CASE WHEN grouped THEN '*' ELSE commodity_code END AS series
-    FROM marts.line_months_of(codes)
+    SELECT * FROM marts.series_lines_in(members)
 ),
 pm AS MATERIALIZED (
-    SELECT *, CASE WHEN grouped THEN '*' ELSE commodity_code END AS series
-    FROM marts.partner_monthly_of(codes)
+    SELECT p.*, m.series
+    FROM marts.partner_monthly_of(marts.member_codes(members)) AS p
+    JOIN (SELECT DISTINCT source, reporter, flow, series, commodity_code FROM lm) AS m
+      USING (source, reporter, flow, commodity_code)
 ),
 names AS (
     SELECT source, reporter, flow, series,
@@ -67,10 +68,12 @@ changes AS (
      AND b.period = l.period - to_months(x.lag_months) AND b.coverage = 'complete'
     LEFT JOIN pm AS a
       ON a.source = l.source AND a.reporter = l.reporter AND a.flow = l.flow
-     AND a.commodity_code = l.commodity_code AND a.period = l.period AND a.partner = n.partner
+     AND a.series = l.series AND a.commodity_code = l.commodity_code AND a.period = l.period
+     AND a.partner = n.partner
     LEFT JOIN pm AS z
       ON z.source = l.source AND z.reporter = l.reporter AND z.flow = l.flow
-     AND z.commodity_code = l.commodity_code AND z.period = b.period AND z.partner = n.partner
+     AND z.series = l.series AND z.commodity_code = l.commodity_code AND z.period = b.period
+     AND z.partner = n.partner
     GROUP BY ALL
 ),
 ranked AS (
@@ -93,7 +96,7 @@ SELECT
     r.rank,
     CASE WHEN r.coverage = 'complete'
          THEN r.quantity_kg / nullif(r.world_kg, 0) * 100 END AS share_pct,
-    r.partner_label, r.reporter, r.coverage, pn.partner_name
+    r.partner_label, r.reporter, r.coverage, pn.partner_name, r.series
 FROM ranked AS r
 JOIN names USING (source, reporter, flow, series)
 LEFT JOIN marts.partner_names AS pn ON pn.partner = r.partner
@@ -103,6 +106,9 @@ LEFT JOIN changes AS m
 LEFT JOIN changes AS y
   ON y.source = r.source AND y.reporter = r.reporter AND y.flow = r.flow
  AND y.series = r.series AND y.period = r.period AND y.partner = r.partner AND y.lag_months = 12;
+
+CREATE MACRO marts.series_partners_of(codes, grouped) AS TABLE
+SELECT * EXCLUDE (series) FROM marts.series_partners_in(marts.members_of(codes, grouped));
 
 -- One series per line, as BI tools and exports see it.
 CREATE MACRO marts.partner_ranked_of(codes) AS TABLE
