@@ -511,16 +511,17 @@ def report(
     """The news-desk brief for one month: totals, changes, YTD, partners."""
     _check_writable(chart, "--chart", makes_folders=True)
     from customs_etl.core.months import parse_month
-    from customs_etl.reports.commodities import report_series, resolve_report_commodity
-    from customs_etl.reports.news import build_report, render
+    from customs_etl.reports.commodities import report_options, resolve_report_commodity
+    from customs_etl.reports.news import build_report, choose_series, render
     from customs_etl.warehouse.db import reader
 
     month = parse_month(period)
     _, _, default_flow, default_focus = resolve_report_commodity(commodity)
     chosen = flow.value if flow is not None else default_flow or "export"
     with reader(warehouse) as con:
-        series = report_series(con, commodity, month, chosen)  # a line, or an entry's lines
-        data = build_report(con, month, series, chosen, focus or default_focus)
+        # a line, or an entry's lines, read with its month in one query
+        series, world = choose_series(con, report_options(commodity), month, chosen)
+        data = build_report(con, month, series, chosen, focus or default_focus, world)
         label = series.label
         if chart is not None:
             from customs_etl.reports.charts import write_chart

@@ -4,13 +4,9 @@ report on them shows: one line, or a watchlist entry's lines summed like for lik
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-
-import duckdb
 
 from customs_etl.core import sources
 from customs_etl.core.catalogue import CommoditySpec, resolve_commodity
-from customs_etl.core.sql_text import inline
 
 
 @dataclass(frozen=True)
@@ -67,24 +63,9 @@ def candidates(spec: CommoditySpec) -> list[ReportSeries]:
     return out
 
 
-def report_series(
-    con: duckdb.DuckDBPyConnection, name: str, period: date, flow: str
-) -> ReportSeries:
-    """The series a report on ``name`` shows for ``period``: the first candidate with China's
-    figures that month (``candidates``). A fallback is labelled as what it is, never as the whole
-    entry (an HS6 code covers more than the controlled goods)."""
-    options = candidates(resolve_commodity(name))
-    if len(options) == 1:
-        return options[0]
-    codes = sorted({c for option in options for c in option.codes})
-    held = {  # literals, not bound values: binding imports pandas
-        code
-        for (code,) in con.execute(
-            inline(
-                "SELECT DISTINCT commodity_code FROM marts.line_months_of(?)"
-                " WHERE reporter = 'CN' AND flow = ? AND period = ? AND coverage IS NOT NULL",
-                [codes, flow, period],
-            )
-        ).fetchall()
-    }
-    return next((o for o in options if held & set(o.codes)), options[0])
+def report_options(name: str) -> list[ReportSeries]:
+    """The series a report on ``name`` may show, in order of preference (``candidates``);
+    ``news.choose_series`` takes the first with China's figures in the month. A fallback is
+    labelled as what it is, never as the whole entry (an HS6 code covers more than the
+    controlled goods)."""
+    return candidates(resolve_commodity(name))

@@ -165,25 +165,47 @@ def _release(con: duckdb.DuckDBPyConnection, release_id: str | None) -> dict[str
     }
 
 
+def choose_series(
+    con: duckdb.DuckDBPyConnection, options: Sequence[ReportSeries], period: date, flow: str
+) -> tuple[ReportSeries, dict[str, Any] | None]:
+    """The series a report shows for ``period`` and its month as the marts decide it, in one
+    read: the first of ``options`` (``commodities.candidates``) that China's figures cover
+    that month at all (any line not missing), else the first; of its sources, a real release
+    over the modeled sample, a complete month over any other."""
+    if any(len(option.codes) != 1 and not option.grouped for option in options):
+        raise ValueError("a series of several lines is summed (grouped)")
+    members = [
+        {"series": str(n), "source": None, "code": code, "grouped": option.grouped}
+        for n, option in enumerate(options)
+        for code in option.codes
+    ]
+    rows = named_rows(
+        con,
+        f"SELECT series, {WORLD_COLUMNS} FROM marts.series_months_in(?)"
+        " WHERE reporter = 'CN' AND flow = ? AND period = ?"
+        " ORDER BY source = ?, coverage <> 'complete', source",
+        [members, flow, period, SAMPLE_SOURCE],
+    )
+    by_option = [[row for row in rows if row["series"] == str(n)] for n in range(len(options))]
+    chosen = next((n for n, found in enumerate(by_option)
+                   if any(row["coverage"] != "missing" for row in found)), 0)  # fmt: skip
+    found = by_option[chosen]
+    return options[chosen], (found[0] if found else None)
+
+
 def build_report(
     con: duckdb.DuckDBPyConnection,
     period: date,
     commodity: str | ReportSeries,
     flow: str = "export",
     focus: Sequence[str] = (),
+    world: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The report's JSON contract (see README "Report JSON contract")."""
+    """The report's JSON contract (see README "Report JSON contract"). ``world`` is the
+    series' month when ``choose_series`` has read it already."""
     series = commodity if isinstance(commodity, ReportSeries) else single_line(commodity)
-    # The series to report and its figures in one read: a real release always wins over the
-    # modeled sample.
-    rows = named_rows(
-        con,
-        f"SELECT {WORLD_COLUMNS} FROM marts.series_months_of(?, ?)"
-        " WHERE reporter = 'CN' AND flow = ? AND period = ?"
-        " ORDER BY source = ?, coverage <> 'complete', source LIMIT 1",
-        [list(series.codes), series.grouped, flow, period, SAMPLE_SOURCE],
-    )
-    world = rows[0] if rows else None
+    if world is None:
+        series, world = choose_series(con, [series], period, flow)
     if world is None or world["coverage"] in ("partial", "missing") or (
         world["coverage"] == "combined" and not str(world["combined"]).endswith(f"{period:%Y-%m}")
     ):

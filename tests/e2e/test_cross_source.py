@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from customs_etl.core.catalogue import COMMODITIES
-from customs_etl.reports.commodities import report_series
-from customs_etl.reports.news import build_report, render
+from customs_etl.reports.commodities import report_options
+from customs_etl.reports.news import build_report, choose_series, render
 from customs_etl.reports.watchlist import build_watchlist
 from customs_etl.warehouse.db import reader
 from tests.support.documents import load_one
@@ -26,9 +27,15 @@ def _world(month: date, kg: int, source: str, **options: object) -> dict:
     return observation(month, month, "WLD", kg, source=source, commodity=RARE_EARTHS, **options)
 
 
+def _entry_brief(con: duckdb.DuckDBPyConnection) -> dict:
+    """The brief on the rare-earths entry, its series chosen as `customs-etl report` does."""
+    series, world = choose_series(con, report_options("rare-earths"), JUN, "export")
+    return build_report(con, JUN, series, "export", (), world)
+
+
 def _brief(warehouse: str) -> dict:
     with reader(warehouse) as con:
-        return build_report(con, JUN, report_series(con, "rare-earths", JUN, "export"))
+        return _entry_brief(con)
 
 
 @pytest.fixture
@@ -84,7 +91,7 @@ def test_the_watchlist_moves_to_the_tariff_lines_when_they_come(warehouse: str) 
                          observation(JUN, JUN, "US", 100_000, commodity=lines[0])])  # fmt: skip
     with reader(warehouse) as con:
         entry = next(e for e in build_watchlist(con, JUN)["entries"] if e["entry"] == "rare-earths")
-        brief = build_report(con, JUN, report_series(con, "rare-earths", JUN, "export"))
+        brief = _entry_brief(con)
     assert (entry["source"], entry["codes"]) == ("gacc_query", [lines[0]])
     assert entry["top_partner"]["partner"] == "JP"
     # the brief on the entry stays on its own series: the bulletin row is the whole of it
