@@ -85,18 +85,32 @@ def _members(candidates: Sequence[tuple[CommoditySpec, Series]]) -> list[SqlValu
     ]  # fmt: skip
 
 
-def _headlines(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, dict]:
-    """Every entry's candidate headline series for the month, as the marts decide them (like
-    for like across its codes), in one query: by ``_key``, complete months only."""
-    candidates = [(spec, s) for spec in WATCHLIST for s in headline_candidates(spec)]
+def _by_series(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    candidates: Sequence[tuple[CommoditySpec, Series]],
+    period: date,
+) -> dict[str, dict]:
+    """One row per candidate series (by ``_key``) of ``query`` over ``marts.*_in(members)``,
+    China's exports in the month, complete months only."""
     rows = named_rows(
         con,
-        "SELECT series, tonnes, mom_pct, yoy_pct, ytd_yoy_pct, lines, caveats"
-        " FROM marts.series_months_in(?) WHERE reporter = ? AND flow = ? AND period = ?"
-        " AND coverage = 'complete'",
+        query.format(where="reporter = ? AND flow = ? AND period = ? AND coverage = 'complete'"),
         [_members(candidates), REPORTER, FLOW, period],
     )
     return {row["series"]: row for row in rows}
+
+
+def _headlines(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, dict]:
+    """Every entry's candidate headline series for the month, as the marts decide them (like
+    for like across its codes), in one query."""
+    return _by_series(
+        con,
+        "SELECT series, tonnes, mom_pct, yoy_pct, ytd_yoy_pct, lines, caveats"
+        " FROM marts.series_months_in(?) WHERE {where}",
+        [(spec, s) for spec in WATCHLIST for s in headline_candidates(spec)],
+        period,
+    )
 
 
 def _headline(spec: CommoditySpec, decided: dict[str, dict]) -> dict | None:
@@ -141,17 +155,15 @@ def _sample_only(spec: CommoditySpec, sample_lines: set[str]) -> bool:
 
 def _top_partners(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, dict]:
     """Every entry's candidate partner series' largest partner of the month, in one query."""
-    candidates = [(spec, s) for spec in WATCHLIST for s in partner_candidates(spec)]
-    rows = named_rows(
+    return _by_series(
         con,
         "SELECT series, partner, partner_label, tonnes, share_pct FROM marts.series_partners_in(?)"
-        " WHERE reporter = ? AND flow = ? AND period = ?"
-        " AND coverage = 'complete' AND tonnes IS NOT NULL AND partner NOT LIKE 'CT-%'"
+        " WHERE {where} AND tonnes IS NOT NULL AND partner NOT LIKE 'CT-%'"
         " AND partner NOT LIKE 'GACC-%'"
         " QUALIFY row_number() OVER (PARTITION BY series ORDER BY tonnes DESC, partner DESC) = 1",
-        [_members(candidates), REPORTER, FLOW, period],
+        [(spec, s) for spec in WATCHLIST for s in partner_candidates(spec)],
+        period,
     )
-    return {row["series"]: row for row in rows}
 
 
 def _top_partner(spec: CommoditySpec, tops: dict[str, dict]) -> dict | None:
@@ -204,11 +216,11 @@ def _largest_gap(con: duckdb.DuckDBPyConnection, period: date, spec: CommoditySp
 def build_watchlist(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, Any]:
     """The watchlist JSON contract (README "Watchlist JSON contract")."""
     decided, tops = _headlines(con, period), _top_partners(con, period)
-    unheaded = [spec for spec in WATCHLIST if _headline(spec, decided) is None]
-    sample_lines = _sample_lines(con, period, unheaded)
+    headlines = {spec.name: _headline(spec, decided) for spec in WATCHLIST}
+    sample_lines = _sample_lines(con, period, [s for s in WATCHLIST if not headlines[s.name]])
     entries = []
     for spec in WATCHLIST:
-        headline = _headline(spec, decided) or {
+        headline = headlines[spec.name] or {
             "tonnes": None, "mom_pct": None, "yoy_pct": None, "ytd_yoy_pct": None,
             "source": None, "codes": [], "caveats": [],
         }  # fmt: skip

@@ -11,8 +11,7 @@ import duckdb
 import pytest
 
 from customs_etl.reports.news import build_report, render
-from customs_etl.warehouse.schema_version import migrate
-from tests.support.history import LINE, clear, load_rows, observation
+from tests.support.history import LINE, clear, load_rows, migrated, observation
 
 FIRST = date(2024, 1, 1)
 PARTNERS = ("DE", "US", "JP", "KR")
@@ -20,11 +19,8 @@ PARTNERS = ("DE", "US", "JP", "KR")
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = tmp_path_factory.mktemp("truth") / "w.duckdb"
-    connection = duckdb.connect(str(path))
-    migrate(connection, path)
-    yield connection
-    connection.close()
+    with migrated(tmp_path_factory.mktemp("truth") / "w.duckdb") as connection:
+        yield connection
 
 
 # ------------------------------------------------------------------ combined January-February

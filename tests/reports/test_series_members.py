@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 
 from customs_etl.core.months import add_months
 from customs_etl.core.queries import named_rows
-from customs_etl.warehouse.schema_version import migrate
-from tests.support.history import clear, load_rows, observation
+from tests.support.history import clear, load_rows, migrated, observation
 
 LINES = ("85051110", "85051190", "28053019")
 PARTNERS = ("US", "DE", "JP")
@@ -39,11 +38,8 @@ SERIES = (
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = tmp_path_factory.mktemp("members") / "w.duckdb"
-    connection = duckdb.connect(str(path))
-    migrate(connection, path)
-    yield connection
-    connection.close()
+    with migrated(tmp_path_factory.mktemp("members") / "w.duckdb") as connection:
+        yield connection
 
 
 def _members() -> list[dict[str, Any]]:

@@ -7,9 +7,11 @@ marts and the report read exactly what a pipeline load would leave behind.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -18,6 +20,7 @@ import pandas as pd
 from customs_etl.core.models import RawDocument
 from customs_etl.core.schema import OBSERVATION_COLUMNS, conform
 from customs_etl.warehouse.releases import load_release
+from customs_etl.warehouse.schema_version import migrate
 
 LINE = "85051110"
 GACC_CODE = {"DE": "304", "US": "502", "JP": "116", "KR": "133", "NL": "309", "IN": "111"}
@@ -91,3 +94,15 @@ def clear(con: duckdb.DuckDBPyConnection) -> None:
     """Empty the warehouse's data tables (the schema stays) between generated histories."""
     con.execute("DELETE FROM core.observations")
     con.execute("DELETE FROM raw.releases")
+
+
+@contextmanager
+def migrated(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A new warehouse file at ``path``, migrated, for the block (a module's generated
+    histories share it, ``clear`` between them)."""
+    connection = duckdb.connect(str(path))
+    try:
+        migrate(connection, path)
+        yield connection
+    finally:
+        connection.close()

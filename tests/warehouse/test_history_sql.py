@@ -24,9 +24,8 @@ from hypothesis import strategies as st
 from customs_etl.core.schema import conform, to_arrow
 from customs_etl.warehouse.batch_history import BatchHistory
 from customs_etl.warehouse.releases import latest_for
-from customs_etl.warehouse.schema_version import migrate
 from tests.support.coverage_reference import coverage_gaps
-from tests.support.history import clear, load_rows, observation
+from tests.support.history import clear, load_rows, migrated, observation
 from tests.support.ytd_reference import (
     reconcile_ytd,
     revisions,
@@ -41,11 +40,8 @@ PARTNERS = ("US", "DE")
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = tmp_path_factory.mktemp("history") / "w.duckdb"
-    connection = duckdb.connect(str(path))
-    migrate(connection, path)
-    yield connection
-    connection.close()
+    with migrated(tmp_path_factory.mktemp("history") / "w.duckdb") as connection:
+        yield connection
 
 
 # A slice: a single month 1..4, or a YTD from January through 1..4.

@@ -72,47 +72,57 @@ COMMENT ON COLUMN core.latest.load_seq IS 'raw.releases.load_seq of the vintage 
 COMMENT ON COLUMN core.latest.series_source IS 'The series the figure belongs to: its publication''s own, or the one whose early vintages the publication prints (gacc_preliminary figures belong to the gacc_bulletin series: the same rows, first published about ten days before the bulletin).';
 COMMENT ON COLUMN core.latest.slice_complete IS 'true when the slice has a full release (its world total is known); false when only partial (filtered) releases cover it.';
 
--- What each cumulative saw: a month's world total in its series as it stood before a load
--- (`cutoff`, a raw.releases.load_seq) — core.latest's rule over the vintages loaded before it (a
--- slice with a World row takes that row). `pairs` is a list of STRUCT(source, reporter, flow,
--- commodity_code, month, cutoff), `source` the series; one row per pair some full release covered
--- before the cutoff, world_kg NULL when a row had no kilograms. Set-based: the callers ask for
--- every (rare) pair of a cumulative and a month revised after it at once, and an empty list
--- costs nothing (a correlated call per pair made DuckDB scan every observation).
-CREATE MACRO core.month_worlds_before(pairs) AS TABLE
+-- Cumulatives a later month vintage revised: of `later`, a list of rows each naming a published
+-- January-to-month cumulative and a month of its span whose current figure was loaded after it
+-- (fields source — the series —, reporter, flow, commodity_code, month, month_kg, cum_seq (the
+-- cumulative's load), cum_kg, and whatever else the caller carries), the rows whose month now
+-- differs, beyond the cumulative's tolerance, from the month's world total as the cumulative saw
+-- it: core.latest's rule over the vintages loaded before it (a slice with a World row takes that
+-- row; no full release yet, or a row without kilograms: nothing to compare, not revised).
+-- Set-based: callers pass every such (rare) row at once, and an empty list costs nothing (a
+-- correlated call per row made DuckDB scan every observation).
+CREATE MACRO core.revised_after(later) AS TABLE
 WITH asked AS MATERIALIZED (
-    SELECT DISTINCT * FROM (SELECT unnest(pairs, recursive := true))
+    SELECT DISTINCT * FROM (SELECT unnest(later, recursive := true))
+),
+pairs AS (
+    SELECT DISTINCT source, reporter, flow, commodity_code, month, cum_seq FROM asked
 ),
 vintages AS (
-    SELECT a.*, o.partner, o.source_partner_code, o.trade_mode, o.region_code, o.quantity_kg,
+    SELECT p.*, o.partner, o.source_partner_code, o.trade_mode, o.region_code, o.quantity_kg,
            r.load_seq, r.coverage, core.source_rank(o.source) AS verified
-    FROM asked AS a
+    FROM pairs AS p
     JOIN core.observations AS o
-      ON o.commodity_code = a.commodity_code AND o.reporter = a.reporter AND o.flow = a.flow
-     AND core.series_source(o.source) = a.source AND o.basis = 'month'
-     AND o.period_start = a.month AND o.period_end = a.month
+      ON o.commodity_code = p.commodity_code AND o.reporter = p.reporter AND o.flow = p.flow
+     AND core.series_source(o.source) = p.source AND o.basis = 'month'
+     AND o.period_start = p.month AND o.period_end = p.month
     JOIN raw.releases AS r
       ON r.release_id = o.release_id AND r.status IN ('loaded', 'released')
-     AND r.load_seq < a.cutoff
+     AND r.load_seq < p.cum_seq
 ),
 bases AS (
-    SELECT source, reporter, flow, commodity_code, month, cutoff,
+    SELECT source, reporter, flow, commodity_code, month, cum_seq,
            arg_max(load_seq, (verified, load_seq)) FILTER (WHERE coverage = 'full') AS base_seq
     FROM vintages GROUP BY ALL
 ),
 cells AS (
     SELECT v.* FROM vintages AS v
-    JOIN bases AS b USING (source, reporter, flow, commodity_code, month, cutoff)
+    JOIN bases AS b USING (source, reporter, flow, commodity_code, month, cum_seq)
     WHERE v.load_seq = b.base_seq OR (v.coverage = 'partial' AND v.load_seq > b.base_seq)
     QUALIFY v.load_seq = max(v.load_seq) OVER (
-        PARTITION BY v.source, v.reporter, v.flow, v.commodity_code, v.month, v.cutoff,
+        PARTITION BY v.source, v.reporter, v.flow, v.commodity_code, v.month, v.cum_seq,
                      v.partner, v.source_partner_code, v.trade_mode, v.region_code)
 ),
 world_rows AS (
     SELECT * FROM cells
     QUALIFY coalesce(partner = 'WLD', false) OR NOT bool_or(coalesce(partner = 'WLD', false))
-        OVER (PARTITION BY source, reporter, flow, commodity_code, month, cutoff)
+        OVER (PARTITION BY source, reporter, flow, commodity_code, month, cum_seq)
+),
+seen AS (
+    SELECT source, reporter, flow, commodity_code, month, cum_seq,
+           CASE WHEN count(*) = count(quantity_kg) THEN sum(quantity_kg) END AS world_kg
+    FROM world_rows GROUP BY ALL
 )
-SELECT source, reporter, flow, commodity_code, month, cutoff,
-       CASE WHEN count(*) = count(quantity_kg) THEN sum(quantity_kg) END AS world_kg
-FROM world_rows GROUP BY ALL;
+SELECT a.* FROM asked AS a
+JOIN seen AS s USING (source, reporter, flow, commodity_code, month, cum_seq)
+WHERE abs(a.month_kg - s.world_kg) > core.ytd_tolerance_kg(a.cum_kg);

@@ -120,16 +120,9 @@ later AS (
 ),
 revised AS (
     -- ... that differ, beyond tolerance, from what the cumulative saw when it was loaded.
-    SELECT l.source, l.reporter, l.flow, l.commodity_code, l.cum_period AS period,
-           max(l.month) AS revised_month
-    FROM later AS l
-    JOIN core.month_worlds_before((
-             SELECT list({'source': source, 'reporter': reporter, 'flow': flow,
-                          'commodity_code': commodity_code, 'month': month, 'cutoff': cum_seq})
-             FROM later)) AS t
-      ON t.source = l.source AND t.reporter = l.reporter AND t.flow = l.flow
-     AND t.commodity_code = l.commodity_code AND t.month = l.month AND t.cutoff = l.cum_seq
-    WHERE abs(l.month_kg - t.world_kg) > core.ytd_tolerance_kg(l.cum_kg)
+    SELECT source, reporter, flow, commodity_code, cum_period AS period,
+           max(month) AS revised_month
+    FROM core.revised_after((SELECT list(l) FROM later AS l))
     GROUP BY ALL
 ),
 keys AS (

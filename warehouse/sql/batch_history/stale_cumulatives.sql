@@ -1,7 +1,7 @@
 -- Published cumulatives in history that a month vintage loaded after them revised beyond
 -- tolerance: they still hold the old figure of that month, so they can arbitrate nothing (the
 -- marts call them stale and fall back to the sum of the months). Reads BatchHistory's hist;
--- what each cumulative saw comes from core.month_worlds_before (the view files).
+-- which of them a later month revised is core.revised_after's rule (the view files).
 WITH hist_seq AS (
     SELECT h.*, r.load_seq
     FROM hist AS h
@@ -37,13 +37,6 @@ later AS (
      AND m.month <= c.period_end
     WHERE m.newest_seq > c.cum_seq AND m.month_kg IS NOT NULL
 )
-SELECT DISTINCT l.source, l.flow, l.commodity_code, year(l.period_end) AS year,
-       month(l.period_end) AS through
-FROM later AS l
-JOIN core.month_worlds_before((
-         SELECT list({'source': source, 'reporter': reporter, 'flow': flow,
-                      'commodity_code': commodity_code, 'month': month, 'cutoff': cum_seq})
-         FROM later)) AS t
-  ON t.source = l.source AND t.reporter = l.reporter AND t.flow = l.flow
- AND t.commodity_code = l.commodity_code AND t.month = l.month AND t.cutoff = l.cum_seq
-WHERE abs(l.month_kg - t.world_kg) > core.ytd_tolerance_kg(l.cum_kg)
+SELECT DISTINCT source, flow, commodity_code, year(period_end) AS year,
+       month(period_end) AS through
+FROM core.revised_after((SELECT list(l) FROM later AS l))
