@@ -9,6 +9,7 @@ explained breaks decided by ``transforms.ytd``, validated by a GX suite).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -116,6 +117,22 @@ def basis_for(period_start: date, period_end: date) -> str:
     if period_start == period_end:
         return "month"
     return "ytd" if period_start.month == 1 and period_start.year == period_end.year else "range"
+
+
+def rows_of_releases(table: pa.Table, release_ids: Iterable[str]) -> pa.Table:
+    """The rows of these documents. When that is every row (a batch where all documents
+    passed: the usual case), the table itself: filtering copies every buffer, ~80 MiB for a
+    batch of 270,000 rows, and a batch was copied four times on its way to the warehouse."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = sorted(set(release_ids))
+    if not ids:
+        return table.schema.empty_table()
+    keep = pc.is_in(table.column("release_id"), value_set=pa.array(ids, pa.string()))
+    if pc.all(keep, skip_nulls=False).as_py():  # a null id is not kept: filter
+        return table
+    return table.filter(keep)
 
 
 def to_arrow(frame: pd.DataFrame) -> pa.Table:

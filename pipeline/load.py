@@ -26,6 +26,7 @@ from customs_etl.core.models import SAMPLE_SOURCE as SAMPLE
 from customs_etl.core.models import Outcome, RawDocument, ReleaseReport, Status
 from customs_etl.core.months import label
 from customs_etl.core.partners import load_partner_table
+from customs_etl.core.schema import rows_of_releases
 from customs_etl.pipeline.history_checks import check_batch
 from customs_etl.pipeline.prepare import PreparedBatch
 from customs_etl.warehouse import releases
@@ -317,11 +318,8 @@ def _outcome(doc: RawDocument, status: Status, seconds: float, **more: Any) -> O
 
 
 def _loaded_rows(observations: pa.Table, decisions: list[releases.Decision]) -> pa.Table:
-    loaded = [d.doc.sha256 for d in decisions if d.status == Status.LOADED]
-    if not loaded:
-        return observations.slice(0, 0)
-    keep = pc.is_in(observations.column("release_id"), value_set=pa.array(loaded))
-    return observations.filter(keep)
+    loaded = (d.doc.sha256 for d in decisions if d.status == Status.LOADED)
+    return rows_of_releases(observations, loaded)
 
 
 def _decide(
@@ -382,10 +380,7 @@ def _decide(
 
 
 def _loaded_rows_for(observations: pa.Table, docs: list[RawDocument]) -> pa.Table:
-    if not docs:
-        return observations.slice(0, 0)
-    keep = pc.is_in(observations.column("release_id"), value_set=pa.array([d.sha256 for d in docs]))
-    return observations.filter(keep)
+    return rows_of_releases(observations, (d.sha256 for d in docs))
 
 
 def _row_counts(observations: pa.Table) -> dict[str, int]:

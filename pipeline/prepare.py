@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from customs_etl.core.errors import CustomsEtlError
 from customs_etl.core.models import DocumentParser, RawDocument, ReleaseReport, SuiteReport
-from customs_etl.core.schema import OBSERVATION_SCHEMA, to_arrow
+from customs_etl.core.schema import OBSERVATION_SCHEMA, rows_of_releases, to_arrow
 from customs_etl.expectations.validate import frame_for, validate_batch
 
 log = logging.getLogger(__name__)
@@ -94,13 +93,6 @@ def _parse(
     return tables
 
 
-def _only(table: pa.Table, release_ids: set[str]) -> pa.Table:
-    if not release_ids:
-        return table.schema.empty_table()
-    keep = pc.is_in(table.column("release_id"), value_set=pa.array(sorted(release_ids)))
-    return table.filter(keep)
-
-
 def prepare_batch(
     docs: Sequence[RawDocument],
     parser_for: Callable[[str], DocumentParser],
@@ -145,7 +137,7 @@ def prepare_batch(
     )
     by_id = {doc.sha256: doc for doc in unique}
     for suite, ids in suites.items():
-        rows = _only(observations, ids - set(batch.errors))
+        rows = rows_of_releases(observations, ids - set(batch.errors))
         if rows.num_rows == 0:
             continue
         outcome = validate_batch(frame_for(suite, rows, today or date.today()), suite)
@@ -160,7 +152,7 @@ def prepare_batch(
     kept = set(observations.column("release_id").to_pylist()) if keep_refused_rows else (
         set(by_id) - set(batch.errors)
     )
-    batch.observations = _only(observations, kept)
+    batch.observations = rows_of_releases(observations, kept)
     batch.seconds = time.perf_counter() - started
     return batch
 
