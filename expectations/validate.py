@@ -200,7 +200,19 @@ def _severity(config: Any) -> str:
 def _run(frame: pd.DataFrame, suite: gx.ExpectationSuite, result_format: str) -> Any:
     with _GX_LOCK:
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-        return batch.validate(suite, result_format={"result_format": result_format})
+        try:
+            return batch.validate(suite, result_format={"result_format": result_format})
+        finally:
+            _forget(batch)
+
+
+def _forget(batch: Any) -> None:
+    """Drop the batch from GX's execution engine, which keeps the last one it validated (its
+    frame: ~90 MiB for 270,000 rows) until the next validation replaces it — through the
+    batch's whole load. Nothing reads it again: results and Data Docs keep no frame."""
+    manager = batch.data.execution_engine.batch_manager
+    manager.reset_batch_cache()
+    manager.batch_data_cache.clear()
 
 
 def _failing_rows(item: Any, size: int) -> list[int] | None:

@@ -23,7 +23,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, Completed, Failed, State
 
-from customs_etl.core.memory import memory_budget, release_memory
+from customs_etl.core.memory import memory_budget, release_memory, trim_c_heap
 from customs_etl.core.models import FAILED_STATUSES, Outcome, RawDocument
 from customs_etl.core.settings import settings
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
@@ -57,10 +57,13 @@ class Step:
 
 @task(name="prepare", cache_policy=NO_CACHE)
 def prepare_step(step: Step) -> PreparedBatch:
-    """Parse and validate a batch (its documents together; GX once per suite)."""
-    return prepare_batch(
+    """Parse and validate a batch (its documents together; GX once per suite); what that
+    freed goes back to the system before the batch loads (``trim_c_heap``)."""
+    batch = prepare_batch(
         step.docs, publisher, keep_results=docs_enabled(), label=step.label, refused=step.refused
     )
+    trim_c_heap()
+    return batch
 
 
 @task(name="load", cache_policy=NO_CACHE)

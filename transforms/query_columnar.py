@@ -377,9 +377,9 @@ def exports_to_canonical(
         rejected = {doc for (doc,) in con.execute("SELECT doc FROM rejected").fetchall()}
         handed_back += [p.doc for p in plans if p.index in rejected]
         table = con.execute(_NORMALISE).to_arrow_table()
-        return table.select(list(OBSERVATION_COLUMNS)).cast(OBSERVATION_SCHEMA), handed_back
     finally:
-        con.close()
+        con.close()  # its scans (the batch as text) go before the cast copies the result
+    return table.select(list(OBSERVATION_COLUMNS)).cast(OBSERVATION_SCHEMA), handed_back
 
 
 def _empty() -> pa.Table:
