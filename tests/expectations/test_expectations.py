@@ -191,3 +191,23 @@ def test_each_bulletin_expectation_can_fail(name: str, column: str | None, mutat
     failed = {(c.expectation, c.column) for c in report.checks if not c.success}
     assert (name, column) in failed
     assert not report.success
+
+
+@pytest.mark.parametrize("failing", [False, True], ids=["passing", "failing"])
+def test_gx_keeps_no_validated_frame_after_the_run(failing: bool) -> None:
+    """GX's engine kept the last frame it validated (~90 MiB for a 270,000-row batch) until the
+    next validation, i.e. through the batch's whole load; a failing run validates twice. The
+    suite validates its own copy, so what must be gone is any frame of this many rows."""
+    import gc
+
+    base = _valid_frame()
+    frame = pd.concat([base] * (1 + 1009 // len(base)), ignore_index=True).head(1009)
+    frame["source_row"] = range(2, 1011)
+    if failing:
+        frame = _set("quantity_num", -1.0, row=2)(frame)
+    report = run_suite(frame, QUERY_RELEASE_SUITE)
+    assert report.success is not failing
+    del frame, base
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, pd.DataFrame) and len(o) == 1009]
+    assert alive == []
