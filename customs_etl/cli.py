@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -164,7 +165,7 @@ def _app_options(
     """China customs releases → validated DuckDB warehouse → reports."""
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     from customs_etl.warehouse.location import redact
 
     err.print(f"error: {redact(message)}", highlight=False, markup=False, soft_wrap=True)
@@ -224,6 +225,17 @@ def _check_months(*months: str | None, ordered: bool = False) -> None:
         given = [parse_month(m) for m in months if m is not None]
         if ordered and len(given) == 2:
             month_range(*given)
+    except NotAMonth as exc:
+        _fail(str(exc), 2)
+
+
+def _month(period: str) -> date:
+    """A reading command's --period: YYYY-MM, anything else a usage error (exit 2), as the
+    loading commands' months are."""
+    from customs_etl.core.months import NotAMonth, parse_month
+
+    try:
+        return parse_month(period)
     except NotAMonth as exc:
         _fail(str(exc), 2)
 
@@ -510,12 +522,11 @@ def report(
 ) -> None:
     """The news-desk brief for one month: totals, changes, YTD, partners."""
     _check_writable(chart, "--chart", makes_folders=True)
-    from customs_etl.core.months import parse_month
     from customs_etl.reports.commodities import report_options, resolve_report_commodity
     from customs_etl.reports.news import build_report, choose_series, render
     from customs_etl.warehouse.db import reader
 
-    month = parse_month(period)
+    month = _month(period)
     _, _, default_flow, default_focus = resolve_report_commodity(commodity)
     chosen = flow.value if flow is not None else default_flow or "export"
     with reader(warehouse) as con:
@@ -551,11 +562,10 @@ def mirror(
 ) -> None:
     """China's reported exports against each partner's reported imports from China (Comtrade)."""
     from customs_etl.core.catalogue import resolve_commodity
-    from customs_etl.core.months import parse_month
     from customs_etl.reports.mirror import build_mirror, render
     from customs_etl.warehouse.db import reader
 
-    month = parse_month(period)
+    month = _month(period)
     spec = resolve_commodity(commodity)
     if not spec.hs6:
         _fail(f"{commodity!r} has no HS6 code: mirror compares UN Comtrade HS6 lines", 2)
@@ -576,11 +586,10 @@ def watchlist(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Every watched mineral in one line: tonnes, changes, top partner, largest mirror gap."""
-    from customs_etl.core.months import parse_month
     from customs_etl.reports.watchlist import build_watchlist, render
     from customs_etl.warehouse.db import reader
 
-    month = parse_month(period)
+    month = _month(period)
     with reader(warehouse) as con:
         report = build_watchlist(con, month)
     out.print(render(report, fmt.value), highlight=False, markup=False, soft_wrap=True)

@@ -121,6 +121,13 @@ CASES = {
         2, "--end 2025-01 is before --start 2025-07",
     ),
     "bad period": (lambda t: ["run", "--period", "2025-13"], 2, "'2025-13' is not a month"),
+    "report bad period": (lambda t: ["report", "--period", "July", "--warehouse",
+                                     str(t / "w.duckdb")], 2, "'July' is not a month"),
+    "mirror bad period": (lambda t: ["mirror", "--period", "2025-7x", "--commodity", "850511",
+                                     "--warehouse", str(t / "w.duckdb")],
+                          2, "'2025-7x' is not a month"),
+    "watchlist bad period": (lambda t: ["watchlist", "--period", "2025-00", "--warehouse",
+                                        str(t / "w.duckdb")], 2, "'2025-00' is not a month"),
     "summary file's folder missing": (
         lambda t: ["run", "--source", "sample", "--period", "2024-01",
                    "--summary-json", str(t / "no" / "s.json"), "--warehouse", str(t / "w.duckdb")],
