@@ -43,10 +43,6 @@ class MemoryBudget:
         """Whether batches of these sizes (MB of documents) fit in memory at once."""
         return FIXED_MB + MB_PER_BATCH_MB * sum(batch_mbs) <= self.total_mb
 
-    def prepare_ahead(self, batch_mb: float) -> bool:
-        """Whether two batches of ``batch_mb`` (one prepared, one loading) fit at once."""
-        return self.fits(batch_mb, batch_mb)
-
 
 def memory_budget() -> MemoryBudget:
     """The current budget ($CUSTOMS_ETL_MEMORY_MB)."""

@@ -69,8 +69,9 @@ def test_the_budget_caps_the_batch_and_decides_preparing_ahead(
     monkeypatch.delenv("CUSTOMS_ETL_BATCH_MB")
     assert batch_bytes() == 32 * 1024 * 1024  # a large budget: the batch setting decides
     default = MemoryBudget(1024)
-    assert default.prepare_ahead(8) and not default.prepare_ahead(default.batch_cap_mb)
-    assert MemoryBudget(4096).prepare_ahead(32)
+    cap = default.batch_cap_mb  # two batches of a size: one prepared while one loads
+    assert default.fits(8, 8) and not default.fits(cap, cap)
+    assert MemoryBudget(4096).fits(32, 32)
     # on the batches' own sizes: small ones (a monthly run) overlap, a full one and more not
     assert default.fits(0.5, 0.5) and not default.fits(default.batch_cap_mb, 0.5)
 
