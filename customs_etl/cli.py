@@ -216,28 +216,27 @@ def _check_writable(
         _fail(f"{option} {path}: folder {folder} does not exist or is not writable", 2)
 
 
-def _check_months(*months: str | None, ordered: bool = False) -> None:
-    """Each month given is YYYY-MM and, ``ordered``, the first is not after the second: usage
-    errors (exit 2), refused before Prefect starts."""
-    from customs_etl.core.months import NotAMonth, month_range, parse_month
-
-    try:
-        given = [parse_month(m) for m in months if m is not None]
-        if ordered and len(given) == 2:
-            month_range(*given)
-    except NotAMonth as exc:
-        _fail(str(exc), 2)
-
-
 def _month(period: str) -> date:
-    """A reading command's --period: YYYY-MM, anything else a usage error (exit 2), as the
-    loading commands' months are."""
+    """A month option: YYYY-MM, anything else a usage error (exit 2)."""
     from customs_etl.core.months import NotAMonth, parse_month
 
     try:
         return parse_month(period)
     except NotAMonth as exc:
         _fail(str(exc), 2)
+
+
+def _check_months(*months: str | None, ordered: bool = False) -> None:
+    """Each month given is YYYY-MM and, ``ordered``, the first is not after the second: usage
+    errors (exit 2), refused before Prefect starts."""
+    from customs_etl.core.months import NotAMonth, month_range
+
+    given = [_month(m) for m in months if m is not None]
+    if ordered and len(given) == 2:
+        try:
+            month_range(*given)
+        except NotAMonth as exc:
+            _fail(str(exc), 2)
 
 
 def _write_summary(path: Path, summary: RunSummary) -> None:

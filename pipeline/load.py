@@ -113,10 +113,6 @@ def _notes(doc: RawDocument, report: ReleaseReport, unknown: str) -> str:
     return "; ".join(notes)
 
 
-def _rows_of(observations: pa.Table, release_id: str) -> pa.Table:
-    return observations.filter(pc.equal(observations.column("release_id"), release_id))
-
-
 class _StoreFailed(Exception):
     """Storing a decided batch failed for a reason that is neither storage nor a conflict."""
 
@@ -132,7 +128,7 @@ def _one_at_a_time(
     (with the reason). A document another process stored meanwhile is left as it is."""
     done = []
     for d in decisions:
-        rows = _rows_of(observations, d.doc.sha256) if d.status == Status.LOADED else None
+        rows = rows_of_releases(observations, [d.doc.sha256]) if d.status == Status.LOADED else None
 
         def store(con: Any, d: releases.Decision = d, rows: pa.Table | None = rows) -> None:
             if releases.decision_of(con, d.doc.sha256) is not None and not d.replace:

@@ -149,10 +149,9 @@ def prepare_batch(
                 batch.errors[rid] = _first_failure_line(by_id[rid], report)
     for rid, message in batch.errors.items():
         batch.reports.setdefault(rid, ReleaseReport(error=message))
-    kept = set(observations.column("release_id").to_pylist()) if keep_refused_rows else (
-        set(by_id) - set(batch.errors)
-    )
-    batch.observations = rows_of_releases(observations, kept)
+    if not keep_refused_rows:
+        observations = rows_of_releases(observations, set(by_id) - set(batch.errors))
+    batch.observations = observations
     batch.seconds = time.perf_counter() - started
     return batch
 
