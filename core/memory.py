@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from customs_etl.core.settings import settings
+from customs_etl.core.settings import setting
 
 FIXED_MB = 640  # the tree before any data: imports, Prefect's temporary API, DuckDB's library
 DUCKDB_SHARE = 0.25  # of the budget, DuckDB's memory limit on the warehouse
@@ -46,7 +46,7 @@ class MemoryBudget:
 
 def memory_budget() -> MemoryBudget:
     """The current budget ($CUSTOMS_ETL_MEMORY_MB)."""
-    return MemoryBudget(settings().memory_mb)
+    return MemoryBudget(setting("memory_mb"))
 
 
 def bound_memory(con: Any) -> None:

@@ -1,127 +1,68 @@
 """Every setting customs-etl reads from the environment, in one object.
 
 ``CUSTOMS_ETL_*`` variables are read here and nowhere else (pydantic-settings, which Prefect
-already brings). A bad value is one line naming the variable, never a traceback from deep in a
-run. Secrets are ``SecretStr``: their ``repr`` and ``str`` never show the value, so a settings
-object can be logged. Reading settings has no side effects; ``settings()`` reads the
-environment afresh each time, so a test or a deployment that changes a variable is seen at once.
+already brings; the models are in ``core.settings_model``). A bad value is one line naming the
+variable, never a traceback from deep in a run. Secrets are ``SecretStr``: their ``repr`` and
+``str`` never show the value, so a settings object can be logged. Reading settings has no side
+effects; ``settings()`` reads the environment afresh each time, so a test or a deployment that
+changes a variable is seen at once.
 
 A publisher owns the variables only it reads (its base URL): it declares them as a small
 ``SettingsGroup`` subclass in its own package and reads them with ``read_settings``, which
-applies the same prefix, stripping and one-line errors. The project's settings are then this
-module's ``Settings`` plus each publisher's group (``publishers.registry.settings_groups``);
-nothing reads the environment any other way.
+applies the same prefix, stripping and one-line errors. The project's settings are then
+``Settings`` plus each publisher's group (``publishers.registry.settings_groups``); nothing
+reads the environment any other way.
+
+Reading commands (``report``, ``status``, …) must answer in half a second, and importing
+pydantic and pydantic-settings alone takes ~0.2 s (issue 21). So the few settings they need
+are also read one at a time with ``setting(name)``: a variable that is unset or blank means its
+default, which needs no checking and no import; one that is set is read and checked through
+``settings()``, with every other, exactly as a loading command reads it.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TypeVar
-
-from pydantic import (
-    AliasChoices,
-    Field,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from customs_etl.core.errors import CustomsEtlError
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr, ValidationError
+
+    from customs_etl.core.settings_model import Settings, SettingsGroup
+
+    Group = TypeVar("Group", bound=SettingsGroup)
 
 PREFIX = "CUSTOMS_ETL_"
 DEFAULT_WAREHOUSE = str(Path("data") / "warehouse.duckdb")
 DEFAULT_LANDING = str(Path("data") / "landing")
+DEFAULT_BUSY_WAIT_SECONDS = 30.0
+DEFAULT_MEMORY_MB = 1024.0
+
+# What ``setting`` reads without pydantic: each setting's default and the variables that set
+# it (as ``Settings`` declares them; tests/core/test_settings.py holds the two to each other).
+QUICK: dict[str, tuple[object, tuple[str, ...]]] = {
+    "warehouse": (DEFAULT_WAREHOUSE, (PREFIX + "WAREHOUSE",)),
+    "busy_wait_seconds": (DEFAULT_BUSY_WAIT_SECONDS, (PREFIX + "BUSY_WAIT_SECONDS",)),
+    "memory_mb": (DEFAULT_MEMORY_MB, (PREFIX + "MEMORY_MB",)),
+    "pgpassword": (None, ("PGPASSWORD",)),
+    "aws_secret_access_key": (None, ("AWS_SECRET_ACCESS_KEY",)),
+    "aws_session_token": (None, ("AWS_SESSION_TOKEN",)),
+    "prefect_api_url": (None, ("PREFECT_API_URL",)),
+    "prefect_api_key": (None, ("PREFECT_API_KEY",)),
+}
 
 
-class SettingsGroup(BaseSettings):
-    """Variables read together (``CUSTOMS_ETL_`` + the field name in capitals): the core's
-    ``Settings`` below, or a publisher's own group (see the module docstring)."""
+def __getattr__(name: str) -> Any:
+    """``Settings`` and ``SettingsGroup``, imported from ``core.settings_model`` (and with them
+    pydantic) only when first asked for."""
+    if name in ("Settings", "SettingsGroup"):
+        from customs_etl.core import settings_model
 
-    model_config = SettingsConfigDict(
-        env_prefix=PREFIX, extra="ignore", frozen=True, env_ignore_empty=True
-    )
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strip(cls, value: object, info: ValidationInfo) -> object:
-        """Values copied into an environment often carry stray spaces: ' off ' means off, and
-        a blank value means the default."""
-        if not isinstance(value, str):
-            return value
-        text = value.strip()
-        return text if text else cls.model_fields[str(info.field_name)].default
-
-
-class Settings(SettingsGroup):
-    """The environment a run sees (``CUSTOMS_ETL_`` + the field name in capitals)."""
-
-    warehouse: str = Field(
-        DEFAULT_WAREHOUSE,
-        description="DuckDB file, or a DuckLake: ducklake:postgres:dbname=... host=... user=...",
-    )
-    lake_data_path: str | None = Field(
-        None, description="DuckLake data files: a folder every machine sees, or s3://bucket/prefix"
-    )
-    landing_url: str = Field(DEFAULT_LANDING, description="landing folder or fsspec URL")
-    comtrade_url: str = Field("https://comtradeapi.un.org", description="UN Comtrade API base URL")
-    comtrade_key: SecretStr | None = Field(
-        None, description="UN Comtrade subscription key (header Ocp-Apim-Subscription-Key)"
-    )
-    comtrade_max_records: int | None = Field(
-        None, gt=0, description="rows per Comtrade call (default: the endpoint's cap)"
-    )
-    http_polite_delay: float = Field(1.0, ge=0, description="seconds between requests")
-    http_max_bytes: int = Field(50 * 1024 * 1024, gt=0, description="largest answer read")
-    http_cookie: SecretStr | None = Field(None, description="Cookie header for the publisher")
-    http_api_key: SecretStr | None = Field(None, description="API key for the publisher")
-    http_api_key_header: str = Field("X-API-Key", description="header carrying the API key")
-    http_api_key_param: str | None = Field(None, description="query parameter for the key")
-    busy_wait_seconds: float = Field(30.0, ge=0, description="wait for a running load")
-    batch_mb: float = Field(
-        32.0,
-        gt=0,
-        description="documents read into one batch at most (MB): GX runs once per batch; "
-        "peak memory grows with it",
-    )
-    memory_mb: float = Field(
-        1024.0,
-        ge=256,
-        description="memory a run aims to stay within (MB): bounds DuckDB's memory on the "
-        "warehouse, the batch size, and whether the next batch is prepared while one loads",
-    )
-    webhook_url: SecretStr | None = Field(None, description="failure notices go here")
-    data_docs: bool = Field(True, description="build GX Data Docs beside the warehouse")
-    data_docs_dir: str | None = Field(
-        None, description="where Data Docs go (default: data_docs beside the warehouse file)"
-    )
-    prefect_api_idle_minutes: float = Field(
-        10.0,
-        ge=0,
-        description="minutes Prefect's temporary API started by a run stays up idle for later "
-        "runs to reuse (0: stopped when the run ends)",
-    )
-    # Not ours, read here so nothing else reads the environment: the usual AWS variables for a
-    # lake on s3:// (DuckDB's httpfs), and PostgreSQL's password, only to redact it from errors
-    # (libpq reads PGPASSWORD, service and pass files itself).
-    aws_access_key_id: str | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
-    aws_secret_access_key: SecretStr | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")
-    aws_session_token: SecretStr | None = Field(None, validation_alias="AWS_SESSION_TOKEN")
-    aws_region: str | None = Field(
-        None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
-    )
-    aws_endpoint_url: str | None = Field(
-        None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
-    )
-    pgpassword: SecretStr | None = Field(None, validation_alias="PGPASSWORD")
-    # Prefect's own: ``status`` asks that API for the last runs over plain HTTP (no Prefect
-    # import); Prefect itself reads them too.
-    prefect_api_url: str | None = Field(None, validation_alias="PREFECT_API_URL")
-    prefect_api_key: SecretStr | None = Field(None, validation_alias="PREFECT_API_KEY")
-    # Where Prefect keeps its database; unset, Prefect's default ``~/.prefect``.
-    prefect_home: str | None = Field(None, validation_alias="PREFECT_HOME")
+        return getattr(settings_model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _one_line(error: ValidationError) -> str:
@@ -135,11 +76,10 @@ def _one_line(error: ValidationError) -> str:
     return f"setting {variable}{shown}: {first['msg']}"
 
 
-Group = TypeVar("Group", bound=SettingsGroup)
-
-
 def read_settings(group: type[Group]) -> Group:
     """A group's current values; a bad value is a ``CustomsEtlError`` naming its variable."""
+    from pydantic import ValidationError
+
     try:
         return group()
     except ValidationError as exc:
@@ -148,7 +88,19 @@ def read_settings(group: type[Group]) -> Group:
 
 def settings() -> Settings:
     """The current settings; a bad value is a ``CustomsEtlError`` naming its variable."""
+    from customs_etl.core.settings_model import Settings
+
     return read_settings(Settings)
+
+
+def setting(name: str) -> Any:
+    """One of the ``QUICK`` settings: its default while none of its variables is set (pydantic
+    is not imported), else its value as ``settings()`` reads and checks it. Variable names
+    match in any case, as pydantic-settings matches them."""
+    default, variables = QUICK[name]
+    if any(key.upper() in variables and value.strip() for key, value in os.environ.items()):
+        return getattr(settings(), name)
+    return default
 
 
 def prefect_variables() -> dict[str, str]:

@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from customs_etl.core.errors import BadArgument, CustomsEtlError
 from customs_etl.core.models import RawDocument
-from customs_etl.core.settings import SettingsGroup
 
 if TYPE_CHECKING:  # parsing needs pandas; listing and naming a publisher do not
     import great_expectations as gx
     import pandas as pd
     import pyarrow as pa
+
+    from customs_etl.core.settings import SettingsGroup
 
 # Pages a run fetched to find the data (indexes), shared by the months of one run.
 FetchCache = MutableMapping[Any, Any]

@@ -15,11 +15,14 @@ import importlib
 import pkgutil
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from customs_etl import publishers as _package
 from customs_etl.core.errors import CustomsEtlError
-from customs_etl.core.settings import Settings, SettingsGroup
 from customs_etl.publishers.base import Publisher
+
+if TYPE_CHECKING:
+    from customs_etl.core.settings import SettingsGroup
 
 
 def package_names() -> list[str]:
@@ -107,6 +110,8 @@ def publishers(names: str | list[str] | None, *, registered: bool = True) -> lis
 
 def settings_groups() -> list[type[SettingsGroup]]:
     """Every group of environment variables: the core's, then each publisher's own."""
+    from customs_etl.core.settings import Settings
+
     own = [p.settings_group for p in _discovered().values() if p.settings_group is not None]
     return [Settings, *own]
 

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from customs_etl.core.settings import secret_text, settings
+from customs_etl.core.settings import secret_text, setting
 
 FLOW_NAMES = ("backfill", "monthly", "scheduled-monthly", "ingest", "landing")
 TIMEOUT_SECONDS = 0.5  # per request; the whole query stops after DEADLINE_SECONDS
@@ -24,7 +24,7 @@ RUNS_ASKED = 50  # newest started runs read; the last of each flow is among them
 
 def api_url() -> str | None:
     """$PREFECT_API_URL when set (a Prefect profile's setting is not read: that needs Prefect)."""
-    url = (settings().prefect_api_url or "").strip()
+    url = (setting("prefect_api_url") or "").strip()
     return url.rstrip("/") or None
 
 
@@ -33,7 +33,7 @@ def _post(url: str, body: dict[str, Any], deadline: float) -> Any:
     if left <= 0:
         raise TimeoutError("no time left")
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    key = secret_text(settings().prefect_api_key)
+    key = secret_text(setting("prefect_api_key"))
     if key:
         headers["Authorization"] = f"Bearer {key}"
     request = urllib.request.Request(

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from customs_etl.core.errors import CustomsEtlError
-from customs_etl.core.settings import DEFAULT_WAREHOUSE, secret_text, settings
+from customs_etl.core.settings import DEFAULT_WAREHOUSE, secret_text, setting, settings
 
 LAKE_PREFIX = "ducklake:"
 CATALOG_PREFIX = "postgres:"
@@ -127,8 +127,8 @@ def locate(explicit: str | os.PathLike[str] | Location | None = None) -> Locatio
     """``--warehouse`` beats ``$CUSTOMS_ETL_WAREHOUSE`` beats ``./data/warehouse.duckdb``."""
     if isinstance(explicit, Location):
         return explicit
-    current = settings()
-    chosen = str(explicit) if explicit is not None and str(explicit).strip() else current.warehouse
+    given = explicit is not None and str(explicit).strip()
+    chosen = str(explicit) if given else setting("warehouse")
     if not chosen.lower().startswith(LAKE_PREFIX):
         return Location(path=Path(chosen).expanduser())
     rest = chosen[len(LAKE_PREFIX) :]
@@ -145,19 +145,18 @@ def locate(explicit: str | os.PathLike[str] | Location | None = None) -> Locatio
             "a libpq service file (service=…) or a pass file (~/.pgpass), never in "
             "--warehouse / CUSTOMS_ETL_WAREHOUSE"
         )
-    return Location(catalog=conninfo, data_path=_data_path(current.lake_data_path))
+    return Location(catalog=conninfo, data_path=_data_path(settings().lake_data_path))
 
 
 def redact(text: str) -> str:
     """``text`` with every password and secret key it might carry replaced by REDACTED."""
     out = _PASSWORD_KEY.sub("password=REDACTED", text)
     out = _URI_PASSWORD.sub(r"\1:REDACTED@", out)
-    try:
-        current = settings()
-    except CustomsEtlError:
-        return out
-    for secret in (current.pgpassword, current.aws_secret_access_key, current.aws_session_token):
-        value = secret_text(secret)
+    for name in ("pgpassword", "aws_secret_access_key", "aws_session_token"):
+        try:
+            value = secret_text(setting(name))
+        except CustomsEtlError:
+            return out
         if value and len(value) >= 3:
             out = out.replace(value, "REDACTED")
     return out

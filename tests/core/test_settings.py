@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from customs_etl.core.errors import CustomsEtlError
-from customs_etl.core.settings import Settings, settings
+from customs_etl.core.settings import PREFIX, QUICK, Settings, setting, settings
 from tests.support import paths
 from tests.support.cli import run_cli
 
@@ -72,3 +73,55 @@ def test_no_module_reads_the_environment_but_settings() -> None:
     # The CLI reads PREFECT_HOME to create it (Prefect's variable, not ours): nothing else.
     assert set(readers) == {"customs_etl/cli.py"}, readers
     assert all("PREFECT_HOME" in line for line in readers["customs_etl/cli.py"])
+
+
+# ------------------------------------------------------------------ setting(): one value, no import
+
+
+def _variables(name: str) -> set[str]:
+    """The variables pydantic-settings reads for one field of ``Settings``."""
+    from pydantic import AliasChoices
+
+    alias = Settings.model_fields[name].validation_alias
+    if alias is None:
+        return {PREFIX + name.upper()}
+    if isinstance(alias, AliasChoices):
+        return {str(choice) for choice in alias.choices}
+    return {str(alias)}
+
+
+@pytest.mark.parametrize("name", sorted(QUICK))
+def test_a_quick_setting_is_declared_as_the_model_declares_it(name: str) -> None:
+    default, variables = QUICK[name]
+    assert default == Settings.model_fields[name].default
+    assert set(variables) == _variables(name)
+
+
+@pytest.mark.parametrize("name", sorted(QUICK))
+def test_a_quick_setting_reads_what_settings_reads(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    (variable,) = QUICK[name][1]
+    for key in [k for k in os.environ if k.upper().startswith((PREFIX, "PREFECT_API", "PG", "AWS"))]:
+        monkeypatch.delenv(key)
+    assert setting(name) == getattr(settings(), name) == QUICK[name][0]
+    monkeypatch.setenv(variable, "  ")  # blank: the default
+    assert setting(name) == QUICK[name][0]
+    given = "300" if isinstance(QUICK[name][0], float) else " s3cret-or-path "
+    monkeypatch.setenv(variable.lower(), given)  # any case, as pydantic-settings matches
+    value = setting(name)
+    assert value == getattr(settings(), name) and value != QUICK[name][0]
+    shown = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+    assert shown == (300.0 if given == "300" else given.strip())
+
+
+def test_a_quick_setting_that_is_set_is_checked_with_every_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CUSTOMS_ETL_MEMORY_MB", "100")  # below its floor
+    with pytest.raises(CustomsEtlError, match="CUSTOMS_ETL_MEMORY_MB"):
+        setting("memory_mb")
+    monkeypatch.setenv("CUSTOMS_ETL_MEMORY_MB", "2048")
+    monkeypatch.setenv("CUSTOMS_ETL_HTTP_POLITE_DELAY", "soon")  # another setting, bad
+    with pytest.raises(CustomsEtlError, match="CUSTOMS_ETL_HTTP_POLITE_DELAY"):
+        setting("memory_mb")

@@ -70,13 +70,14 @@ READ_COMMANDS = {
     "quarantine list": ["quarantine", "list"],
     "schema": ["schema"],
 }
-HEAVY = ("pandas", "pyarrow", "numpy", "great_expectations", "prefect", "matplotlib")
+HEAVY = ("pandas", "pyarrow", "numpy", "great_expectations", "prefect", "matplotlib",
+         "pydantic_settings")  # fmt: skip
 
 
 @pytest.mark.parametrize("command", list(READ_COMMANDS))
 def test_reading_commands_import_nothing_heavy(command: str, sample_warehouse: Path) -> None:
-    """pandas (through a bound parameter), pyarrow, GX, Prefect, matplotlib: seconds a
-    reader would wait for on every call (issue 21)."""
+    """pandas (through a bound parameter), pyarrow, GX, Prefect, matplotlib, pydantic-settings
+    (``core.settings.setting``): seconds a reader would wait for on every call (issue 21)."""
     argv = ["customs-etl", *READ_COMMANDS[command], "--warehouse", str(sample_warehouse)]
     script = (
         "import sys\n"

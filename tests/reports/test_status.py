@@ -388,7 +388,7 @@ def test_the_status_path_imports_nothing_heavy(generated) -> None:  # type: igno
         "from customs_etl import cli\n"
         f"sys.argv = ['customs-etl', 'status', '--warehouse', {str(generated[0])!r}]\n"
         "try:\n    cli.main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-        "heavy = ('great_expectations', 'prefect', 'pandas', 'matplotlib')\n"
+        "heavy = ('great_expectations', 'prefect', 'pandas', 'matplotlib', 'pydantic_settings')\n"
         "print(json.dumps({'code': code, 'heavy': [m for m in heavy if m in sys.modules]}))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}

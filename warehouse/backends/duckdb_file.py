@@ -14,7 +14,7 @@ import duckdb
 
 from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
 from customs_etl.core.memory import bound_memory
-from customs_etl.core.settings import settings
+from customs_etl.core.settings import setting
 from customs_etl.warehouse.location import Location
 from customs_etl.warehouse.schema_version import migrate
 
@@ -25,7 +25,7 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 def _open(path: Path, *, read_only: bool, wait_seconds: float | None) -> duckdb.DuckDBPyConnection:
-    wait = settings().busy_wait_seconds if wait_seconds is None else wait_seconds
+    wait = setting("busy_wait_seconds") if wait_seconds is None else wait_seconds
     deadline = time.monotonic() + wait
     delay = 0.1
     while True:
