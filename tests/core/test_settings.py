@@ -102,7 +102,8 @@ def test_a_quick_setting_reads_what_settings_reads(
     monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     (variable,) = QUICK[name][1]
-    for key in [k for k in os.environ if k.upper().startswith((PREFIX, "PREFECT_API", "PG", "AWS"))]:
+    read = (PREFIX, "PREFECT_API", "PG", "AWS")
+    for key in [k for k in os.environ if k.upper().startswith(read)]:
         monkeypatch.delenv(key)
     assert setting(name) == getattr(settings(), name) == QUICK[name][0]
     monkeypatch.setenv(variable, "  ")  # blank: the default
