@@ -23,10 +23,17 @@ default, which needs no checking and no import; one that is set is read and chec
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.setting_defaults import (  # noqa: F401 (re-exported)
+    DEFAULT_BUSY_WAIT_SECONDS,
+    DEFAULT_LANDING,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_WAREHOUSE,
+    PREFIX,
+    QUICK,
+)
 
 if TYPE_CHECKING:
     from pydantic import SecretStr, ValidationError
@@ -34,25 +41,6 @@ if TYPE_CHECKING:
     from customs_etl.core.settings_model import Settings, SettingsGroup
 
     Group = TypeVar("Group", bound=SettingsGroup)
-
-PREFIX = "CUSTOMS_ETL_"
-DEFAULT_WAREHOUSE = str(Path("data") / "warehouse.duckdb")
-DEFAULT_LANDING = str(Path("data") / "landing")
-DEFAULT_BUSY_WAIT_SECONDS = 30.0
-DEFAULT_MEMORY_MB = 1024.0
-
-# What ``setting`` reads without pydantic: each setting's default and the variables that set
-# it (as ``Settings`` declares them; tests/core/test_settings.py holds the two to each other).
-QUICK: dict[str, tuple[object, tuple[str, ...]]] = {
-    "warehouse": (DEFAULT_WAREHOUSE, (PREFIX + "WAREHOUSE",)),
-    "busy_wait_seconds": (DEFAULT_BUSY_WAIT_SECONDS, (PREFIX + "BUSY_WAIT_SECONDS",)),
-    "memory_mb": (DEFAULT_MEMORY_MB, (PREFIX + "MEMORY_MB",)),
-    "pgpassword": (None, ("PGPASSWORD",)),
-    "aws_secret_access_key": (None, ("AWS_SECRET_ACCESS_KEY",)),
-    "aws_session_token": (None, ("AWS_SESSION_TOKEN",)),
-    "prefect_api_url": (None, ("PREFECT_API_URL",)),
-    "prefect_api_key": (None, ("PREFECT_API_KEY",)),
-}
 
 
 def __getattr__(name: str) -> Any:

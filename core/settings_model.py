@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from customs_etl.core.settings import (
+from customs_etl.core.setting_defaults import (
     DEFAULT_BUSY_WAIT_SECONDS,
     DEFAULT_LANDING,
     DEFAULT_MEMORY_MB,
