@@ -19,7 +19,10 @@ from customs_etl.core.settings import setting
 FIXED_MB = 640  # the tree before any data: imports, Prefect's temporary API, DuckDB's library
 DUCKDB_SHARE = 0.25  # of the budget, DuckDB's memory limit on the warehouse
 DUCKDB_MIN_MB = 256  # a batch (one full-scale month) loads within it; far less fails the load
-MB_PER_BATCH_MB = 14  # a batch in preparation or in a load needs ~14x its bytes (measured)
+# A batch in preparation or in a load needs ~20x its bytes over the trough between batches
+# (measured 2026-12-07 on the 120-month bench: +555 MiB at the load's peak for a 27 MB batch;
+# the 14x measured before the batch path changed had the run peak over its budget).
+MB_PER_BATCH_MB = 20
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,8 @@ BATCH_DOCUMENTS = 200  # documents in one batch at most (GX's report grows with 
 def batch_bytes() -> int:
     """Bytes of documents read into one batch at most: $CUSTOMS_ETL_BATCH_MB (default 32: a
     full-scale month, ~30 MB in 31 files, fits in one batch, so GX runs once per month), at
-    most what the memory budget ($CUSTOMS_ETL_MEMORY_MB) holds — by default 27.4 MB, so such a
-    month loads as two batches unless the budget is 1,060 MB or more. Peak memory grows with
+    most what the memory budget ($CUSTOMS_ETL_MEMORY_MB) holds — by default 19.2 MB, so such a
+    month loads as two batches unless the budget is 1,240 MB or more. Peak memory grows with
     the batch, not with the number of months."""
     cap = memory_budget().batch_cap_mb
     return int(min(settings().batch_mb, cap) * 1024 * 1024)
