@@ -17,7 +17,9 @@ Reading commands (``report``, ``status``, …) must answer in half a second, and
 pydantic and pydantic-settings alone takes ~0.2 s (issue 21). So the few settings they need
 are also read one at a time with ``setting(name)``: a variable that is unset or blank means its
 default, which needs no checking and no import; one that is set is read and checked through
-``settings()``, with every other, exactly as a loading command reads it.
+``settings()``, with every other, exactly as a loading command reads it. So a reading command
+stops on a bad value only among the settings it reads, while a loading command checks every
+setting before it creates anything (``warehouse.backends.duckdb_file.connect_writer``).
 """
 
 from __future__ import annotations

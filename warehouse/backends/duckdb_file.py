@@ -14,7 +14,7 @@ import duckdb
 
 from customs_etl.core.errors import CustomsEtlError, WarehouseBusy
 from customs_etl.core.memory import bound_memory
-from customs_etl.core.settings import setting
+from customs_etl.core.settings import setting, settings
 from customs_etl.warehouse.location import Location
 from customs_etl.warehouse.schema_version import migrate
 
@@ -48,6 +48,7 @@ def connect_writer(
     """The file's writer connection, migrated (the folder made when missing)."""
     path = location.path
     assert path is not None
+    settings()  # every setting checked before anything is created (a bad one is one line)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
