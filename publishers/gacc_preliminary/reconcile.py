@@ -503,6 +503,7 @@ def reconcile(parts: list[Part], requested: date | None, source: str) -> Month:
     if notes:
         month.flags.append("header_corrected")
     if len(pages) == 2:
+        _same_rows(month, source)  # the rate below sums the two pages row by row
         _check_rate(month, source)
     for reading in readings:
         if reading.needs_sibling and len(pages) < 2:

@@ -6,6 +6,7 @@ Every variant is its base page with one named change (``preliminary_pages.VARIAN
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -200,6 +201,17 @@ def test_quantities_that_differ_between_the_pages_are_refused() -> None:
         "page but 5,846.6 on the USD page: the two currencies' pages must print the same "
         "quantities"
     )
+
+
+def test_pages_that_list_different_rows_are_refused_before_their_rates_are_compared() -> None:
+    """The CNY/USD rate check sums the two pages row by row: a sibling page with a row fewer
+    reached it and escaped as a ValueError from ``zip`` (found by the fuzz test in CI)."""
+    text = USD.decode("utf-8")
+    (ships,) = re.findall(r"<tr>(?:(?!</tr>).)*?Ships(?:(?!</tr>).)*?</tr>", text, flags=re.S)
+    message = refusal({"CNY": CNY, "USD": text.replace(ships, "", 1).encode("utf-8")})
+    counted = re.search(r"the CNY page has (\d+) rows, the USD page (\d+)$", message)
+    assert counted is not None, message
+    assert int(counted[2]) == int(counted[1]) - 1
 
 
 def test_a_month_above_its_year_to_date_is_refused() -> None:
