@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from datetime import date
 from pathlib import Path
@@ -408,3 +409,40 @@ def test_comtrade_mirror_and_watchlist_on_a_lake(
         assert on_lake.code == 0 and on_lake.stdout == on_file.stdout, on_lake.output
     assert '"partner": "US"' in run_cli("mirror", "--period", "2025-03", "--commodity", "850511",
                                         "--format", "json", "--warehouse", target.target).stdout
+
+
+def test_a_lake_writer_keeps_to_the_memory_budget_and_spills_to_its_own_folder(
+    new_lake, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    """As a file's writer: DuckDB's limit from CUSTOMS_ETL_MEMORY_MB (a changed budget is a
+    new instance); beyond it the in-memory instance spills to a folder of its own, not to
+    ``./.tmp`` (shared by every process started in one directory), gone with the instance.
+    A reader keeps DuckDB's default."""
+    from tests.warehouse.test_memory_budget import _shown
+
+    target = new_lake()
+    monkeypatch.setenv("CUSTOMS_ETL_MEMORY_MB", "2048")
+    with writer(target.target) as con:
+        limit, spill = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone()
+        assert limit == _shown(512)
+        folder = Path(spill)
+        assert folder.parent == Path(tempfile.gettempdir())
+        assert folder.name.startswith(f"customs-etl-lake-spill-{os.getpid()}-")
+        con.execute("SET memory_limit = '64MB'")  # this instance only: forgotten below
+        con.execute("CREATE TEMP TABLE spilled AS SELECT range AS a, md5(range::VARCHAR) AS b"
+                    " FROM range(3000000)")  # fmt: skip
+        assert con.execute("SELECT count(DISTINCT b) FROM spilled").fetchone()[0] == 3_000_000
+        assert folder.is_dir() and any(folder.iterdir())  # it did spill, there
+    monkeypatch.setenv("CUSTOMS_ETL_MEMORY_MB", "4096")
+    with writer(target.target) as con:  # another budget: another instance, another folder
+        limit, other = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone()
+        assert limit == _shown(1024) and other != spill
+    lake.forget_connections()
+    assert not folder.exists()
+    with reader(target.target) as con, duckdb.connect() as plain:
+        shown = "SELECT current_setting('memory_limit')"
+        assert con.execute(shown).fetchone() == plain.execute(shown).fetchone()

@@ -25,17 +25,24 @@ one the lake is refused with a message saying so (a fresh lake never needs one).
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
+import tempfile
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
 import duckdb
 
 from customs_etl.core.errors import CustomsEtlError
+from customs_etl.core.memory import bound_memory, memory_budget
 from customs_etl.core.settings import secret_text, settings
 from customs_etl.warehouse import extensions, view_files
 from customs_etl.warehouse.location import Location, redact
@@ -128,7 +135,8 @@ def _cache_key(location: Location, read_only: bool) -> tuple[object, ...]:
         current.aws_region,
         current.aws_endpoint_url,
     )
-    return (str(location), location.data_path, read_only, hash(aws))
+    budget = None if read_only else memory_budget().duckdb_limit_mb  # a writer's limit
+    return (str(location), location.data_path, read_only, hash(aws), budget)
 
 
 def _cursor(base: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -182,10 +190,25 @@ def forget_connections() -> None:
                 old.close()
 
 
+def _bound_writer(con: duckdb.DuckDBPyConnection) -> None:
+    """A writer's instance gets the memory budget's DuckDB limit, as a file's writer does
+    (``core.memory``); what passes it spills to a folder of this instance's own. An in-memory
+    DuckDB would spill to ``.tmp`` in the working directory, shared by every process started
+    there. DuckDB makes the folder when it first spills and removes it when the instance
+    closes; the finalizer removes it too when the process ends with the instance open."""
+    name = f"customs-etl-lake-spill-{os.getpid()}-{uuid4().hex[:12]}"
+    spill = Path(tempfile.gettempdir()) / name
+    weakref.finalize(con, shutil.rmtree, spill, ignore_errors=True)
+    con.execute(f"SET temp_directory = {_literal(str(spill))}")
+    bound_memory(con)
+
+
 def _attached(location: Location, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """A new in-memory DuckDB with the lake attached."""
+    """A new in-memory DuckDB with the lake attached (a writer's within the memory budget)."""
     con = duckdb.connect(":memory:", config=extensions.connect_config())
     try:
+        if not read_only:
+            _bound_writer(con)
         attach(con, location, ALIAS, read_only=read_only)
     except duckdb.Error as exc:
         con.close()
