@@ -11,6 +11,8 @@ its default (80 % of the machine's RAM), grows with the warehouse's scans and ne
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +59,24 @@ def bound_memory(con: Any) -> None:
     connections to a file already open in this process share its instance, and DuckDB
     refuses a second configuration)."""
     con.execute(f"SET memory_limit = '{memory_budget().duckdb_limit_mb}MB'")
+
+
+@contextmanager
+def long_lived_objects_frozen() -> Iterator[None]:
+    """Hide what exists now — the imports, Prefect's and the run's state: ~365,000 objects with
+    GX and Prefect loaded — from the garbage collector while the batches run (``gc.freeze``).
+    The full collection after each batch (``release_memory``) then walks only what the batches
+    made: it cost 0.26 s a batch walking the imports (19 small months: 5 s), and takes
+    milliseconds. Reference counting still frees frozen objects; a frozen cycle that dies
+    meanwhile waits for the end. Unfrozen at the end, so a long-lived process (a worker
+    running flows) keeps nothing out of later collections."""
+    import gc
+
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def release_memory() -> None:

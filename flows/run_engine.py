@@ -23,7 +23,12 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, Completed, Failed, State
 
-from customs_etl.core.memory import memory_budget, release_memory, trim_c_heap
+from customs_etl.core.memory import (
+    long_lived_objects_frozen,
+    memory_budget,
+    release_memory,
+    trim_c_heap,
+)
 from customs_etl.core.models import FAILED_STATUSES, Outcome, RawDocument
 from customs_etl.core.settings import settings
 from customs_etl.expectations.data_docs import DocValidation, build_data_docs, docs_enabled
@@ -229,6 +234,14 @@ class Run:
         a monthly run, a test — always overlap), else one batch at a time: a long backfill of
         full batches runs in flat memory. After Ctrl-C (``stop_requested``) nothing new is
         fetched or loaded."""
+        with long_lived_objects_frozen():  # each batch's collection walks its own objects
+            self._process(steps, after_load)
+
+    def _process(
+        self,
+        steps: Iterable[Step],
+        after_load: Callable[[RawDocument, Outcome], None] | None,
+    ) -> None:
         budget = memory_budget()
         pending: tuple[Step, PrefectFuture[PreparedBatch]] | None = None
         remaining = iter(steps)
