@@ -66,7 +66,7 @@ def long_lived_objects_frozen() -> Iterator[None]:
     """Hide what exists now — the imports, Prefect's and the run's state: ~365,000 objects with
     GX and Prefect loaded — from the garbage collector while the batches run (``gc.freeze``).
     The full collection after each batch (``release_memory``) then walks only what the batches
-    made: it cost 0.26 s a batch walking the imports (19 small months: 5 s), and takes
+    made: it cost 0.21–0.26 s a batch walking the imports (19 small months: ~5 s), and takes
     milliseconds. Reference counting still frees frozen objects; a frozen cycle that dies
     meanwhile waits for the end. Unfrozen at the end, so a long-lived process (a worker
     running flows) keeps nothing out of later collections."""

@@ -323,7 +323,7 @@ def _decide(
 ) -> list[releases.Decision]:
     """What becomes of each new document: prepare's refusals, then the history checks."""
     candidates = [d for d in fresh if batch.refusal(d) is None]
-    rows = _loaded_rows_for(batch.observations, candidates)
+    rows = rows_of_releases(batch.observations, (d.sha256 for d in candidates))
     check = None
     if candidates:
         try:
@@ -374,9 +374,6 @@ def _decide(
             )
     return decisions
 
-
-def _loaded_rows_for(observations: pa.Table, docs: list[RawDocument]) -> pa.Table:
-    return rows_of_releases(observations, (d.sha256 for d in docs))
 
 
 def _row_counts(observations: pa.Table) -> dict[str, int]:
